@@ -1,0 +1,224 @@
+"""The `wirehouse` command line: a thin layer over the flows and transforms.
+
+Every command has help text with at least one example (tests/test_cli_docs.py enforces it).
+Prefect is imported only inside the commands that run flows, after its defaults are set.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flows.settings import Settings, apply_prefect_defaults
+
+app = typer.Typer(
+    name="wirehouse",
+    help="Turn raw news-wire dispatches into a DuckDB-queryable Parquet warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+WarehouseOption = Annotated[
+    Path | None,
+    typer.Option("--warehouse", "-w", help="Warehouse folder [default: $WIREHOUSE_DIR or ./warehouse]"),
+]
+
+
+def _settings(warehouse: Path | None = None, **overrides: object) -> Settings:
+    return Settings.from_env().with_overrides(warehouse=warehouse, **overrides)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(
+    source: Annotated[Path, typer.Option("--source", "-s", help="Landing folder to ingest")],
+    warehouse: WarehouseOption = None,
+    pipeline: Annotated[
+        str | None, typer.Option(help="Installed spaCy pipeline [default: $WIREHOUSE_PIPELINE]")
+    ] = None,
+    wait: Annotated[bool, typer.Option(help="Wait for another run to finish instead of refusing")] = False,
+) -> None:
+    """Run the nightly flow: ingest every new file under SOURCE, parse, tag, commit.
+
+    Files already ingested (same content hash) are skipped, so running twice writes nothing
+    the second time. Bad files go to the quarantine table; the run still exits 0.
+
+    Example:
+
+        wirehouse run --source landing/ --warehouse warehouse/
+    """
+    settings = _settings(warehouse, pipeline=pipeline)
+    if not source.exists():
+        _fail(f"source {source} does not exist")
+    apply_prefect_defaults()
+    from flows.nightly import nightly
+    from transforms.storage import WarehouseError
+
+    try:
+        summary = nightly(
+            source=str(source),
+            warehouse=str(settings.warehouse),
+            pipeline=settings.pipeline,
+            seeds_dir=str(settings.seeds),
+            batch_files=settings.batch_files,
+            wait=wait,
+        )
+    except WarehouseError as exc:
+        _fail(str(exc))
+    typer.echo(summary.describe())
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run against the warehouse views")],
+    warehouse: WarehouseOption = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv or json (one array of objects)")
+    ] = "table",
+) -> None:
+    """Run read-only SQL against the warehouse views (dispatches, mentions, entities, …).
+
+    Only SELECT and EXPLAIN run: writes, COPY, ATTACH, INSTALL, LOAD and SET are refused.
+
+    Examples:
+
+        wirehouse sql "SELECT label, text, mentions FROM entities ORDER BY mentions DESC LIMIT 10"
+
+        wirehouse sql "SELECT * FROM runs" --format json
+    """
+    from transforms.query import QueryRefused, as_csv, as_json, run_query
+
+    settings = _settings(warehouse)
+    if output_format not in ("table", "csv", "json"):
+        _fail("--format must be table, csv or json", 2)
+    try:
+        result = run_query(settings.warehouse, query)
+    except QueryRefused as exc:
+        _fail(str(exc), 2)
+    except Exception as exc:  # noqa: BLE001 - DuckDB errors are the user's to read
+        _fail(f"query failed: {exc}")
+    if output_format == "json":
+        typer.echo(as_json(result))
+    elif output_format == "csv":
+        typer.echo(as_csv(result), nl=False)
+    else:
+        _print_table(result)
+
+
+def _print_table(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*result.columns, show_lines=False)
+    for row in result.rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    Console(width=200).print(table)
+    typer.echo(f"({len(result.rows)} rows)")
+
+
+@app.command()
+def serve(
+    source: Annotated[Path, typer.Option("--source", "-s", help="Landing folder the deployment ingests")],
+    warehouse: WarehouseOption = None,
+    cron: Annotated[
+        str | None, typer.Option(help="Cron schedule [default: $WIREHOUSE_CRON or '0 2 * * *']")
+    ] = None,
+    timezone: Annotated[str | None, typer.Option(help="Time zone of the schedule [default: UTC]")] = None,
+    name: Annotated[str, typer.Option(help="Deployment name")] = "wirehouse-nightly",
+) -> None:
+    """Register the nightly deployment on a Prefect server and serve it on a cron schedule.
+
+    Needs a running server: start `prefect server start` and set PREFECT_API_URL
+    (e.g. http://127.0.0.1:4200/api). Runs until interrupted.
+
+    Example:
+
+        PREFECT_API_URL=http://127.0.0.1:4200/api wirehouse serve --source landing/ --cron "0 2 * * *"
+    """
+    import os
+
+    settings = _settings(warehouse, cron=cron, timezone=timezone)
+    if not os.environ.get("PREFECT_API_URL"):
+        _fail(
+            "`wirehouse serve` needs a real Prefect server: run `prefect server start` and set "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api"
+        )
+    apply_prefect_defaults()
+    from prefect.schedules import Cron
+
+    from flows.nightly import nightly
+
+    nightly.serve(
+        name=name,
+        schedule=Cron(settings.cron, timezone=settings.timezone),
+        parameters={
+            "source": str(source.resolve()),
+            "warehouse": str(settings.warehouse.resolve()),
+            "pipeline": settings.pipeline,
+            "seeds_dir": str(settings.seeds),
+            "batch_files": settings.batch_files,
+        },
+        limit=1,
+    )
+
+
+@app.command("seed-landing")
+def seed_landing(
+    target: Annotated[Path, typer.Argument(help="Folder to fill with the sample dispatches")],
+) -> None:
+    """Copy the bundled sample dispatches into TARGET with the file times they were written for.
+
+    Plain wire text has no year in its dateline, so each sample's file time matters.
+
+    Example:
+
+        wirehouse seed-landing demo/landing && wirehouse run --source demo/landing
+    """
+    from transforms.samples import copy_sample_dispatches
+
+    settings = _settings()
+    copied = copy_sample_dispatches(settings.seeds / "dispatches", target)
+    typer.echo(f"Copied {copied} sample dispatches into {target}")
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[Path, typer.Argument(help="JSONL: {text, entities: [{start, end, label}]}")],
+    pipeline: Annotated[str | None, typer.Option(help="Installed spaCy pipeline")] = None,
+) -> None:
+    """Score the configured entity pipeline against the bare model on a gold set.
+
+    Prints precision, recall and F1 per label for both.
+
+    Example:
+
+        wirehouse evaluate tests/gold/entities.jsonl
+    """
+    from transforms.entities import load_baseline_tagger, load_tagger
+    from transforms.evaluation import evaluate_file, render_report
+
+    settings = _settings(pipeline=pipeline)
+    if not gold.exists():
+        _fail(f"gold file {gold} does not exist")
+    report = evaluate_file(
+        gold,
+        configured=load_tagger(settings.pipeline, seeds_dir=settings.seeds),
+        baseline=load_baseline_tagger(settings.pipeline),
+    )
+    typer.echo(render_report(report))
+
+
+def main() -> None:
+    app(prog_name="wirehouse")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""One settings object, read once at the edge (the CLI), from `WIREHOUSE_*` variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from transforms.entities import DEFAULT_PIPELINE
+from transforms.reference import default_seeds_dir
+
+# Prefect reads its own settings when first imported, so these are set before that happens.
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    warehouse: Path = Path("warehouse")
+    pipeline: str = DEFAULT_PIPELINE
+    seeds_dir: Path | None = None
+    batch_files: int = 256
+    cron: str = "0 2 * * *"
+    timezone: str = "UTC"
+    workers: int = os.cpu_count() or 1
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        base = cls()
+        return cls(
+            warehouse=Path(env.get("WIREHOUSE_DIR", str(base.warehouse))),
+            pipeline=env.get("WIREHOUSE_PIPELINE", base.pipeline),
+            seeds_dir=Path(env["WIREHOUSE_SEEDS_DIR"]) if env.get("WIREHOUSE_SEEDS_DIR") else None,
+            batch_files=int(env.get("WIREHOUSE_BATCH_FILES", base.batch_files)),
+            cron=env.get("WIREHOUSE_CRON", base.cron),
+            timezone=env.get("WIREHOUSE_TIMEZONE", base.timezone),
+            workers=int(env.get("WIREHOUSE_WORKERS", base.workers)),
+        )
+
+    def with_overrides(self, **values: object) -> Settings:
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+    @property
+    def seeds(self) -> Path:
+        return self.seeds_dir or default_seeds_dir()
+
+
+def apply_prefect_defaults(environ: dict[str, str] | None = None) -> None:
+    env = os.environ if environ is None else environ
+    for key, value in PREFECT_DEFAULTS.items():
+        env.setdefault(key, value)

@@ -1,0 +1,190 @@
+"""The single definition of every warehouse table: its columns, partitioning and contracts.
+
+Writers cast to these schemas; the DuckDB views and the README's table reference are generated
+from them, so a column is added here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+UTC_TS = pa.timestamp("us", tz="UTC")
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Data contract checked by `transforms.contracts` after every commit (dbt-style)."""
+
+    unique: tuple[tuple[str, ...], ...] = ()
+    not_null: tuple[str, ...] = ()
+    accepted_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    schema: pa.Schema
+    description: str
+    partition_by: str | None = None
+    contract: Contract = field(default_factory=Contract)
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.schema.names)
+
+
+def _field(name: str, typ: pa.DataType, doc: str, nullable: bool = True) -> pa.Field:
+    return pa.field(name, typ, nullable=nullable, metadata={"doc": doc})
+
+
+DISPATCHES = Table(
+    name="dispatches",
+    description="One row per distinct version of a dispatch, as parsed from its source.",
+    partition_by="published_date",
+    schema=pa.schema(
+        [
+            _field("dispatch_id", pa.string(), "Story identity, stable across versions", False),
+            _field("version_id", pa.string(), "Hash of the normalised content of this version", False),
+            _field("agency", pa.string(), "Canonical agency name from seeds/agencies.csv"),
+            _field("dateline_place", pa.string(), "Place named in the dateline"),
+            _field("dateline_country", pa.string(), "ISO 3166-1 alpha-2 code of the dateline place"),
+            _field("published_at", UTC_TS, "Publication time (UTC); date from the dateline", False),
+            _field("headline", pa.string(), "Headline with slugs kept as sent"),
+            _field("byline", pa.string(), "Byline without the leading 'By'"),
+            _field("body", pa.string(), "Body text, NFC, without dateline, END or copyright", False),
+            _field("copyright", pa.string(), "Copyright notice as sent"),
+            _field("language", pa.string(), "BCP 47 language tag"),
+            _field("word_count", pa.int32(), "Whitespace-separated words in the body", False),
+            _field("source_uri", pa.string(), "File, or archive!member, the dispatch came from", False),
+            _field("source_format", pa.string(), "Reader that parsed it", False),
+            _field("raw_sha256", pa.string(), "SHA-256 of the raw bytes of the item", False),
+            _field("story_version", pa.int32(), "Version number the source gave, if any"),
+            _field("pub_status", pa.string(), "usable, withheld or canceled", False),
+            _field("embargo_until", UTC_TS, "Not to be used before this time"),
+            _field("signal", pa.string(), "update, correction or kill, when the source says so"),
+            _field("ingested_at", UTC_TS, "When this row was written", False),
+            _field("run_id", pa.string(), "Run that wrote this row", False),
+            _field("parser_version", pa.string(), "Parser release that produced the row", False),
+            _field("published_date", pa.date32(), "Partition key: date of published_at", False),
+        ]
+    ),
+    contract=Contract(
+        unique=(("version_id",),),
+        not_null=("dispatch_id", "version_id", "published_at", "body", "source_uri"),
+        accepted_values={
+            "pub_status": ("usable", "withheld", "canceled"),
+            "signal": ("update", "correction", "kill"),
+        },
+    ),
+)
+
+MENTIONS = Table(
+    name="mentions",
+    description="One row per entity mention; body[start_char:end_char] = text.",
+    partition_by="published_date",
+    schema=pa.schema(
+        [
+            _field("dispatch_id", pa.string(), "Dispatch the mention is in", False),
+            _field("version_id", pa.string(), "Version of the dispatch", False),
+            _field("mention_id", pa.string(), "version_id and character offsets, hashed", False),
+            _field("text", pa.string(), "Mention text exactly as in the body", False),
+            _field("label", pa.string(), "Entity label (see README: labels)", False),
+            _field("start_char", pa.int32(), "Offset of the first character in body", False),
+            _field("end_char", pa.int32(), "Offset after the last character in body", False),
+            _field("sentence_index", pa.int32(), "Zero-based sentence number in the body", False),
+            _field("canonical", pa.string(), "Canonical name within the dispatch", False),
+            _field("model", pa.string(), "spaCy pipeline name and version", False),
+            _field("pipeline_hash", pa.string(), "Hash of gazetteer patterns and aliases", False),
+            _field("run_id", pa.string(), "Run that wrote this row", False),
+            _field("published_date", pa.date32(), "Partition key, as in dispatches", False),
+        ]
+    ),
+    contract=Contract(
+        unique=(("mention_id",),),
+        not_null=("dispatch_id", "version_id", "mention_id", "text", "label"),
+    ),
+)
+
+QUOTES = Table(
+    name="quotes",
+    description="One row per quotation in a body, with its speaker where attributable.",
+    partition_by="published_date",
+    schema=pa.schema(
+        [
+            _field("dispatch_id", pa.string(), "Dispatch the quote is in", False),
+            _field("version_id", pa.string(), "Version of the dispatch", False),
+            _field("quote_id", pa.string(), "version_id and offsets, hashed", False),
+            _field("text", pa.string(), "Quoted words, without the quotation marks", False),
+            _field("speaker", pa.string(), "Canonical name of the speaker, if attributable"),
+            _field("start_char", pa.int32(), "Offset of the first quoted character in body", False),
+            _field("end_char", pa.int32(), "Offset after the last quoted character", False),
+            _field("model", pa.string(), "spaCy pipeline name and version", False),
+            _field("pipeline_hash", pa.string(), "Hash of gazetteer patterns and aliases", False),
+            _field("run_id", pa.string(), "Run that wrote this row", False),
+            _field("published_date", pa.date32(), "Partition key, as in dispatches", False),
+        ]
+    ),
+    contract=Contract(unique=(("quote_id",),), not_null=("quote_id", "text")),
+)
+
+QUARANTINE = Table(
+    name="quarantine",
+    description="Input that could not be ingested, with the reason.",
+    schema=pa.schema(
+        [
+            _field("source_uri", pa.string(), "File, or archive!member, that was refused", False),
+            _field("reason", pa.string(), "Short machine-readable reason", False),
+            _field("detail", pa.string(), "Human-readable explanation", False),
+            _field("raw_sha256", pa.string(), "SHA-256 of the refused bytes, when read"),
+            _field("run_id", pa.string(), "Run that refused it", False),
+            _field("detected_at", UTC_TS, "When it was refused", False),
+        ]
+    ),
+    contract=Contract(not_null=("source_uri", "reason", "run_id")),
+)
+
+RUNS = Table(
+    name="runs",
+    description="One row per run of a flow, with its counts.",
+    schema=pa.schema(
+        [
+            _field("run_id", pa.string(), "Run identifier", False),
+            _field("flow", pa.string(), "nightly, backfill, retag or compact", False),
+            _field("started_at", UTC_TS, "Start time", False),
+            _field("finished_at", UTC_TS, "End time"),
+            _field("files_seen", pa.int64(), "Files found under the source", False),
+            _field("files_ingested", pa.int64(), "Files not seen before that were read", False),
+            _field("dispatches_written", pa.int64(), "New dispatch rows", False),
+            _field("mentions_written", pa.int64(), "New mention rows", False),
+            _field("quarantined", pa.int64(), "New quarantine rows", False),
+            _field("status", pa.string(), "completed or failed", False),
+        ]
+    ),
+    contract=Contract(
+        unique=(("run_id",),),
+        not_null=("run_id", "flow", "status"),
+        accepted_values={"status": ("completed", "failed")},
+    ),
+)
+
+INGESTED_FILES = Table(
+    name="ingested_files",
+    description="Ledger of every source file already read, by content hash.",
+    schema=pa.schema(
+        [
+            _field("file_sha256", pa.string(), "SHA-256 of the whole file", False),
+            _field("source_uri", pa.string(), "Where the file was found", False),
+            _field("dispatches", pa.int64(), "Dispatches read from it", False),
+            _field("rejected", pa.int64(), "Items from it sent to quarantine", False),
+            _field("run_id", pa.string(), "Run that read it", False),
+            _field("ingested_at", UTC_TS, "When it was read", False),
+        ]
+    ),
+    contract=Contract(unique=(("file_sha256",),), not_null=("file_sha256", "run_id")),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (DISPATCHES, MENTIONS, QUOTES, QUARANTINE, RUNS, INGESTED_FILES)
+}

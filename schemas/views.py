@@ -1,0 +1,113 @@
+"""DuckDB views over the committed Parquet files, generated from `schemas.tables`.
+
+Base views name the manifest's files explicitly (never a glob), so a reader sees exactly one
+committed snapshot: files being written, or replaced by compaction, are invisible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pyarrow as pa
+
+from schemas.tables import TABLES, Table
+
+_DUCKDB_TYPES: dict[pa.DataType, str] = {
+    pa.string(): "VARCHAR",
+    pa.int32(): "INTEGER",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+    pa.bool_(): "BOOLEAN",
+    pa.date32(): "DATE",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMP WITH TIME ZONE",
+}
+
+# Analysis views: the newest usable version of each story, and what hangs off it.
+ANALYSIS_VIEWS: dict[str, str] = {
+    "dispatches_latest": """
+SELECT * EXCLUDE (version_rank) FROM (
+    SELECT *, row_number() OVER (
+        PARTITION BY dispatch_id
+        ORDER BY story_version DESC NULLS LAST, published_at DESC, ingested_at DESC, version_id
+    ) AS version_rank
+    FROM dispatches
+)
+WHERE version_rank = 1
+  AND pub_status = 'usable'
+  AND coalesce(signal, '') <> 'kill'
+  AND (embargo_until IS NULL OR embargo_until <= now())""",
+    "mentions_latest": """
+SELECT m.* FROM mentions AS m
+SEMI JOIN dispatches_latest AS d ON m.version_id = d.version_id""",
+    "quotes_latest": """
+SELECT q.* FROM quotes AS q
+SEMI JOIN dispatches_latest AS d ON q.version_id = d.version_id""",
+    "entities": """
+SELECT
+    substr(md5(label || '|' || canonical), 1, 16) AS entity_id,
+    label,
+    canonical AS text,
+    list_sort(list_distinct(list(m.text))) AS aliases,
+    count(*) AS mentions,
+    count(DISTINCT m.dispatch_id) AS dispatches,
+    min(d.published_at) AS first_seen,
+    max(d.published_at) AS last_seen
+FROM mentions_latest AS m
+JOIN dispatches_latest AS d USING (version_id)
+GROUP BY label, canonical""",
+}
+
+
+def duckdb_type(typ: pa.DataType) -> str:
+    return _DUCKDB_TYPES[typ]
+
+
+def sql_literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def empty_select(table: Table) -> str:
+    columns = ", ".join(
+        f"CAST(NULL AS {duckdb_type(f.type)}) AS {f.name}" for f in table.schema
+    )
+    return f"SELECT {columns} LIMIT 0"
+
+
+def base_select(table: Table, files: tuple[str, ...] | list[str]) -> str:
+    if not files:
+        return empty_select(table)
+    listed = ", ".join(sql_literal(f) for f in files)
+    options = "union_by_name = true"
+    if table.partition_by:
+        typ = duckdb_type(table.schema.field(table.partition_by).type)
+        options += f", hive_partitioning = true, hive_types = {{'{table.partition_by}': {typ}}}"
+    else:
+        options += ", hive_partitioning = false"
+    columns = ", ".join(table.column_names)
+    return f"SELECT {columns} FROM read_parquet([{listed}], {options})"
+
+
+def view_statements(files_by_table: Mapping[str, tuple[str, ...]]) -> list[str]:
+    statements = [
+        f"CREATE OR REPLACE VIEW {name} AS {base_select(table, files_by_table.get(name, ()))};"
+        for name, table in TABLES.items()
+    ]
+    statements += [
+        f"CREATE OR REPLACE VIEW {name} AS {sql.strip()};" for name, sql in ANALYSIS_VIEWS.items()
+    ]
+    return statements
+
+
+def render_views_sql(
+    files_by_table: Mapping[str, tuple[str, ...]], search_path: Path | None = None
+) -> str:
+    header = [
+        "-- wirehouse views: generated at every commit from _manifest.json; do not edit.",
+        "-- In DuckDB (CLI or Python): .read warehouse/views.sql  (or execute this file's text).",
+        "-- File paths below are relative to the warehouse folder, found via file_search_path.",
+    ]
+    if search_path is not None:
+        header.append(f"SET file_search_path = {sql_literal(str(search_path))};")
+    return "\n".join(header + view_statements(files_by_table)) + "\n"

@@ -1,0 +1,31 @@
+"""Test-wide setup: an isolated Prefect home with telemetry off, and shared sample paths."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Prefect reads its settings on first import, so they must be in place before any test module
+# imports it; each test session gets a Prefect home of its own.
+_PREFECT_HOME = tempfile.mkdtemp(prefix="wirehouse-prefect-home-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+os.environ.pop("PREFECT_API_URL", None)
+for _name in [k for k in os.environ if k.startswith("WIREHOUSE_")]:
+    os.environ.pop(_name)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_SAMPLES = PROJECT_ROOT.parent / "shared" / "samples"
+JIJI_SAMPLE = SHARED_SAMPLES / "wire-text" / "000_a8b5fb1ea8790ba7.txt"
+
+
+@pytest.fixture
+def jiji_sample() -> Path:
+    if not JIJI_SAMPLE.exists():
+        pytest.fail(f"shared sample missing: {JIJI_SAMPLE} (../shared must sit beside the project)")
+    return JIJI_SAMPLE

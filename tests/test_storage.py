@@ -1,0 +1,148 @@
+"""The commit protocol: staged files become visible only through the manifest."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from schemas.tables import DISPATCHES, QUARANTINE
+from transforms import storage
+from transforms.query import open_warehouse
+
+
+def _quarantine_rows(n: int, run_id: str = "r1") -> pa.Table:
+    now = datetime(2026, 1, 16, tzinfo=UTC)
+    return pa.Table.from_pylist(
+        [
+            {"source_uri": f"f{i}", "reason": "empty_file", "detail": "d", "run_id": run_id,
+             "detected_at": now}
+            for i in range(n)
+        ],
+        schema=QUARANTINE.schema,
+    )
+
+
+def _dispatch_rows(days: list[date]) -> pa.Table:
+    now = datetime(2026, 1, 16, tzinfo=UTC)
+    rows = [
+        {
+            "dispatch_id": f"d{i}", "version_id": f"v{i}", "body": "b", "word_count": 1,
+            "published_at": datetime(day.year, day.month, day.day, tzinfo=UTC),
+            "source_uri": "s", "source_format": "wire-text", "raw_sha256": "h",
+            "pub_status": "usable", "ingested_at": now, "run_id": "r", "parser_version": "p",
+            "published_date": day,
+        }
+        for i, day in enumerate(days)
+    ]
+    return pa.Table.from_pylist(rows, schema=DISPATCHES.schema)
+
+
+def _count(warehouse: Path, view: str) -> int:
+    con = open_warehouse(warehouse)
+    try:
+        return con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_empty_warehouse_has_every_view_with_no_rows(tmp_path: Path) -> None:
+    for view in ("dispatches", "mentions", "quotes", "quarantine", "runs", "entities",
+                 "dispatches_latest", "mentions_latest"):
+        assert _count(tmp_path, view) == 0
+
+
+def test_commit_makes_partitioned_rows_visible(tmp_path: Path) -> None:
+    rows = _dispatch_rows([date(2026, 1, 15), date(2026, 1, 15), date(2026, 1, 14)])
+    staged = storage.stage_table_files(DISPATCHES, rows, tmp_path / "_staging", "c1")
+    assert sorted(staged) == [
+        "dispatches/published_date=2026-01-14/part-c1.parquet",
+        "dispatches/published_date=2026-01-15/part-c1.parquet",
+    ]
+    manifest = storage.commit(tmp_path, {"dispatches": staged})
+    assert manifest.version == 1
+    con = open_warehouse(tmp_path)
+    got = con.execute(
+        "SELECT published_date, count(*) FROM dispatches GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    assert got == [(date(2026, 1, 14), 1), (date(2026, 1, 15), 2)]
+    back = storage.read_table(tmp_path, "dispatches", ["version_id", "published_date"])
+    assert sorted(back.to_pylist(), key=lambda r: r["version_id"])[0] == {
+        "version_id": "v0", "published_date": date(2026, 1, 15)
+    }
+
+
+def test_published_but_uncommitted_files_are_invisible_and_collected(tmp_path: Path) -> None:
+    storage.commit(tmp_path, {"quarantine": storage.stage_table_files(
+        QUARANTINE, _quarantine_rows(2), tmp_path / "_staging", "c1")})
+    orphan = storage.stage_table_files(QUARANTINE, _quarantine_rows(5), tmp_path / "_staging", "c2")
+    storage.publish(tmp_path, orphan)  # a kill here: renamed into place, manifest not written
+    assert (tmp_path / "quarantine/part-c2.parquet").exists()
+    assert _count(tmp_path, "quarantine") == 2
+    assert storage.collect_garbage(tmp_path) == 1
+    assert not (tmp_path / "quarantine/part-c2.parquet").exists()
+    assert _count(tmp_path, "quarantine") == 2
+
+
+def test_views_file_is_usable_from_a_plain_duckdb(tmp_path: Path) -> None:
+    storage.commit(tmp_path, {"quarantine": storage.stage_table_files(
+        QUARANTINE, _quarantine_rows(3), tmp_path / "_staging", "c1")})
+    con = duckdb.connect()
+    con.execute((tmp_path / "views.sql").read_text())
+    assert con.execute("SELECT count(*) FROM quarantine").fetchone() == (3,)
+
+
+def _try_lock(path: str, queue) -> None:
+    try:
+        storage.WarehouseLock(Path(path), "second").acquire()
+        queue.put("acquired")
+    except storage.WarehouseError as exc:
+        queue.put(str(exc))
+
+
+def test_second_writer_is_refused_with_who_holds_the_lock(tmp_path: Path) -> None:
+    with storage.WarehouseLock(tmp_path, "wirehouse run first"):
+        queue = multiprocessing.get_context("spawn").Queue()
+        proc = multiprocessing.get_context("spawn").Process(
+            target=_try_lock, args=(str(tmp_path), queue))
+        proc.start()
+        proc.join(60)
+        message = queue.get(timeout=5)
+    assert "in use by pid" in message and "wirehouse run first" in message
+    assert "--wait" in message
+
+
+def test_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    proc = ctx.Process(target=_hold_lock_forever, args=(str(tmp_path),))
+    proc.start()
+    lock = storage.WarehouseLock(tmp_path, "next", wait=True, timeout=30)
+    _wait_for_holder(lock)
+    proc.kill()
+    proc.join()
+    lock.acquire()
+    assert lock.holder().command == "next"
+    lock.release()
+
+
+def _hold_lock_forever(path: str) -> None:
+    import time
+
+    storage.WarehouseLock(Path(path), "doomed").acquire()
+    time.sleep(600)
+
+
+def _wait_for_holder(lock: storage.WarehouseLock) -> None:
+    import time
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        holder = lock.holder()
+        if holder and holder.command == "doomed":
+            return
+        time.sleep(0.1)
+    pytest.fail("the child never took the lock")

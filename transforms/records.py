@@ -1,0 +1,85 @@
+"""Records passed between the stages of the pipeline.
+
+Every reader turns its input into `ParsedDispatch` records or `Rejection`s; the tagger turns a
+body into `MentionSpan`s and `QuoteSpan`s. They are frozen so that no stage can change what an
+earlier stage produced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+PARSER_VERSION = "wirehouse-parse/1"
+
+PUB_STATUSES = ("usable", "withheld", "canceled")
+SIGNALS = ("update", "correction", "kill")
+
+
+@dataclass(frozen=True)
+class ParsedDispatch:
+    """One dispatch as a reader understood it, before enrichment.
+
+    `story_key` is the identity a source gives a story across versions (ninjs `uri`, NewsML
+    `guid`); readers of formats without one leave it None and the identity is derived from
+    agency, date and normalised headline.
+    """
+
+    source_uri: str
+    source_format: str
+    raw_sha256: str
+    body: str
+    headline: str | None = None
+    byline: str | None = None
+    agency: str | None = None
+    dateline_place: str | None = None
+    dateline_country: str | None = None
+    published_at: datetime | None = None
+    copyright: str | None = None
+    language: str | None = None
+    story_key: str | None = None
+    story_version: int | None = None
+    pub_status: str = "usable"
+    embargo_until: datetime | None = None
+    signal: str | None = None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Input that could not be turned into a dispatch; it goes to quarantine."""
+
+    source_uri: str
+    reason: str
+    detail: str
+    raw_sha256: str | None = None
+
+
+class ParseError(ValueError):
+    """Raised by a parser for input it recognises as bad; carries a short machine reason."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class MentionSpan:
+    """An entity mention; `body[start_char:end_char] == text` always holds."""
+
+    text: str
+    label: str
+    start_char: int
+    end_char: int
+    sentence_index: int
+    canonical: str
+
+
+@dataclass(frozen=True)
+class QuoteSpan:
+    """A quotation; `body[start_char:end_char] == text`. Speaker is a canonical name or None."""
+
+    text: str
+    start_char: int
+    end_char: int
+    speaker: str | None

@@ -1,0 +1,102 @@
+"""Pure conversions from records to table rows (dicts keyed by the columns in `schemas`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from transforms.identity import dispatch_id, span_id, version_id
+from transforms.records import (
+    PARSER_VERSION,
+    MentionSpan,
+    ParsedDispatch,
+    QuoteSpan,
+    Rejection,
+)
+
+
+def dispatch_row(dispatch: ParsedDispatch, run_id: str, ingested_at: datetime) -> dict:
+    if dispatch.published_at is None:
+        raise ValueError("a dispatch row needs published_at; readers must resolve it")
+    published_at = dispatch.published_at
+    return {
+        "dispatch_id": dispatch_id(dispatch),
+        "version_id": version_id(dispatch),
+        "agency": dispatch.agency,
+        "dateline_place": dispatch.dateline_place,
+        "dateline_country": dispatch.dateline_country,
+        "published_at": published_at,
+        "headline": dispatch.headline,
+        "byline": dispatch.byline,
+        "body": dispatch.body,
+        "copyright": dispatch.copyright,
+        "language": dispatch.language,
+        "word_count": len(dispatch.body.split()),
+        "source_uri": dispatch.source_uri,
+        "source_format": dispatch.source_format,
+        "raw_sha256": dispatch.raw_sha256,
+        "story_version": dispatch.story_version,
+        "pub_status": dispatch.pub_status,
+        "embargo_until": dispatch.embargo_until,
+        "signal": dispatch.signal,
+        "ingested_at": ingested_at,
+        "run_id": run_id,
+        "parser_version": PARSER_VERSION,
+        "published_date": published_at.date(),
+    }
+
+
+def quarantine_row(rejection: Rejection, run_id: str, detected_at: datetime) -> dict:
+    return {
+        "source_uri": rejection.source_uri,
+        "reason": rejection.reason,
+        "detail": rejection.detail,
+        "raw_sha256": rejection.raw_sha256,
+        "run_id": run_id,
+        "detected_at": detected_at,
+    }
+
+
+def mention_rows(
+    dispatch: dict, mentions: list[MentionSpan], model: str, pipeline_hash: str, run_id: str
+) -> list[dict]:
+    version = dispatch["version_id"]
+    return [
+        {
+            "dispatch_id": dispatch["dispatch_id"],
+            "version_id": version,
+            "mention_id": span_id(version, "mention", m.start_char, m.end_char, m.label),
+            "text": m.text,
+            "label": m.label,
+            "start_char": m.start_char,
+            "end_char": m.end_char,
+            "sentence_index": m.sentence_index,
+            "canonical": m.canonical,
+            "model": model,
+            "pipeline_hash": pipeline_hash,
+            "run_id": run_id,
+            "published_date": dispatch["published_date"],
+        }
+        for m in mentions
+    ]
+
+
+def quote_rows(
+    dispatch: dict, quotes: list[QuoteSpan], model: str, pipeline_hash: str, run_id: str
+) -> list[dict]:
+    version = dispatch["version_id"]
+    return [
+        {
+            "dispatch_id": dispatch["dispatch_id"],
+            "version_id": version,
+            "quote_id": span_id(version, "quote", q.start_char, q.end_char),
+            "text": q.text,
+            "speaker": q.speaker,
+            "start_char": q.start_char,
+            "end_char": q.end_char,
+            "model": model,
+            "pipeline_hash": pipeline_hash,
+            "run_id": run_id,
+            "published_date": dispatch["published_date"],
+        }
+        for q in quotes
+    ]

@@ -1,0 +1,323 @@
+"""The batch stages of a run: discover, parse, tag, commit.
+
+Each stage reads its input from paths and writes its output as staged Parquet under the run's
+staging folder, so orchestration passes only paths between them. No Prefect here: the flows
+wrap these functions in tasks, and tests call them directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from spacy.language import Language
+
+from schemas.tables import RUNS, TABLES
+from transforms import storage
+from transforms.entities import tag_bodies, tagger_info
+from transforms.readers import read_path
+from transforms.records import ParsedDispatch, Rejection
+from transforms.reference import Reference
+from transforms.rows import dispatch_row, mention_rows, quarantine_row, quote_rows
+
+HASH_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    files: int = 0
+    dispatches: int = 0
+    mentions: int = 0
+    quotes: int = 0
+    quarantined: int = 0
+
+    def __add__(self, other: BatchCounts) -> BatchCounts:
+        return BatchCounts(
+            files=self.files + other.files,
+            dispatches=self.dispatches + other.dispatches,
+            mentions=self.mentions + other.mentions,
+            quotes=self.quotes + other.quotes,
+            quarantined=self.quarantined + other.quarantined,
+        )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def landing_files(source: Path) -> Iterator[Path]:
+    """Every regular file under source, subfolders included, in a stable order.
+
+    Hidden files and folders (editor swap files, .DS_Store) are not dispatches; symlinked
+    folders are not followed, so a link loop cannot trap the walk.
+    """
+    if source.is_file():
+        yield source
+        return
+    for root, dirs, files in os.walk(source, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                path = Path(root) / name
+                if path.is_file():
+                    yield path
+
+
+def ingested_hashes(warehouse: Path) -> set[str]:
+    ledger = storage.read_table(warehouse, "ingested_files", ["file_sha256"])
+    return set(ledger.column("file_sha256").to_pylist())
+
+
+def discover(sources: Iterable[Path], warehouse: Path) -> tuple[int, list[SourceFile]]:
+    """Files under the sources not ingested before (by content hash); also the count seen."""
+    seen = 0
+    known = ingested_hashes(warehouse)
+    fresh: list[SourceFile] = []
+    for source in sources:
+        for path in landing_files(source):
+            seen += 1
+            try:
+                digest = file_sha256(path)
+            except OSError:
+                digest = ""
+            if digest and digest in known:
+                continue
+            known.add(digest)
+            fresh.append(SourceFile(str(path.resolve()), digest, path.stat().st_size))
+    return seen, fresh
+
+
+def plan_batches(
+    files: list[SourceFile], staging: Path, max_files: int = 256, max_bytes: int = 64 << 20
+) -> list[Path]:
+    """Group files into batches and write each batch's file list; returns the batch folders."""
+    batches: list[list[SourceFile]] = []
+    current: list[SourceFile] = []
+    size = 0
+    for item in files:
+        if current and (len(current) >= max_files or size + item.size > max_bytes):
+            batches.append(current)
+            current, size = [], 0
+        current.append(item)
+        size += item.size
+    if current:
+        batches.append(current)
+    folders = []
+    for number, batch in enumerate(batches, start=1):
+        folder = staging / f"batch-{number:05d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "files.json").write_text(
+            json.dumps([item.__dict__ for item in batch]), encoding="utf-8"
+        )
+        folders.append(folder)
+    return folders
+
+
+def batch_files(batch: Path) -> list[SourceFile]:
+    return [SourceFile(**item) for item in json.loads((batch / "files.json").read_text("utf-8"))]
+
+
+class KnownVersions:
+    """version_ids already committed, loaded incrementally as the manifest grows."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[Path, set[str]] = {}
+        self._ids: dict[Path, set[str]] = {}
+
+    def of(self, warehouse: Path) -> set[str]:
+        key = warehouse.resolve()
+        loaded = self._loaded.setdefault(key, set())
+        ids = self._ids.setdefault(key, set())
+        live = set(storage.read_manifest(warehouse).files("dispatches"))
+        if loaded - live:
+            # Compaction replaced files: start again from the new ones.
+            loaded.clear()
+            ids.clear()
+        for relative in sorted(live - loaded):
+            ids.update(pq.read_table(warehouse / relative, columns=["version_id"])[0].to_pylist())
+            loaded.add(relative)
+        return ids
+
+
+KNOWN_VERSIONS = KnownVersions()
+
+
+def _table_from_rows(table_name: str, rows: list[dict]) -> pa.Table:
+    schema = TABLES[table_name].schema
+    if not rows:
+        return schema.empty_table()
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _write_stage(rows: pa.Table, path: Path) -> None:
+    with open(path, "wb") as handle:
+        pq.write_table(rows, handle, compression="zstd")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _items(source: SourceFile, reference: Reference) -> Iterator[ParsedDispatch | Rejection]:
+    try:
+        yield from read_path(Path(source.path), reference=reference)
+    except Exception as exc:  # noqa: BLE001 - a reader bug must not sink the whole batch
+        yield Rejection(source.path, "reader_error", f"{type(exc).__name__}: {exc}", source.sha256)
+
+
+def parse_batch(
+    batch: Path,
+    warehouse: Path,
+    reference: Reference,
+    run_id: str,
+    published_from: str | None = None,
+    published_to: str | None = None,
+) -> BatchCounts:
+    """Read and parse a batch's files into staged dispatch, quarantine and ledger rows.
+
+    Versions already in the warehouse, or seen earlier in the batch, are dropped here so that
+    the expensive tagging stage never sees them. Dispatches outside the date window, when one
+    is given, are skipped but their file still counts as ingested.
+    """
+    now = datetime.now(UTC)
+    known = KNOWN_VERSIONS.of(warehouse)
+    dispatches: list[dict] = []
+    rejected: list[dict] = []
+    ledger: list[dict] = []
+    batch_versions: set[str] = set()
+    for source in batch_files(batch):
+        read = refused = 0
+        for item in _items(source, reference):
+            if isinstance(item, Rejection):
+                rejected.append(quarantine_row(item, run_id, now))
+                refused += 1
+                continue
+            if item.published_at is None:
+                rejection = Rejection(item.source_uri, "no_date", "no publication date found")
+                rejected.append(quarantine_row(rejection, run_id, now))
+                refused += 1
+                continue
+            row = dispatch_row(item, run_id, now)
+            read += 1
+            day = row["published_date"].isoformat()
+            if (published_from and day < published_from) or (published_to and day > published_to):
+                continue
+            if row["version_id"] in known or row["version_id"] in batch_versions:
+                continue
+            batch_versions.add(row["version_id"])
+            dispatches.append(row)
+        ledger.append(
+            {
+                "file_sha256": source.sha256,
+                "source_uri": source.path,
+                "dispatches": read,
+                "rejected": refused,
+                "run_id": run_id,
+                "ingested_at": now,
+            }
+        )
+    _write_stage(_table_from_rows("dispatches", dispatches), batch / "dispatches.parquet")
+    _write_stage(_table_from_rows("quarantine", rejected), batch / "quarantine.parquet")
+    _write_stage(_table_from_rows("ingested_files", ledger), batch / "ingested_files.parquet")
+    return BatchCounts(files=len(ledger), dispatches=len(dispatches), quarantined=len(rejected))
+
+
+def tag_batch(batch: Path, nlp: Language, run_id: str, n_process: int = 1) -> BatchCounts:
+    """Tag the staged dispatches of a batch; writes staged mention and quote rows."""
+    parsed = pq.read_table(
+        batch / "dispatches.parquet",
+        columns=["dispatch_id", "version_id", "body", "published_date"],
+    ).to_pylist()
+    info = tagger_info(nlp)
+    mentions: list[dict] = []
+    quotes: list[dict] = []
+    tagged = tag_bodies(nlp, (row["body"] for row in parsed), n_process=n_process)
+    for row, (spans, quoted) in zip(parsed, tagged, strict=True):
+        mentions += mention_rows(row, spans, info.model, info.pipeline_hash, run_id)
+        quotes += quote_rows(row, quoted, info.model, info.pipeline_hash, run_id)
+    _write_stage(_table_from_rows("mentions", mentions), batch / "mentions.parquet")
+    _write_stage(_table_from_rows("quotes", quotes), batch / "quotes.parquet")
+    return BatchCounts(mentions=len(mentions), quotes=len(quotes))
+
+
+def _staged(batch: Path, name: str) -> pa.Table:
+    path = batch / f"{name}.parquet"
+    return pq.read_table(path) if path.exists() else TABLES[name].schema.empty_table()
+
+
+def commit_batches(
+    batches: list[Path], warehouse: Path, commit_id: str, extra: dict[str, pa.Table] | None = None
+) -> BatchCounts:
+    """Commit the staged rows of tagged batches (and any extra rows) in one atomic step."""
+    known = KNOWN_VERSIONS.of(warehouse)
+    per_table: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
+    for batch in batches:
+        for name in ("dispatches", "mentions", "quotes", "quarantine", "ingested_files"):
+            per_table[name].append(_staged(batch, name))
+    for name, rows in (extra or {}).items():
+        per_table[name].append(rows)
+    combined = {
+        name: pa.concat_tables(parts) if parts else TABLES[name].schema.empty_table()
+        for name, parts in per_table.items()
+    }
+    fresh = pc.invert(pc.is_in(combined["dispatches"]["version_id"], pa.array(sorted(known))))
+    combined["dispatches"] = combined["dispatches"].filter(fresh)
+    keep = combined["dispatches"]["version_id"]
+    for name in ("mentions", "quotes"):
+        combined[name] = combined[name].filter(pc.is_in(combined[name]["version_id"], keep))
+    staging = storage.staging_dir(warehouse, commit_id) / "commit"
+    staged = {
+        name: storage.stage_table_files(TABLES[name], rows, staging, commit_id)
+        for name, rows in combined.items()
+        if rows.num_rows
+    }
+    if staged:
+        storage.commit(warehouse, staged)
+    return BatchCounts(
+        files=combined["ingested_files"].num_rows,
+        dispatches=combined["dispatches"].num_rows,
+        mentions=combined["mentions"].num_rows,
+        quotes=combined["quotes"].num_rows,
+        quarantined=combined["quarantine"].num_rows,
+    )
+
+
+def run_row(
+    run_id: str,
+    flow: str,
+    started_at: datetime,
+    files_seen: int,
+    counts: BatchCounts,
+    status: str,
+) -> pa.Table:
+    row = {
+        "run_id": run_id,
+        "flow": flow,
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC),
+        "files_seen": files_seen,
+        "files_ingested": counts.files,
+        "dispatches_written": counts.dispatches,
+        "mentions_written": counts.mentions,
+        "quarantined": counts.quarantined,
+        "status": status,
+    }
+    return pa.Table.from_pylist([row], schema=RUNS.schema)
+
