@@ -113,6 +113,26 @@ def sql(
         _print_table(result)
 
 
+@app.command()
+def check(warehouse: WarehouseOption = None) -> None:
+    """Check every table's data contract (unique keys, not-null columns, accepted values).
+
+    Exits 1 and lists the failing checks when any contract is broken.
+
+    Example:
+
+        wirehouse check --warehouse warehouse/
+    """
+    from transforms.contracts import check_contracts
+
+    violations = check_contracts(_settings(warehouse).warehouse)
+    for v in violations:
+        typer.echo(f"FAIL {v.table}.{v.columns}: {v.check} ({v.failing_rows} rows)")
+    if violations:
+        raise typer.Exit(1)
+    typer.echo("All contracts hold.")
+
+
 def _print_table(result) -> None:
     from rich.console import Console
     from rich.table import Table

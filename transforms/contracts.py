@@ -1,0 +1,54 @@
+"""Data contracts beside each table (unique, not null, accepted values), checked in DuckDB."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemas.tables import TABLES, Table
+from schemas.views import sql_literal
+from transforms.query import open_warehouse
+
+
+@dataclass(frozen=True)
+class Violation:
+    table: str
+    check: str
+    columns: str
+    failing_rows: int
+
+
+def contract_queries(table: Table) -> list[tuple[str, str, str]]:
+    """(check, columns, SQL counting failing rows) for every contract of a table."""
+    name = table.name
+    queries = []
+    for group in table.contract.unique:
+        cols = ", ".join(group)
+        queries.append(
+            ("unique", cols,
+             f"SELECT coalesce(sum(n - 1), 0) FROM "
+             f"(SELECT count(*) AS n FROM {name} GROUP BY {cols} HAVING count(*) > 1)")
+        )
+    for col in table.contract.not_null:
+        queries.append(("not_null", col, f"SELECT count(*) FROM {name} WHERE {col} IS NULL"))
+    for col, accepted in table.contract.accepted_values.items():
+        listed = ", ".join(sql_literal(v) for v in accepted)
+        queries.append(
+            ("accepted_values", col,
+             f"SELECT count(*) FROM {name} WHERE {col} IS NOT NULL AND {col} NOT IN ({listed})")
+        )
+    return queries
+
+
+def check_contracts(warehouse: Path) -> list[Violation]:
+    con = open_warehouse(warehouse)
+    try:
+        violations = []
+        for table in TABLES.values():
+            for check, columns, sql in contract_queries(table):
+                failing = con.execute(sql).fetchone()[0]
+                if failing:
+                    violations.append(Violation(table.name, check, columns, int(failing)))
+        return violations
+    finally:
+        con.close()
