@@ -146,3 +146,29 @@ def _wait_for_holder(lock: storage.WarehouseLock) -> None:
             return
         time.sleep(0.1)
     pytest.fail("the child never took the lock")
+
+
+def test_compaction_keeps_every_row_once_and_at_most_four_files(tmp_path: Path) -> None:
+    days = [date(2026, 1, 14), date(2026, 1, 15)]
+    for n in range(12):
+        rows = _dispatch_rows(days * 3)
+        rows = rows.set_column(1, "version_id", pa.array([f"v{n}-{i}" for i in range(6)]))
+        storage.commit(tmp_path, {"dispatches": storage.stage_table_files(
+            DISPATCHES, rows, tmp_path / "_staging", f"c{n}")})
+    before = _count(tmp_path, "dispatches")
+    report = storage.compact(tmp_path, "k1", target_rows=10)
+    assert (report.partitions_compacted, report.files_before) == (2, 24)
+    manifest = storage.read_manifest(tmp_path)
+    per_partition: dict[str, int] = {}
+    for relative in manifest.files("dispatches"):
+        per_partition[str(Path(relative).parent)] = per_partition.get(str(Path(relative).parent), 0) + 1
+    assert per_partition and max(per_partition.values()) <= 4
+    assert _count(tmp_path, "dispatches") == before == 72
+    con = open_warehouse(tmp_path)
+    assert con.execute("SELECT count(DISTINCT version_id) FROM dispatches").fetchone() == (72,)
+    # Retired files outlive the grace period only: a reader of the old views can finish.
+    old = next(iter(manifest.retired))
+    assert storage.collect_garbage(tmp_path) == 0 and (tmp_path / old).exists()
+    assert storage.collect_garbage(tmp_path, retired_grace_seconds=0) == 24
+    assert not (tmp_path / old).exists() and not storage.read_manifest(tmp_path).retired
+    assert _count(tmp_path, "dispatches") == 72

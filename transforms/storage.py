@@ -49,8 +49,15 @@ class WarehouseError(RuntimeError):
 
 @dataclass(frozen=True)
 class Manifest:
+    """The committed snapshot: live files per table, and files retired by compaction.
+
+    Retired files stay on disk for a grace period so that a reader who loaded the previous
+    views can finish its query; orphans (never committed) are removed at once.
+    """
+
     version: int = 0
     tables: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    retired: Mapping[str, str] = field(default_factory=dict)
 
     def files(self, table: str) -> tuple[str, ...]:
         return self.tables.get(table, ())
@@ -61,12 +68,19 @@ class Manifest:
         removed: Mapping[str, list[str]] | None = None,
     ) -> Manifest:
         removed = removed or {}
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         tables: dict[str, tuple[str, ...]] = {}
+        retired = dict(self.retired)
         for name in TABLES:
             gone = set(removed.get(name, ()))
             kept = [f for f in self.files(name) if f not in gone]
             tables[name] = tuple(kept + [f for f in added.get(name, ()) if f not in kept])
-        return Manifest(version=self.version + 1, tables=tables)
+            retired.update({f: now for f in gone})
+        return Manifest(version=self.version + 1, tables=tables, retired=retired)
+
+    def without_retired(self, paths: set[str]) -> Manifest:
+        retired = {f: t for f, t in self.retired.items() if f not in paths}
+        return Manifest(version=self.version, tables=self.tables, retired=retired)
 
 
 def read_manifest(warehouse: Path) -> Manifest:
@@ -77,6 +91,7 @@ def read_manifest(warehouse: Path) -> Manifest:
     return Manifest(
         version=int(data["version"]),
         tables={name: tuple(files) for name, files in data["tables"].items()},
+        retired=dict(data.get("retired", {})),
     )
 
 
@@ -100,7 +115,7 @@ def _write_atomically(path: Path, text: str) -> None:
 
 def write_manifest(warehouse: Path, manifest: Manifest) -> None:
     tables = {name: list(files) for name, files in manifest.tables.items()}
-    payload = {"version": manifest.version, "tables": tables}
+    payload = {"version": manifest.version, "tables": tables, "retired": dict(manifest.retired)}
     _write_atomically(warehouse / MANIFEST_NAME, json.dumps(payload, indent=1, sort_keys=True))
     write_views_file(warehouse, manifest)
 
@@ -213,10 +228,18 @@ def _read_file(warehouse: Path, table: Table, relative: str, wanted: list[str]) 
     return rows.select(wanted)
 
 
-def collect_garbage(warehouse: Path) -> int:
-    """Remove staging leftovers and data files the manifest does not name. Writer-only."""
+def collect_garbage(warehouse: Path, retired_grace_seconds: float = 900.0) -> int:
+    """Remove staging leftovers, orphans of killed commits, and files retired long enough.
+
+    Writer-only: call it under the lock.
+    """
     manifest = read_manifest(warehouse)
     live = {f for name in TABLES for f in manifest.files(name)}
+    now = datetime.now(UTC)
+    expired = {
+        f for f, when in manifest.retired.items()
+        if (now - datetime.fromisoformat(when)).total_seconds() >= retired_grace_seconds
+    }
     removed = 0
     staging = warehouse / STAGING_DIR
     if staging.exists():
@@ -226,16 +249,145 @@ def collect_garbage(warehouse: Path) -> int:
         if not folder.exists():
             continue
         for path in folder.rglob("*"):
-            if path.is_file() and path.relative_to(warehouse).as_posix() not in live:
-                path.unlink(missing_ok=True)
-                removed += 1
+            relative = path.relative_to(warehouse).as_posix()
+            if not path.is_file() or relative in live:
+                continue
+            if relative in manifest.retired and relative not in expired:
+                continue
+            path.unlink(missing_ok=True)
+            removed += 1
         for directory in sorted(folder.rglob("*"), reverse=True):
             if directory.is_dir():
                 with contextlib.suppress(OSError):
                     directory.rmdir()
     for leftover in warehouse.glob(".*.tmp"):
         leftover.unlink(missing_ok=True)
+    if expired:
+        write_manifest(warehouse, manifest.without_retired(expired))
     return removed
+
+
+@dataclass(frozen=True)
+class CompactionReport:
+    partitions_compacted: int
+    files_before: int
+    files_after: int
+
+
+def _partition_of(relative: str) -> str:
+    return str(Path(relative).parent)
+
+
+def compact(
+    warehouse: Path,
+    commit_id: str,
+    max_files: int = 4,
+    target_rows: int = 2_000_000,
+) -> CompactionReport:
+    """Merge each partition's files into as few as fit `target_rows`, at most `max_files`.
+
+    Rows are streamed row group by row group, so memory stays bounded by one row group. The
+    new files replace the old ones in one manifest commit: readers see either snapshot, never
+    a row twice or a row missing.
+    """
+    manifest = read_manifest(warehouse)
+    staging = staging_dir(warehouse, commit_id) / "compact"
+    staged: dict[str, dict[str, Path]] = {}
+    removed: dict[str, list[str]] = {}
+    partitions = before = after = 0
+    for name in TABLES:
+        groups: dict[str, list[str]] = {}
+        for relative in manifest.files(name):
+            groups.setdefault(_partition_of(relative), []).append(relative)
+        for partition, files in sorted(groups.items()):
+            if len(files) <= 1:
+                continue
+            rows = sum(pq.ParquetFile(warehouse / f).metadata.num_rows for f in files)
+            outputs = max(1, min(max_files, -(-rows // target_rows)))
+            written = _merge_files(warehouse, files, staging, partition, commit_id, outputs, rows)
+            staged.setdefault(name, {}).update(written)
+            removed.setdefault(name, []).extend(files)
+            partitions += 1
+            before += len(files)
+            after += len(written)
+    if staged:
+        commit(warehouse, staged, removed)
+    return CompactionReport(partitions, before, after)
+
+
+class _RollingParquetWriter:
+    """Writes rows into numbered files of about `rows_per_file` rows, in full row groups."""
+
+    def __init__(self, staging: Path, partition: str, commit_id: str, schema: pa.Schema,
+                 rows_per_file: int, max_files: int) -> None:
+        self.staging, self.partition, self.commit_id = staging, partition, commit_id
+        self.schema, self.rows_per_file, self.max_files = schema, rows_per_file, max_files
+        self.written: dict[str, Path] = {}
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_rows = 0
+        self._rows_in_file = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._handle = None
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        self._pending.append(batch)
+        self._pending_rows += batch.num_rows
+        if self._pending_rows >= ROW_GROUP_SIZE:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending_rows:
+            return
+        if self._writer is None or (
+            self._rows_in_file >= self.rows_per_file and len(self.written) < self.max_files
+        ):
+            self._close_file()
+            self._open_file()
+        rows = pa.Table.from_batches(self._pending).cast(self.schema)
+        self._writer.write_table(rows, row_group_size=ROW_GROUP_SIZE)
+        self._rows_in_file += rows.num_rows
+        self._pending, self._pending_rows = [], 0
+
+    def _open_file(self) -> None:
+        relative = f"{self.partition}/part-{self.commit_id}-c{len(self.written):02d}.parquet"
+        target = self.staging / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = open(target, "wb")  # noqa: SIM115 - closed in _close_file
+        self._writer = pq.ParquetWriter(self._handle, self.schema, compression="zstd")
+        self.written[relative] = target
+        self._rows_in_file = 0
+
+    def _close_file(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            self._writer = None
+
+    def close(self) -> dict[str, Path]:
+        self._flush()
+        self._close_file()
+        return self.written
+
+
+def _merge_files(
+    warehouse: Path,
+    files: list[str],
+    staging: Path,
+    partition: str,
+    commit_id: str,
+    outputs: int,
+    rows: int,
+) -> dict[str, Path]:
+    schema = pq.read_schema(warehouse / files[0])
+    writer = _RollingParquetWriter(
+        staging, partition, commit_id, schema, rows_per_file=-(-rows // outputs), max_files=outputs
+    )
+    for relative in files:
+        for batch in pq.ParquetFile(warehouse / relative).iter_batches(batch_size=ROW_GROUP_SIZE):
+            writer.add(batch)
+    return writer.close()
 
 
 @dataclass(frozen=True)
