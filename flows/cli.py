@@ -190,6 +190,35 @@ def serve(
     )
 
 
+@app.command()
+def compact(
+    warehouse: WarehouseOption = None,
+    max_files: Annotated[int, typer.Option(help="Most files to leave in a partition")] = 4,
+    wait: Annotated[bool, typer.Option(help="Wait for another run to finish instead of refusing")] = False,
+) -> None:
+    """Merge the warehouse's small files: at most MAX_FILES per partition, full row groups.
+
+    Safe while analysts query: readers see the old files or the new ones, never both.
+
+    Example:
+
+        wirehouse compact --warehouse warehouse/
+    """
+    settings = _settings(warehouse)
+    apply_prefect_defaults()
+    from flows.maintenance import compact as compact_flow
+    from transforms.storage import WarehouseError
+
+    try:
+        report = compact_flow(warehouse=str(settings.warehouse), max_files=max_files, wait=wait)
+    except WarehouseError as exc:
+        _fail(str(exc))
+    typer.echo(
+        f"Compacted {report.partitions_compacted} partitions: "
+        f"{report.files_before} files became {report.files_after}."
+    )
+
+
 @app.command("seed-landing")
 def seed_landing(
     target: Annotated[Path, typer.Argument(help="Folder to fill with the sample dispatches")],

@@ -1,0 +1,34 @@
+"""Maintenance flows: compaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.nightly import new_run_id
+from transforms import stages, storage
+
+
+@task(name="compact", cache_policy=NO_CACHE)
+def compact_task(warehouse: str, commit_id: str, max_files: int) -> storage.CompactionReport:
+    return storage.compact(Path(warehouse), commit_id, max_files=max_files)
+
+
+@flow(name="compact")
+def compact(warehouse: str = "warehouse", max_files: int = 4, wait: bool = False):
+    """Merge small files so that each partition has at most `max_files` files."""
+    warehouse_path = Path(warehouse)
+    run_id = new_run_id("compact")
+    started_at = datetime.now(UTC)
+    with (
+        storage.writable_warehouse(warehouse_path),
+        storage.WarehouseLock(warehouse_path, "wirehouse compact", wait=wait),
+    ):
+        storage.collect_garbage(warehouse_path)
+        report = compact_task(warehouse, run_id, max_files)
+        row = stages.run_row(run_id, "compact", started_at, 0, stages.BatchCounts(), "completed")
+        stages.commit_batches([], warehouse_path, f"{run_id}-run", extra={"runs": row})
+    return report
