@@ -1,0 +1,215 @@
+"""Small helpers shared by the structured-format readers (ninjs, NewsML-G2, JSONL, SGML)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from transforms.wiretext import display_place, match_dateline
+
+if TYPE_CHECKING:
+    from transforms.reference import Reference
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH_PATTERN = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DASH = r"(?:--|—|–|-|:)"
+# Datelines with a credit ("GROSSETO, Italy (AP) --") are left to the wire-text parser's
+# `match_dateline`; this covers the credit-less ones ("SALVADOR, Feb 26 - " in Reuters-21578,
+# "KANSAS CITY, Mo.--"). The place must be in capitals, as wire datelines are, so that an
+# ordinary first sentence ("The trial of ...") is never taken for a dateline.
+_CAPS_DATELINE = re.compile(
+    r"^\s*(?P<place>[A-Z][A-Z.'’\- ]{1,40}?)"
+    r"(?:,\s*(?P<region>(?!(?:" + _MONTH_PATTERN + r")\b)[A-Z][\w.'’ ]{0,30}?))?"
+    r"(?:,?\s+(?P<month>" + _MONTH_PATTERN + r")\.?\s+(?P<day>\d{1,2}))?"
+    r"\s*(?:\((?P<credit>[^()\n]{1,40})\))?\s*" + _DASH + r"+\s*",
+    re.IGNORECASE,
+)
+# "(New York, NY - October 21) Et, sent ..." - the dateline in parentheses.
+_PAREN_DATELINE = re.compile(
+    r"^\s*\((?P<place>[A-Z][\w.'’ ]{1,40}?)(?:,\s*(?P<region>[A-Z][\w.'’ ]{0,30}?))?"
+    r"(?:\s*" + _DASH + r"\s*(?P<month>" + _MONTH_PATTERN + r")\.?\s+(?P<day>\d{1,2}))?\)\s*",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class DatelineHint:
+    """What a dateline says: place, optional region (state or country), day and credit."""
+
+    place: str
+    region: str | None = None
+    month: int | None = None
+    day: int | None = None
+    credit: str | None = None
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_iso_datetime(value: object) -> datetime | None:
+    """ISO 8601 timestamp as an aware UTC datetime; a naive one is taken as UTC; junk is None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    # NewsML/NITF compact forms such as 20130731T153200+0000.
+    compact = re.fullmatch(r"(\d{8})T(\d{6})([+-]\d{4}|Z)?", text)
+    if compact:
+        text = f"{compact[1]}T{compact[2]}{compact[3] or ''}"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def tidy_place(name: str) -> str:
+    """Wire datelines shout ("GROSSETO"); store places as names are written ("Grosseto")."""
+    return display_place(" ".join(name.split()).strip(" ,.-"))
+
+
+def split_located(located: str) -> DatelineHint | None:
+    """A free-text location ("Grossetto, Italy", "New York, NY") as place and region."""
+    parts = [part.strip() for part in located.split(",") if part.strip()]
+    if not parts:
+        return None
+    region = parts[-1] if len(parts) > 1 else None
+    return DatelineHint(place=tidy_place(parts[0]), region=region)
+
+
+def dateline_at_start(text: str, reference: Reference) -> DatelineHint | None:
+    """The wire-style dateline that opens a body, if it has one."""
+    first_line = text.lstrip().split("\n", 1)[0][:300]
+    found = match_dateline(first_line, reference)
+    if found is not None and found.place:
+        return DatelineHint(
+            place=tidy_place(found.place),
+            region=found.region,
+            month=found.date.month,
+            day=found.date.day,
+            credit=found.credit,
+        )
+    for pattern in (_CAPS_DATELINE, _PAREN_DATELINE):
+        match = pattern.match(first_line)
+        if match and _plausible(match, pattern is _CAPS_DATELINE):
+            return _hint_from(match)
+    return None
+
+
+def parse_dateline_field(text: str, reference: Reference) -> DatelineHint | None:
+    """A dateline given as its own field: "MOSCOW, Monday (Reuters)", "KANSAS CITY, Mo."."""
+    text = " ".join(text.split())
+    if not text:
+        return None
+    hint = dateline_at_start(text + " - ", reference)
+    if hint:
+        return hint
+    credit_match = re.search(r"\(([^()]{1,40})\)\s*$", text)
+    credit = credit_match[1].strip() if credit_match else None
+    located = split_located(text[: credit_match.start()] if credit_match else text)
+    if located is None:
+        return None
+    return DatelineHint(located.place, _not_weekday(located.region), credit=credit)
+
+
+def first_agency(reference: Reference, candidates: Iterable[str | None]) -> str | None:
+    """The first candidate credit that the reference knows as an agency."""
+    for candidate in candidates:
+        if candidate and candidate.strip():
+            agency = reference.canonical_agency(candidate.strip())
+            if agency:
+                return agency
+    return None
+
+
+def country_for(reference: Reference, hint: DatelineHint | None) -> str | None:
+    if hint is None:
+        return None
+    return reference.country_of(hint.place, hint.region)
+
+
+def signal_from(*notes: str | None) -> str | None:
+    """Update/correction/kill when an editorial note or signal code says so."""
+    text = " ".join(note for note in notes if note).casefold()
+    if re.search(r"\b(kill|killed|withdraw\w*|eliminat\w*|cancel\w*)\b", text):
+        return "kill"
+    if re.search(r"\b(correct\w*|corrects|correcting)\b", text):
+        return "correction"
+    if re.search(r"\b(update\w*|updating|refile\w*)\b", text):
+        return "update"
+    return None
+
+
+def pub_status_from(value: object) -> str:
+    """Map ninjs/NewsML status words and codes (`stat:canceled`) to the contract's statuses."""
+    text = str(value or "").rpartition(":")[2].strip().casefold()
+    if text in ("withheld", "embargoed"):
+        return "withheld"
+    if text in ("canceled", "cancelled"):
+        return "canceled"
+    return "usable"
+
+
+def version_number(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _plausible(match: re.Match[str], capitals_required: bool) -> bool:
+    groups = match.groupdict()
+    if not capitals_required:
+        # "(Sports Network) - ..." is a credit, not a dateline: a place needs a region or date.
+        return bool(groups["region"] or groups["month"])
+    place = groups["place"].strip()
+    if not (place.isupper() and len(place.replace(" ", "")) >= 2):
+        return False
+    # Without a credit, a date or a region, a capitalised word and a dash is too weak a sign.
+    return bool(groups.get("credit") or groups["month"] or groups["region"])
+
+
+def _hint_from(match: re.Match[str]) -> DatelineHint:
+    month = MONTHS.get(match["month"].casefold()) if match["month"] else None
+    day = int(match["day"]) if match["day"] else None
+    region = match["region"].strip(" .") if match["region"] else None
+    credit = match.groupdict().get("credit")
+    return DatelineHint(
+        place=tidy_place(match["place"]),
+        region=_not_weekday(region),
+        month=month,
+        day=day,
+        credit=credit.strip() if credit else None,
+    )
+
+
+_WEEKDAYS = frozenset(
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+)
+
+
+def _not_weekday(region: str | None) -> str | None:
+    if region and region.casefold() in _WEEKDAYS:
+        return None
+    return region

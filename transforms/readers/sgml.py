@@ -1,0 +1,191 @@
+"""Reuters-21578 style SGML collections, streamed one <REUTERS> record at a time.
+
+The files are latin-1 with SGML entities (`&lt;`, `&#3;`), and each body ends with the
+"Reuter" signature and an end-of-text control character that are not part of the story.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import IO, TYPE_CHECKING
+
+from transforms.datelines import published_at_for, resolve_month_day
+from transforms.readers.common import (
+    DatelineHint,
+    country_for,
+    dateline_at_start,
+    first_agency,
+    sha256_hex,
+    tidy_place,
+)
+from transforms.readers.limits import ReaderLimits
+from transforms.records import ParsedDispatch, ParseError, Rejection
+
+if TYPE_CHECKING:
+    from transforms.reference import Reference
+
+_RECORD_START = b"<REUTERS"
+_RECORD_END = b"</REUTERS>"
+_NEWID = re.compile(r'\bNEWID="(\d+)"')
+_OLDID = re.compile(r'\bOLDID="(\d+)"')
+_DATE = re.compile(
+    r"(\d{1,2})-([A-Za-z]{3})-(\d{4})\s+(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?"
+)
+_SIGNATURE = re.compile(r"\s*\bReuter\s*$", re.IGNORECASE)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TAGS = re.compile(r"<[^>]+>")
+# A body line indented by three or more spaces starts a new paragraph.
+_PARAGRAPH_START = re.compile(r"\n(?=[ \t]{3,}\S)")
+_MONTHS = {name: n for n, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_REUTERS = "Reuters"
+
+
+def looks_like_sgml_collection(head: str) -> bool:
+    return re.match(r"\s*(?:<!DOCTYPE[^>]*>\s*)?<REUTERS\b", head) is not None
+
+
+def read_sgml(
+    stream: IO[bytes], *, source_uri: str, reference: Reference, limits: ReaderLimits
+) -> Iterator[ParsedDispatch | Rejection]:
+    for index, record in enumerate(_records(stream, limits.max_item_bytes), start=1):
+        if record is None:
+            yield Rejection(f"{source_uri}#{index}", "too_large",
+                            f"record longer than {limits.max_item_bytes} B")
+            continue
+        raw_sha256 = sha256_hex(record)
+        text = _decode(record)
+        record_uri = f"{source_uri}#{_record_id(text) or index}"
+        try:
+            yield dispatch_from_record(text, source_uri=record_uri, raw_sha256=raw_sha256,
+                                       reference=reference)
+        except ParseError as exc:
+            yield Rejection(record_uri, exc.reason, exc.detail, raw_sha256)
+
+
+def dispatch_from_record(
+    text: str, *, source_uri: str, raw_sha256: str, reference: Reference
+) -> ParsedDispatch:
+    body = _body(text)
+    if not body:
+        raise ParseError("no_text_body", "REUTERS record has no BODY text")
+    sent_at = _date(_element(text, "DATE") or "")
+    dateline = _element(text, "DATELINE")
+    hint = dateline_at_start(_clean(dateline), reference) if dateline else None
+    if hint is None and dateline:
+        hint = _loose_dateline(_clean(dateline))
+    record_id = _record_id(text)
+    return ParsedDispatch(
+        source_uri=source_uri,
+        source_format="sgml-reuters",
+        raw_sha256=raw_sha256,
+        body=body,
+        headline=_single_line(_element(text, "TITLE")),
+        agency=first_agency(reference, [_REUTERS]) or _REUTERS,
+        dateline_place=hint.place if hint else None,
+        dateline_country=country_for(reference, hint),
+        published_at=_published_at(sent_at, hint),
+        language="en",
+        story_key=f"reuters-21578:{record_id}" if record_id else None,
+    )
+
+
+def _records(stream: IO[bytes], max_bytes: int) -> Iterator[bytes | None]:
+    """Raw bytes of each <REUTERS>...</REUTERS> record; None for one over the size limit."""
+    buffer = bytearray()
+    collecting = oversized = False
+    while line := stream.readline(1 << 20):
+        while line:
+            if not collecting:
+                start = line.find(_RECORD_START)
+                if start < 0:
+                    break
+                line, collecting, oversized = line[start:], True, False
+                buffer.clear()
+            end = line.find(_RECORD_END)
+            piece = line if end < 0 else line[: end + len(_RECORD_END)]
+            line = b"" if end < 0 else line[end + len(_RECORD_END):]
+            if not oversized:
+                buffer += piece
+                oversized = len(buffer) > max_bytes
+                if oversized:
+                    buffer.clear()
+            if end >= 0:
+                collecting = False
+                yield None if oversized else bytes(buffer)
+                buffer.clear()
+
+
+def _decode(record: bytes) -> str:
+    try:
+        return record.decode("utf-8")
+    except UnicodeDecodeError:
+        return record.decode("latin-1")
+
+
+def _record_id(text: str) -> str | None:
+    match = _NEWID.search(text[:300]) or _OLDID.search(text[:300])
+    return match[1] if match else None
+
+
+def _element(text: str, name: str) -> str | None:
+    match = re.search(rf"<{name}\b[^>]*>(.*?)</{name}>", text, re.DOTALL)
+    return match[1] if match else None
+
+
+def _clean(fragment: str) -> str:
+    """Entities unescaped (`&#3;` too), then control characters dropped."""
+    return _CONTROLS.sub("", html.unescape(fragment))
+
+
+def _single_line(fragment: str | None) -> str | None:
+    if fragment is None:
+        return None
+    return " ".join(_clean(fragment).split()) or None
+
+
+def _body(text: str) -> str:
+    fragment = _element(text, "BODY")
+    if fragment is None:
+        # TYPE="UNPROC" records carry bare text inside TEXT.
+        inner = _element(text, "TEXT") or ""
+        fragment = "" if "<TITLE>" in inner else _TAGS.sub("", inner)
+    unescaped = _CONTROLS.sub("", html.unescape(fragment).replace("\r\n", "\n"))
+    without_signature = _SIGNATURE.sub("", unescaped)
+    paragraphs = _PARAGRAPH_START.split(without_signature.strip("\n"))
+    cleaned = (" ".join(paragraph.split()) for paragraph in paragraphs)
+    return "\n\n".join(p for p in cleaned if p)
+
+
+def _date(value: str) -> datetime | None:
+    match = _DATE.search(value)
+    if not match or match[2].casefold() not in _MONTHS:
+        return None
+    day, month, year = int(match[1]), _MONTHS[match[2].casefold()], int(match[3])
+    fraction = int((match[7] or "0").ljust(6, "0"))
+    try:
+        return datetime(year, month, day, int(match[4]), int(match[5]), int(match[6]),
+                        fraction, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _loose_dateline(text: str) -> DatelineHint | None:
+    """A dateline the wire pattern missed ("  Tokyo, March 3 -"): the place before the comma."""
+    place = text.split(",")[0].strip(" -")
+    return DatelineHint(place=tidy_place(place)) if place and len(place) <= 40 else None
+
+
+def _published_at(sent_at: datetime | None, hint: DatelineHint | None) -> datetime | None:
+    """The dateline's day resolved against DATE (which gives the year); DATE itself when the
+    day is the same, else midnight UTC of the dateline's day (the datelines module's rule)."""
+    if sent_at is None or hint is None or hint.month is None or hint.day is None:
+        return sent_at
+    try:
+        day = resolve_month_day(hint.month, hint.day, sent_at)
+    except ValueError:
+        return sent_at
+    return published_at_for(day, sent_at)
