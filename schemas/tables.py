@@ -129,6 +129,26 @@ QUOTES = Table(
     contract=Contract(unique=(("quote_id",),), not_null=("quote_id", "text")),
 )
 
+TAGGINGS = Table(
+    name="taggings",
+    description="Provenance: which pipeline tagged each dispatch version, and what it found.",
+    partition_by="published_date",
+    schema=pa.schema(
+        [
+            _field("dispatch_id", pa.string(), "Dispatch that was tagged", False),
+            _field("version_id", pa.string(), "Version that was tagged", False),
+            _field("model", pa.string(), "spaCy pipeline name and version", False),
+            _field("pipeline_hash", pa.string(), "Hash of components, gazetteer patterns and aliases", False),
+            _field("mentions", pa.int32(), "Mentions found", False),
+            _field("quotes", pa.int32(), "Quotes found", False),
+            _field("run_id", pa.string(), "Run that tagged it", False),
+            _field("tagged_at", UTC_TS, "When it was tagged", False),
+            _field("published_date", pa.date32(), "Partition key, as in dispatches", False),
+        ]
+    ),
+    contract=Contract(unique=(("version_id",),), not_null=("version_id", "model", "pipeline_hash")),
+)
+
 QUARANTINE = Table(
     name="quarantine",
     description="Input that could not be ingested, with the reason.",
@@ -186,5 +206,5 @@ INGESTED_FILES = Table(
 )
 
 TABLES: dict[str, Table] = {
-    t.name: t for t in (DISPATCHES, MENTIONS, QUOTES, QUARANTINE, RUNS, INGESTED_FILES)
+    t.name: t for t in (DISPATCHES, MENTIONS, QUOTES, TAGGINGS, QUARANTINE, RUNS, INGESTED_FILES)
 }

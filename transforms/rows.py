@@ -100,3 +100,20 @@ def quote_rows(
         }
         for q in quotes
     ]
+
+
+def tagging_row(
+    dispatch: dict, info, mentions: int, quotes: int, run_id: str, tagged_at: datetime
+) -> dict:
+    """Provenance of one tagging: lets `retag` find versions tagged by another pipeline."""
+    return {
+        "dispatch_id": dispatch["dispatch_id"],
+        "version_id": dispatch["version_id"],
+        "model": info.model,
+        "pipeline_hash": info.pipeline_hash,
+        "mentions": mentions,
+        "quotes": quotes,
+        "run_id": run_id,
+        "tagged_at": tagged_at,
+        "published_date": dispatch["published_date"],
+    }

@@ -26,7 +26,7 @@ from transforms.entities import tag_bodies, tagger_info
 from transforms.readers import read_path
 from transforms.records import ParsedDispatch, Rejection
 from transforms.reference import Reference
-from transforms.rows import dispatch_row, mention_rows, quarantine_row, quote_rows
+from transforms.rows import dispatch_row, mention_rows, quarantine_row, quote_rows, tagging_row
 
 HASH_CHUNK = 1 << 20
 
@@ -246,14 +246,18 @@ def tag_batch(batch: Path, nlp: Language, run_id: str, n_process: int = 1) -> Ba
         columns=["dispatch_id", "version_id", "body", "published_date"],
     ).to_pylist()
     info = tagger_info(nlp)
+    tagged_at = datetime.now(UTC)
     mentions: list[dict] = []
     quotes: list[dict] = []
+    taggings: list[dict] = []
     tagged = tag_bodies(nlp, (row["body"] for row in parsed), n_process=n_process)
     for row, (spans, quoted) in zip(parsed, tagged, strict=True):
         mentions += mention_rows(row, spans, info.model, info.pipeline_hash, run_id)
         quotes += quote_rows(row, quoted, info.model, info.pipeline_hash, run_id)
+        taggings.append(tagging_row(row, info, len(spans), len(quoted), run_id, tagged_at))
     _write_stage(_table_from_rows("mentions", mentions), batch / "mentions.parquet")
     _write_stage(_table_from_rows("quotes", quotes), batch / "quotes.parquet")
+    _write_stage(_table_from_rows("taggings", taggings), batch / "taggings.parquet")
     return BatchCounts(mentions=len(mentions), quotes=len(quotes))
 
 
@@ -269,7 +273,7 @@ def commit_batches(
     known = KNOWN_VERSIONS.of(warehouse)
     per_table: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
     for batch in batches:
-        for name in ("dispatches", "mentions", "quotes", "quarantine", "ingested_files"):
+        for name in ("dispatches", "mentions", "quotes", "taggings", "quarantine", "ingested_files"):
             per_table[name].append(_staged(batch, name))
     for name, rows in (extra or {}).items():
         per_table[name].append(rows)
@@ -277,10 +281,11 @@ def commit_batches(
         name: pa.concat_tables(parts) if parts else TABLES[name].schema.empty_table()
         for name, parts in per_table.items()
     }
-    fresh = pc.invert(pc.is_in(combined["dispatches"]["version_id"], pa.array(sorted(known))))
+    committed = pa.array(sorted(known), type=pa.string())
+    fresh = pc.invert(pc.is_in(combined["dispatches"]["version_id"], committed))
     combined["dispatches"] = combined["dispatches"].filter(fresh)
     keep = combined["dispatches"]["version_id"]
-    for name in ("mentions", "quotes"):
+    for name in ("mentions", "quotes", "taggings"):
         combined[name] = combined[name].filter(pc.is_in(combined[name]["version_id"], keep))
     staging = storage.staging_dir(warehouse, commit_id) / "commit"
     staged = {
