@@ -219,6 +219,50 @@ def compact(
     )
 
 
+@app.command()
+def retag(
+    warehouse: WarehouseOption = None,
+    where: Annotated[
+        str | None, typer.Option(help="SQL filter on dispatches (alias d), e.g. d.agency = 'Kyodo'")
+    ] = None,
+    force: Annotated[bool, typer.Option("--all", help="Re-tag even where provenance matches")] = False,
+    pipeline: Annotated[str | None, typer.Option(help="Installed spaCy pipeline")] = None,
+    wait: Annotated[bool, typer.Option(help="Wait for another run to finish instead of refusing")] = False,
+) -> None:
+    """Re-run only entity tagging over stored dispatches whose provenance differs.
+
+    A dispatch is re-tagged when its mentions came from another model, or from other gazetteer
+    patterns or aliases (the pipeline hash). Its mentions, quotes and provenance are replaced
+    in one atomic commit; nothing is re-parsed.
+
+    Examples:
+
+        wirehouse retag
+
+        wirehouse retag --where "d.published_date >= DATE '2026-01-01'" --all
+    """
+    settings = _settings(warehouse, pipeline=pipeline)
+    apply_prefect_defaults()
+    from flows.retag import retag as retag_flow
+    from transforms.query import QueryRefused
+    from transforms.storage import WarehouseError
+
+    try:
+        written = retag_flow(
+            warehouse=str(settings.warehouse), pipeline=settings.pipeline,
+            seeds_dir=str(settings.seeds), where=where, force=force, wait=wait,
+        )
+    except (WarehouseError, QueryRefused) as exc:
+        _fail(str(exc))
+    if not written:
+        typer.echo("Nothing to re-tag: every dispatch was tagged by the current pipeline.")
+    else:
+        typer.echo(
+            f"Re-tagged {written['taggings']} dispatches: {written['mentions']} mentions, "
+            f"{written['quotes']} quotes."
+        )
+
+
 @app.command("seed-landing")
 def seed_landing(
     target: Annotated[Path, typer.Argument(help="Folder to fill with the sample dispatches")],

@@ -142,7 +142,7 @@ def conform(table: Table, rows: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=table.schema)
 
 
-def _write_parquet_durably(rows: pa.Table, path: Path) -> None:
+def write_parquet_durably(rows: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
         pq.write_table(rows, handle, compression="zstd", row_group_size=ROW_GROUP_SIZE)
@@ -161,7 +161,7 @@ def stage_table_files(
     if table.partition_by is None:
         relative = f"{table.name}/part-{commit_id}.parquet"
         target = staging / relative
-        _write_parquet_durably(rows, target)
+        write_parquet_durably(rows, target)
         staged[relative] = target
         return staged
     key = table.partition_by
@@ -172,7 +172,7 @@ def stage_table_files(
         label = "__HIVE_DEFAULT_PARTITION__" if value is None else str(value)
         relative = f"{table.name}/{key}={label}/part-{commit_id}.parquet"
         target = staging / relative
-        _write_parquet_durably(part, target)
+        write_parquet_durably(part, target)
         staged[relative] = target
     return staged
 

