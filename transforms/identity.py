@@ -8,10 +8,13 @@ import unicodedata
 
 from transforms.records import ParsedDispatch
 
-# Wire slugs that mark a re-send of the same story rather than a new one.
+# Wire slugs that mark a re-send of the same story rather than a new one; they may be stacked
+# ("REFILE-UPDATE 2-", "CORRECTED-UPDATE 1-"). A kill names the story it kills, so KILL is one
+# too. The parser reads `signal` from the same prefix.
 _SLUG = re.compile(
-    r"^\s*(?:(?:UPDATE|REFILE|CORRECTED|CORRECTION|RPT|REPEAT|RECAST|WRAPUP|FOCUS|URGENT|FLASH|"
-    r"BULLETIN|ADVISORY|EXCLUSIVE|INSIGHT|ANALYSIS)(?:\s*\d+)?\s*[-:–—]+\s*)+",
+    r"^\s*(?:(?:UPDATE|REFILE|CORRECTED|CORRECTION|CORRECTS|RPT|REPEAT|RECAST|WRAPUP|FOCUS|URGENT|"
+    r"FLASH|BULLETIN|ADVISORY|EXCLUSIVE|INSIGHT|ANALYSIS|(?:MANDATORY\s+)?KILL)(?:\s*\d+)?"
+    r"\s*[-:–—]+\s*)+",
     re.IGNORECASE,
 )
 
