@@ -53,6 +53,7 @@ DISPATCHES = Table(
             _field("published_at", UTC_TS, "Publication time (UTC); date from the dateline", False),
             _field("headline", pa.string(), "Headline with slugs kept as sent"),
             _field("byline", pa.string(), "Byline without the leading 'By'"),
+            _field("editor_note", pa.string(), "Editor's note such as 'Recasts, adds quotes'"),
             _field("body", pa.string(), "Body text, NFC, without dateline, END or copyright", False),
             _field("copyright", pa.string(), "Copyright notice as sent"),
             _field("language", pa.string(), "BCP 47 language tag"),

@@ -31,6 +31,7 @@ class ParsedDispatch:
     body: str
     headline: str | None = None
     byline: str | None = None
+    editor_note: str | None = None
     agency: str | None = None
     dateline_place: str | None = None
     dateline_country: str | None = None

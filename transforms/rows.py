@@ -27,6 +27,7 @@ def dispatch_row(dispatch: ParsedDispatch, run_id: str, ingested_at: datetime) -
         "published_at": published_at,
         "headline": dispatch.headline,
         "byline": dispatch.byline,
+        "editor_note": dispatch.editor_note,
         "body": dispatch.body,
         "copyright": dispatch.copyright,
         "language": dispatch.language,

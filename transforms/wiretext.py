@@ -537,6 +537,7 @@ def parse_wire_text(
         body=body.text,
         headline=headline or None,
         byline=header.byline,
+        editor_note=note,
         agency=dateline.agency,
         dateline_place=display_place(dateline.place) if dateline.place else None,
         dateline_country=(

@@ -158,6 +158,7 @@ def dispatch_from_news_item(
         pub_status=pub_status,
         embargo_until=parse_iso_datetime(_text(_child(item_meta, "embargoed"))),
         signal=_signal(item_meta, pub_status),
+        editor_note=_text(_child(item_meta, "edNote")) or None,
     )
 
 

@@ -78,6 +78,7 @@ def dispatch_from_ninjs(
         pub_status=pub_status,
         embargo_until=parse_iso_datetime(fields.get("embargoed")),
         signal=_signal(fields, pub_status),
+        editor_note=_text(fields.get("ednote")) or None,
     )
 
 
