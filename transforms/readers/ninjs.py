@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
 from transforms.readers.common import (
     DatelineHint,
@@ -178,7 +179,17 @@ def _agency_candidates(fields: Mapping[str, Any], hint: DatelineHint | None) -> 
     holder = fields.get("copyrightholder")
     names.append(holder if isinstance(holder, str) else _casefolded(holder or {}).get("name"))
     names.append(hint.credit if hint else None)
+    names.append(_publisher_of_uri(fields.get("uri")))
     return [name if isinstance(name, str) else None for name in names]
+
+
+def _publisher_of_uri(uri: object) -> str | None:
+    """"businesswire" from http://www.businesswire.com/...: a last resort for who sent it."""
+    if not isinstance(uri, str):
+        return None
+    host = urlparse(uri).hostname or ""
+    labels = [label for label in host.split(".") if label not in ("www", "")]
+    return labels[-2] if len(labels) >= 2 else None
 
 
 def _published_at(fields: Mapping[str, Any]) -> datetime | None:
