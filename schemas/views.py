@@ -86,7 +86,12 @@ def base_select(table: Table, files: tuple[str, ...] | list[str]) -> str:
     else:
         options += ", hive_partitioning = false"
     columns = ", ".join(table.column_names)
-    return f"SELECT {columns} FROM read_parquet([{listed}], {options})"
+    # The typed empty row set first, BY NAME: files written before a column was added read as
+    # NULL in it, and every column keeps its declared type.
+    return (
+        f"SELECT {columns} FROM ({empty_select(table)}) "
+        f"UNION ALL BY NAME SELECT * FROM read_parquet([{listed}], {options})"
+    )
 
 
 def view_statements(files_by_table: Mapping[str, tuple[str, ...]]) -> list[str]:

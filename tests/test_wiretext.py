@@ -489,3 +489,14 @@ def test_only_parse_error_is_raised(text: str) -> None:
         return
     assert dispatch.body.strip()
     assert dispatch.published_at is not None and dispatch.published_at.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("headline", "number"),
+    [("UPDATE 2-ECB holds", 2), ("REFILE-UPDATE 3-ECB holds", 3), ("ECB holds", None),
+     ("Update on talks", None)],
+)
+def test_update_slug_gives_the_story_version(headline: str, number: int | None) -> None:
+    from transforms.wiretext import update_number
+
+    assert update_number(headline) == number

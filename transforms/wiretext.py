@@ -367,6 +367,16 @@ def signal_of(headline: str | None, editor_note: str | None) -> str | None:
     return None
 
 
+_UPDATE_NUMBER = re.compile(r"\bUPDATE\s*(\d+)", re.IGNORECASE)
+
+
+def update_number(headline: str | None) -> int | None:
+    """2 from "UPDATE 2-…": wire text's only version number, so the latest update sorts last."""
+    slugs = _SLUG.match(headline or "")
+    found = _UPDATE_NUMBER.search(slugs.group(0)) if slugs else None
+    return int(found.group(1)) if found else None
+
+
 # --- body and trailers ---------------------------------------------------------------------
 
 # Where the dispatch proper ends: an END mark, or a copyright notice opening its own part.
@@ -547,4 +557,5 @@ def parse_wire_text(
         copyright=body.copyright,
         language=LANGUAGE,
         signal=signal_of(headline, note),
+        story_version=update_number(headline),
     )
