@@ -172,3 +172,13 @@ def test_compaction_keeps_every_row_once_and_at_most_four_files(tmp_path: Path) 
     assert storage.collect_garbage(tmp_path, retired_grace_seconds=0) == 24
     assert not (tmp_path / old).exists() and not storage.read_manifest(tmp_path).retired
     assert _count(tmp_path, "dispatches") == 72
+
+
+def test_files_written_before_a_column_existed_read_it_as_null(tmp_path: Path) -> None:
+    rows = storage.conform(DISPATCHES, _dispatch_rows([date(2026, 1, 15)])).drop_columns(
+        ["editor_note", "published_date"])
+    relative = "dispatches/published_date=2026-01-15/part-old.parquet"
+    storage.write_parquet_durably(rows, tmp_path / relative)
+    storage.write_manifest(tmp_path, storage.Manifest().with_changes({"dispatches": [relative]}))
+    con = open_warehouse(tmp_path)
+    assert con.execute("SELECT version_id, editor_note FROM dispatches").fetchall() == [("v0", None)]
