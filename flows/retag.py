@@ -63,4 +63,4 @@ def retag(
         row = stages.run_row(run_id, "retag", started_at, 0, counts, "completed")
         stages.commit_batches([], warehouse_path, f"{run_id}-run", extra={"runs": row})
         storage.collect_garbage(warehouse_path)
-    return {"dispatches": written.get("taggings", 0), **written}
+    return written

@@ -59,9 +59,9 @@ def test_retag_after_an_alias_change_replaces_mentions_once(tagged_warehouse: Pa
 def test_retag_where_limits_the_selection(tagged_warehouse: Path) -> None:
     from flows.retag import retag
 
-    kyodo = _rows(tagged_warehouse, "SELECT count(*) FROM dispatches WHERE agency = 'Kyodo'")[0][0]
+    kyodo = _rows(tagged_warehouse, "SELECT count(*) FROM dispatches WHERE agency = 'Kyodo News'")[0][0]
     assert kyodo > 0
-    written = retag(warehouse=str(tagged_warehouse), where="d.agency = 'Kyodo'", force=True)
+    written = retag(warehouse=str(tagged_warehouse), where="d.agency = 'Kyodo News'", force=True)
     assert written["taggings"] == kyodo
     assert check_contracts(tagged_warehouse) == []
 

@@ -53,7 +53,7 @@ def plan_retag_batches(
         raise QueryRefused(f"--where must be a filter expression on dispatches: {exc}") from exc
     con = open_warehouse(warehouse)
     try:
-        reader = con.execute(sql).fetch_record_batch(batch_size)
+        reader = con.sql(sql).to_arrow_reader(batch_size)
         folders = []
         for number, batch in enumerate(reader, start=1):
             if batch.num_rows == 0:
