@@ -28,6 +28,11 @@ QUERIES = {
                dateline_country, published_date, headline, byline, editor_note, signal,
                story_version, word_count, pub_status, source_format
         FROM dispatches ORDER BY file""",
+    "entities.csv": """
+        SELECT label, text, mentions, dispatches FROM entities ORDER BY label, text""",
+    "quotes.csv": """
+        SELECT regexp_extract(d.source_uri, '[^/]+$') AS file, q.speaker, q.text
+        FROM quotes AS q JOIN dispatches AS d USING (version_id) ORDER BY file, q.start_char""",
     "dispatches_latest.csv": """
         SELECT regexp_extract(source_uri, '[^/]+$') AS file FROM dispatches_latest ORDER BY file""",
 }
