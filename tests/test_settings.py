@@ -1,0 +1,30 @@
+"""Settings come from WIREHOUSE_* once, at the edge; options override them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flows.settings import DEFAULT_PIPELINE, Settings, apply_prefect_defaults
+from transforms.entities import DEFAULT_PIPELINE as TAGGER_DEFAULT
+
+
+def test_default_pipeline_is_the_taggers() -> None:
+    assert DEFAULT_PIPELINE == TAGGER_DEFAULT == Settings().pipeline
+
+
+def test_environment_is_read_and_options_win() -> None:
+    env = {"WIREHOUSE_DIR": "/data/wh", "WIREHOUSE_PIPELINE": "en_other", "WIREHOUSE_CRON": "0 3 * * *",
+           "WIREHOUSE_BATCH_FILES": "8", "WIREHOUSE_WORKERS": "3"}
+    settings = Settings.from_env(env)
+    assert settings.warehouse == Path("/data/wh")
+    assert (settings.pipeline, settings.cron) == ("en_other", "0 3 * * *")
+    assert (settings.batch_files, settings.workers) == (8, 3)
+    assert settings.with_overrides(warehouse=Path("x"), pipeline=None).warehouse == Path("x")
+    assert settings.with_overrides(pipeline=None).pipeline == "en_other"
+
+
+def test_prefect_defaults_do_not_override_the_user() -> None:
+    env = {"PREFECT_LOGGING_LEVEL": "DEBUG"}
+    apply_prefect_defaults(env)
+    assert env["PREFECT_LOGGING_LEVEL"] == "DEBUG"
+    assert env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
