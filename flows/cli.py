@@ -7,6 +7,7 @@ Prefect is imported only inside the commands that run flows, after its defaults 
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -37,6 +38,24 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _refuse_if_busy(warehouse: Path, command: str, wait: bool) -> None:
+    """Say at once, before Prefect starts, that another run holds the warehouse.
+
+    The flow takes the lock itself; this early probe only spares the user a start-up and a
+    traceback in the common case.
+    """
+    from transforms.storage import WarehouseError, WarehouseLock
+
+    if wait or not warehouse.exists():
+        return
+    probe = WarehouseLock(warehouse, command)
+    try:
+        probe.acquire()
+    except WarehouseError as exc:
+        _fail(str(exc))
+    probe.release()
+
+
 @app.command()
 def run(
     source: Annotated[Path, typer.Option("--source", "-s", help="Landing folder to ingest")],
@@ -58,6 +77,7 @@ def run(
     settings = _settings(warehouse, pipeline=pipeline)
     if not source.exists():
         _fail(f"source {source} does not exist")
+    _refuse_if_busy(settings.warehouse, f"wirehouse run {source}", wait)
     apply_prefect_defaults()
     from flows.nightly import nightly
     from transforms.storage import WarehouseError
@@ -205,6 +225,7 @@ def compact(
         wirehouse compact --warehouse warehouse/
     """
     settings = _settings(warehouse)
+    _refuse_if_busy(settings.warehouse, "wirehouse compact", wait)
     apply_prefect_defaults()
     from flows.maintenance import compact as compact_flow
     from transforms.storage import WarehouseError
@@ -242,6 +263,7 @@ def retag(
         wirehouse retag --where "d.published_date >= DATE '2026-01-01'" --all
     """
     settings = _settings(warehouse, pipeline=pipeline)
+    _refuse_if_busy(settings.warehouse, "wirehouse retag", wait)
     apply_prefect_defaults()
     from flows.retag import retag as retag_flow
     from transforms.query import QueryRefused
@@ -307,6 +329,78 @@ def evaluate(
         baseline=load_baseline_tagger(settings.pipeline),
     )
     typer.echo(render_report(report))
+
+
+@app.command()
+def backfill(
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="PATH", help="Files or folders of archive to ingest")
+    ],
+    warehouse: WarehouseOption = None,
+    date_from: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="First publication date to take in"),
+    ] = None,
+    date_to: Annotated[
+        datetime | None,
+        typer.Option("--to", formats=["%Y-%m-%d"], help="Last publication date to take in"),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Local tagging processes [default: $WIREHOUSE_WORKERS or CPUs]")
+    ] = None,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(help="Tag on an existing Dask cluster (tcp://HOST:PORT); needs shared storage"),
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Dispatches per tagging batch")] = 256,
+    commit_seconds: Annotated[
+        float, typer.Option(help="Commit finished batches at least this often (seconds)")
+    ] = 30.0,
+    pipeline: Annotated[
+        str | None, typer.Option(help="Installed spaCy pipeline [default: $WIREHOUSE_PIPELINE]")
+    ] = None,
+    wait: Annotated[bool, typer.Option(help="Wait for another run to finish instead of refusing")] = False,
+) -> None:
+    """Backfill archives: every file under PATHS (subfolders, archives member by member).
+
+    Tags on WORKERS local processes, or on a Dask cluster with --dask-address (its workers
+    must see the warehouse and the input at the same paths). Killed and rerun, it carries on
+    from what was committed, with no duplicates. --from/--to keep publication dates in that
+    inclusive window; files are then not marked as ingested, so another window can read
+    them again. Ends with compaction and a `runs` row.
+
+    Example:
+
+        wirehouse backfill /archive/1998 /archive/1999.tar.gz --from 1998-01-01 --to 1999-12-31
+    """
+    settings = _settings(warehouse, pipeline=pipeline, workers=workers)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        _fail(f"not found: {', '.join(missing)}")
+    if date_from and date_to and date_from > date_to:
+        _fail("--from must not be after --to", 2)
+    apply_prefect_defaults()
+    from flows.backfill import run_backfill
+    from transforms.storage import WarehouseError
+
+    try:
+        summary = run_backfill(
+            [str(p.resolve()) for p in paths],
+            str(settings.warehouse),
+            workers=settings.workers,
+            dask_address=dask_address,
+            pipeline=settings.pipeline,
+            seeds_dir=str(settings.seeds),
+            published_from=date_from.date().isoformat() if date_from else None,
+            published_to=date_to.date().isoformat() if date_to else None,
+            batch_dispatches=batch_size,
+            commit_seconds=commit_seconds,
+            wait=wait,
+            show_progress=sys.stdout.isatty(),
+        )
+    except WarehouseError as exc:
+        _fail(str(exc))
+    typer.echo(summary.describe())
 
 
 def main() -> None:

@@ -234,6 +234,9 @@ def collect_garbage(warehouse: Path, retired_grace_seconds: float = 900.0) -> in
     Writer-only: call it under the lock.
     """
     manifest = read_manifest(warehouse)
+    if (warehouse / MANIFEST_NAME).exists():
+        # A kill between the manifest's rename and the views' rename leaves views.sql behind.
+        write_views_file(warehouse, manifest)
     live = {f for name in TABLES for f in manifest.files(name)}
     now = datetime.now(UTC)
     expired = {
