@@ -379,6 +379,7 @@ def backfill(
         _fail(f"not found: {', '.join(missing)}")
     if date_from and date_to and date_from > date_to:
         _fail("--from must not be after --to", 2)
+    _refuse_if_busy(settings.warehouse, "wirehouse backfill", wait)
     apply_prefect_defaults()
     from flows.backfill import run_backfill
     from transforms.storage import WarehouseError

@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -175,11 +175,50 @@ def _write_stage(rows: pa.Table, path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def _items(source: SourceFile, reference: Reference) -> Iterator[ParsedDispatch | Rejection]:
+def read_items(source: SourceFile, reference: Reference) -> Iterator[ParsedDispatch | Rejection]:
+    """Every item of one source file; a reader bug becomes a rejection, never an exception."""
     try:
         yield from read_path(Path(source.path), reference=reference)
     except Exception as exc:  # noqa: BLE001 - a reader bug must not sink the whole batch
         yield Rejection(source.path, "reader_error", f"{type(exc).__name__}: {exc}", source.sha256)
+
+
+def item_rows(
+    item: ParsedDispatch | Rejection, run_id: str, now: datetime
+) -> tuple[dict | None, dict | None]:
+    """(dispatch row, None) for a dated dispatch, (None, quarantine row) for anything refused.
+
+    Shared by the nightly and backfill flows so that both turn an item into rows the same way.
+    """
+    if isinstance(item, Rejection):
+        return None, quarantine_row(item, run_id, now)
+    if item.published_at is None:
+        rejection = Rejection(item.source_uri, "no_date", "no publication date found")
+        return None, quarantine_row(rejection, run_id, now)
+    return dispatch_row(item, run_id, now), None
+
+
+def in_date_window(day: date, published_from: str | None, published_to: str | None) -> bool:
+    """Whether a publication day (ISO strings compare as dates) is inside an inclusive window."""
+    text = day.isoformat()
+    return not ((published_from and text < published_from) or (published_to and text > published_to))
+
+
+def ledger_row(source: SourceFile, read: int, refused: int, run_id: str, now: datetime) -> dict:
+    """The `ingested_files` row of a file read in full."""
+    return {
+        "file_sha256": source.sha256,
+        "source_uri": source.path,
+        "dispatches": read,
+        "rejected": refused,
+        "run_id": run_id,
+        "ingested_at": now,
+    }
+
+
+def stage_rows(table_name: str, rows: list[dict], path: Path) -> None:
+    """Write rows of one table as a durable staged Parquet file."""
+    _write_stage(_table_from_rows(table_name, rows), path)
 
 
 def parse_batch(
@@ -204,35 +243,20 @@ def parse_batch(
     batch_versions: set[str] = set()
     for source in batch_files(batch):
         read = refused = 0
-        for item in _items(source, reference):
-            if isinstance(item, Rejection):
-                rejected.append(quarantine_row(item, run_id, now))
+        for item in read_items(source, reference):
+            row, refusal = item_rows(item, run_id, now)
+            if row is None:
+                rejected.append(refusal)
                 refused += 1
                 continue
-            if item.published_at is None:
-                rejection = Rejection(item.source_uri, "no_date", "no publication date found")
-                rejected.append(quarantine_row(rejection, run_id, now))
-                refused += 1
-                continue
-            row = dispatch_row(item, run_id, now)
             read += 1
-            day = row["published_date"].isoformat()
-            if (published_from and day < published_from) or (published_to and day > published_to):
+            if not in_date_window(row["published_date"], published_from, published_to):
                 continue
             if row["version_id"] in known or row["version_id"] in batch_versions:
                 continue
             batch_versions.add(row["version_id"])
             dispatches.append(row)
-        ledger.append(
-            {
-                "file_sha256": source.sha256,
-                "source_uri": source.path,
-                "dispatches": read,
-                "rejected": refused,
-                "run_id": run_id,
-                "ingested_at": now,
-            }
-        )
+        ledger.append(ledger_row(source, read, refused, run_id, now))
     _write_stage(_table_from_rows("dispatches", dispatches), batch / "dispatches.parquet")
     _write_stage(_table_from_rows("quarantine", rejected), batch / "quarantine.parquet")
     _write_stage(_table_from_rows("ingested_files", ledger), batch / "ingested_files.parquet")

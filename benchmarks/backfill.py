@@ -1,0 +1,341 @@
+"""Backfill benchmark, one command: `.venv/bin/python benchmarks/backfill.py [--docs 20000]`.
+
+Measures in one run, each figure against a baseline measured in the same run:
+
+(a) the bare model: NER-only spaCy (`load_baseline_tagger`), `nlp.pipe(n_process=2,
+    batch_size=64)` over exactly the bodies the backfill will tag (extracted, untimed, with the
+    project's own readers);
+(b) `wirehouse backfill` end to end as a subprocess (process start to exit) into a fresh
+    warehouse, with the peak RSS of its whole process tree and the files per partition after;
+(c) a no-op nightly run (`wirehouse run` over a folder already ingested) against an empty
+    Prefect flow run, both as subprocesses;
+(d) a top-entities-per-day query over a synthetic compacted warehouse of >= 1M mentions.
+
+The corpus (benchmarks/corpus.py) is built once and cached under benchmarks/.corpus/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(ROOT), str(HERE)]
+
+from corpus import GENERATOR_VERSION, build_corpus  # noqa: E402
+
+from transforms import storage  # noqa: E402
+
+WORK = HERE / ".work"
+BIN = Path(sys.executable).parent
+TARGET_BACKFILL_RATIO = 1.10
+TARGET_NOOP_RATIO = 1.3
+TARGET_QUERY_SECONDS = 1.0
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+TOP_ENTITIES_PER_DAY = """
+SELECT published_date, label, canonical, mentions FROM (
+    SELECT published_date, label, canonical, count(*) AS mentions,
+           row_number() OVER (PARTITION BY published_date ORDER BY count(*) DESC, canonical) AS rank
+    FROM mentions_latest
+    GROUP BY published_date, label, canonical
+)
+WHERE rank <= 10
+ORDER BY published_date, rank
+"""
+
+EMPTY_FLOW = """
+from prefect import flow
+
+@flow
+def empty():
+    return None
+
+if __name__ == "__main__":
+    empty()
+"""
+
+
+# --- measuring processes ----------------------------------------------------------------------
+
+
+def _children_of() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    return children
+
+
+def tree_rss_bytes(root: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children = _children_of()
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
+                total += int(handle.read().split()[1]) * PAGE_SIZE
+        except OSError:
+            continue
+    return total
+
+
+def timed_subprocess(command: list[str], env: dict[str, str], sample_rss: bool = False,
+                     log: Path | None = None) -> tuple[float, int]:
+    """Wall seconds from start to exit, and the peak RSS of the process tree when sampled."""
+    peak = 0
+    done = threading.Event()
+    output = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_bytes(process.pid))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if sample_rss:
+        sampler.start()
+    code = process.wait()
+    elapsed = time.perf_counter() - started
+    done.set()
+    if sample_rss:
+        sampler.join()
+    if log:
+        output.close()
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} exited {code}" + (f"; see {log}" if log else ""))
+    return elapsed, peak
+
+
+def bench_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PREFECT_API_URL", None)
+    env.update(
+        PREFECT_HOME=str(WORK / "prefect-home"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_LOGGING_LEVEL="WARNING",
+    )
+    return env
+
+
+# --- (a) the bare model -----------------------------------------------------------------------
+
+
+def corpus_bodies(corpus: Path) -> list[str]:
+    """The bodies the backfill will tag: every dated dispatch, one per version, via read_path."""
+    from transforms.identity import version_id
+    from transforms.readers import read_path
+    from transforms.records import ParsedDispatch
+    from transforms.reference import default_seeds_dir, load_reference
+    from transforms.stages import landing_files
+
+    reference = load_reference(default_seeds_dir())
+    seen: set[str] = set()
+    bodies = []
+    for path in landing_files(corpus):
+        for item in read_path(path.resolve(), reference=reference):
+            if isinstance(item, ParsedDispatch) and item.published_at is not None:
+                version = version_id(item)
+                if version not in seen:
+                    seen.add(version)
+                    bodies.append(item.body)
+    return bodies
+
+
+def bare_model_seconds(bodies: list[str]) -> float:
+    from transforms.entities import load_baseline_tagger
+
+    nlp = load_baseline_tagger()
+    started = time.perf_counter()
+    entities = 0
+    for doc in nlp.pipe(bodies, batch_size=64, n_process=2):
+        entities += len(doc.ents)
+    return time.perf_counter() - started
+
+
+# --- (b) the backfill -------------------------------------------------------------------------
+
+
+def files_per_partition(warehouse: Path) -> dict[str, tuple[int, float]]:
+    """Per partitioned table: the most files in one partition, and the mean."""
+    manifest = storage.read_manifest(warehouse)
+    result = {}
+    for table in ("dispatches", "mentions", "quotes"):
+        counts = Counter(str(Path(f).parent) for f in manifest.files(table))
+        if counts:
+            result[table] = (max(counts.values()), statistics.mean(counts.values()))
+    return result
+
+
+# --- (c) no-op nightly vs an empty flow ------------------------------------------------------
+
+
+def noop_ratio(env: dict[str, str], repeats: int = 3) -> tuple[float, float]:
+    landing = WORK / "noop-landing"
+    warehouse = WORK / "noop-warehouse"
+    shutil.rmtree(landing, ignore_errors=True)
+    shutil.rmtree(warehouse, ignore_errors=True)
+    subprocess.run([str(BIN / "wirehouse"), "seed-landing", str(landing)], env=env, check=True,
+                   capture_output=True)
+    nightly = [str(BIN / "wirehouse"), "run", "--source", str(landing), "--warehouse", str(warehouse)]
+    timed_subprocess(nightly, env)  # ingests; the runs below find nothing new
+    empty_flow = WORK / "empty_flow.py"
+    empty_flow.write_text(EMPTY_FLOW, encoding="utf-8")
+    noop = [timed_subprocess(nightly, env)[0] for _ in range(repeats)]
+    empty = [timed_subprocess([sys.executable, str(empty_flow)], env)[0] for _ in range(repeats)]
+    return statistics.median(noop), statistics.median(empty)
+
+
+# --- (d) query over >= 1M mentions -------------------------------------------------------------
+
+
+def build_mentions_warehouse(warehouse: Path, mentions: int, days: int = 365) -> None:
+    """A compacted warehouse of synthetic dispatches and mentions, written with storage."""
+    import numpy as np
+    import pyarrow as pa
+
+    from schemas.tables import TABLES
+
+    rng = np.random.default_rng(7)
+    per_dispatch = 25
+    dispatches = mentions // per_dispatch
+    day0 = date(2024, 1, 1)
+    names = np.array([f"Entity {i:05d}" for i in range(20_000)])
+    labels = np.array(["PERSON", "ORG", "GPE", "NORP", "GOV_BODY"])
+    chunks = 8
+    for chunk in range(chunks):
+        ids = np.arange(chunk * dispatches // chunks, (chunk + 1) * dispatches // chunks)
+        days_of = (ids * days // dispatches).astype("int64")
+        version = np.char.add("v", ids.astype(str))
+        published = [datetime(2024, 1, 1, 12, tzinfo=UTC) + timedelta(days=int(d)) for d in days_of]
+        dates = [day0 + timedelta(days=int(d)) for d in days_of]
+        dispatch_rows = pa.table({
+            "dispatch_id": np.char.add("d", ids.astype(str)),
+            "version_id": version,
+            "agency": np.full(len(ids), "Reuters"),
+            "published_at": pa.array(published, pa.timestamp("us", tz="UTC")),
+            "body": np.full(len(ids), "synthetic"),
+            "word_count": np.full(len(ids), 300, dtype="int32"),
+            "source_uri": np.char.add("synthetic/", ids.astype(str)),
+            "source_format": np.full(len(ids), "wire-text"),
+            "raw_sha256": version,
+            "pub_status": np.full(len(ids), "usable"),
+            "ingested_at": pa.array(published, pa.timestamp("us", tz="UTC")),
+            "run_id": np.full(len(ids), "bench"),
+            "parser_version": np.full(len(ids), "bench"),
+            "published_date": pa.array(dates, pa.date32()),
+        })
+        owner = np.repeat(np.arange(len(ids)), per_dispatch)
+        picks = np.minimum(rng.zipf(1.3, len(owner)) - 1, len(names) - 1)
+        starts = np.tile(np.arange(per_dispatch, dtype="int32") * 10, len(ids))
+        mention_rows = pa.table({
+            "dispatch_id": np.char.add("d", ids[owner].astype(str)),
+            "version_id": version[owner],
+            "mention_id": np.char.add(version[owner], np.char.add("-", starts.astype(str))),
+            "text": names[picks],
+            "label": labels[picks % len(labels)],
+            "start_char": starts,
+            "end_char": starts + 5,
+            "sentence_index": np.zeros(len(owner), dtype="int32"),
+            "canonical": names[picks],
+            "model": np.full(len(owner), "bench"),
+            "pipeline_hash": np.full(len(owner), "bench"),
+            "run_id": np.full(len(owner), "bench"),
+            "published_date": pa.array([dates[i] for i in owner], pa.date32()),
+        })
+        commit_id = f"bench-{chunk:02d}"
+        staging = storage.staging_dir(warehouse, commit_id)
+        staged = {
+            "dispatches": storage.stage_table_files(TABLES["dispatches"], dispatch_rows, staging,
+                                                    commit_id),
+            "mentions": storage.stage_table_files(TABLES["mentions"], mention_rows, staging,
+                                                  commit_id),
+        }
+        storage.commit(warehouse, staged)
+    storage.compact(warehouse, "bench-compact")
+    storage.collect_garbage(warehouse, retired_grace_seconds=0)
+
+
+def query_seconds(warehouse: Path, repeats: int = 5) -> tuple[float, float, int]:
+    """First and median time of the query through `run_query`, and its row count."""
+    from transforms.query import run_query
+
+    times, rows = [], 0
+    for _ in range(repeats):
+        started = time.perf_counter()
+        rows = len(run_query(warehouse, TOP_ENTITIES_PER_DAY).rows)
+        times.append(time.perf_counter() - started)
+    return times[0], statistics.median(times), rows
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, default=20_000, help="dispatches in the corpus")
+    parser.add_argument("--mentions", type=int, default=1_000_000, help="mentions for the query")
+    parser.add_argument("--workers", type=int, default=2, help="backfill worker processes")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    env = bench_env()
+
+    corpus = build_corpus(HERE / ".corpus" / f"docs-{args.docs}-v{GENERATOR_VERSION}", args.docs)
+    size = sum(p.stat().st_size for p in corpus.rglob("*") if p.is_file())
+    bodies = corpus_bodies(corpus)
+    tokens_hint = sum(len(b.split()) for b in bodies)
+    print(f"corpus: {corpus} ({size / 1e6:.1f} MB), {len(bodies)} dispatches, {tokens_hint} words")
+
+    a_seconds = bare_model_seconds(bodies)
+    print(f"(a) bare model, NER only, n_process=2: {a_seconds:.1f} s, "
+          f"{len(bodies) / a_seconds:.0f} docs/s")
+
+    warehouse = WORK / "backfill-warehouse"
+    shutil.rmtree(warehouse, ignore_errors=True)
+    command = [str(BIN / "wirehouse"), "backfill", str(corpus), "--warehouse", str(warehouse),
+               "--workers", str(args.workers)]
+    b_seconds, peak = timed_subprocess(command, env, sample_rss=True, log=WORK / "backfill.log")
+    print(f"(b) wirehouse backfill, process start to exit: {b_seconds:.1f} s, "
+          f"{len(bodies) / b_seconds:.0f} docs/s")
+    print((WORK / "backfill.log").read_text(encoding="utf-8").strip().splitlines()[-1])
+    ratio = b_seconds / a_seconds
+    print(f"    ratio b/a = {ratio:.3f} (target <= {TARGET_BACKFILL_RATIO})")
+    print(f"    peak RSS of the backfill's process tree: {peak / 2**30:.2f} GiB (target < 1.5 GiB)")
+    for table, (most, mean) in files_per_partition(warehouse).items():
+        print(f"    {table}: at most {most} files per partition (mean {mean:.2f}; target <= 4)")
+
+    noop, empty = noop_ratio(env)
+    print(f"(c) no-op nightly run {noop:.1f} s vs empty Prefect flow {empty:.1f} s (medians of 3): "
+          f"ratio {noop / empty:.2f} (target <= {TARGET_NOOP_RATIO})")
+
+    query_warehouse = WORK / "query-warehouse"
+    shutil.rmtree(query_warehouse, ignore_errors=True)
+    build_mentions_warehouse(query_warehouse, args.mentions)
+    first, median, rows = query_seconds(query_warehouse)
+    print(f"(d) top entities per day over {args.mentions:,} mentions: first {first:.2f} s, "
+          f"median {median:.2f} s, {rows} rows (target < {TARGET_QUERY_SECONDS:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,346 @@
+"""The backfill flow: years of archive through the model, at the speed of the model.
+
+The flow process streams and parses the input (`transforms.backfill_batching.BatchStream`) and
+stages a batch of a few hundred dispatches at a time; each batch is tagged by a `tag` task on a
+Dask worker process (a local cluster of N processes, or an existing cluster by address), which
+loads the model once and tags the batch inside `nlp.memory_zone()`. Only paths travel between
+processes, so workers of a remote cluster must see the warehouse at the same path (shared
+storage). Parsing stays a bounded number of batches ahead of tagging; finished batches are
+committed in input order under the warehouse lock. At the end the warehouse is compacted and a
+`runs` row records the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+from collections import deque
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
+from prefect_dask import DaskTaskRunner
+
+from flows.nightly import cached_tagger, new_run_id
+from transforms import stages, storage
+from transforms.backfill_batching import (
+    DEFAULT_BATCH_DISPATCHES,
+    BatchStream,
+    CommitSchedule,
+    StagedBatch,
+    return_freed_memory_to_os,
+    total_input_bytes,
+)
+from transforms.entities import DEFAULT_PIPELINE
+from transforms.reference import default_seeds_dir, load_reference
+
+# Batches staged but not committed, per worker: enough that a worker never waits for the
+# parser, few enough that staging and memory stay small whatever the archive size.
+BATCHES_IN_FLIGHT_PER_WORKER = 2
+
+
+@dataclass(frozen=True)
+class BackfillSummary:
+    run_id: str
+    files_seen: int
+    files_skipped: int
+    files_read: int
+    dispatches_written: int
+    mentions_written: int
+    quarantined: int
+    status: str
+
+    def describe(self) -> str:
+        return (
+            f"{self.files_seen} files seen, {self.files_skipped} already ingested, "
+            f"{self.files_read} read: {self.dispatches_written} dispatches and "
+            f"{self.mentions_written} mentions written, {self.quarantined} quarantined "
+            f"(run {self.run_id})."
+        )
+
+
+@dataclass
+class CommittedTotals:
+    """What the run's commits wrote so far; kept outside the loop so a failed run reports it."""
+
+    counts: stages.BatchCounts = field(default_factory=stages.BatchCounts)
+
+    def for_runs_row(self, files_read: int) -> stages.BatchCounts:
+        # files_ingested counts the files read, many of which may hold no new dispatch.
+        return replace(self.counts, files=files_read)
+
+
+# --- tasks ----------------------------------------------------------------------------------
+
+
+@task(name="tag", cache_policy=NO_CACHE)
+def tag_task(batch: str, pipeline: str, seeds_dir: str, run_id: str) -> stages.BatchCounts:
+    nlp = cached_tagger(pipeline, seeds_dir)
+    # The memory zone frees the strings spaCy interns for this batch's text, so a worker's
+    # memory stays flat over millions of documents.
+    try:
+        with nlp.memory_zone():
+            return stages.tag_batch(Path(batch), nlp, run_id)
+    finally:
+        return_freed_memory_to_os()
+
+
+@task(name="commit", cache_policy=NO_CACHE)
+def commit_task(batches: list[str], warehouse: str, commit_id: str) -> stages.BatchCounts:
+    folders = [Path(b) for b in batches]
+    counts = stages.commit_batches(folders, Path(warehouse), commit_id)
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    return counts
+
+
+@task(name="compact", cache_policy=NO_CACHE)
+def compact_task(warehouse: str, commit_id: str) -> storage.CompactionReport:
+    return storage.compact(Path(warehouse), commit_id)
+
+
+@task(name="record-run", cache_policy=NO_CACHE)
+def record_run_task(
+    warehouse: str, run_id: str, started_at: datetime, files_seen: int,
+    counts: stages.BatchCounts, status: str,
+) -> None:
+    row = stages.run_row(run_id, "backfill", started_at, files_seen, counts, status)
+    stages.commit_batches([], Path(warehouse), f"{run_id}-run", extra={"runs": row})
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+class ProgressDisplay:
+    """A rich progress bar: input bytes read (for the ETA) and documents tagged per second."""
+
+    def __init__(self, total_bytes: int, enabled: bool) -> None:
+        self._progress = None
+        self._started = datetime.now(UTC)
+        if not enabled:
+            return
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(
+            TextColumn("backfill"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[docs]:,} docs, {task.fields[rate]:,.0f} docs/s"),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+        )
+        self._task = self._progress.add_task("backfill", total=max(total_bytes, 1), docs=0, rate=0.0)
+        self._progress.start()
+
+    def update(self, bytes_read: int, docs_tagged: int) -> None:
+        if self._progress is None:
+            return
+        seconds = max((datetime.now(UTC) - self._started).total_seconds(), 1e-3)
+        self._progress.update(self._task, completed=bytes_read, docs=docs_tagged,
+                              rate=docs_tagged / seconds)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+# --- the flow -------------------------------------------------------------------------------
+
+
+def _collect_finished(
+    in_flight: deque[tuple[StagedBatch, PrefectFuture | None]],
+    ready: list[StagedBatch],
+    block: bool,
+) -> list[StagedBatch]:
+    """Move batches whose tagging is done, oldest first, from in_flight to ready (in order).
+
+    With `block`, waits for the oldest. Returns the batches moved; a failed tag task raises
+    here and fails the run.
+    """
+    moved = []
+    while in_flight:
+        batch, future = in_flight[0]
+        if future is not None and not block and not future.wrapped_future.done():
+            break
+        if future is not None:
+            future.result()
+        in_flight.popleft()
+        moved.append(batch)
+        block = False
+    ready.extend(moved)
+    return moved
+
+
+@flow(name="backfill", log_prints=False)
+def backfill(
+    paths: list[str],
+    warehouse: str = "warehouse",
+    pipeline: str = DEFAULT_PIPELINE,
+    seeds_dir: str | None = None,
+    published_from: str | None = None,
+    published_to: str | None = None,
+    workers: int = 2,
+    batch_dispatches: int = DEFAULT_BATCH_DISPATCHES,
+    commit_seconds: float = 30.0,
+    wait: bool = False,
+    show_progress: bool = False,
+) -> BackfillSummary:
+    """Ingest every item under `paths` (dates from/to inclusive, ISO) not in the warehouse yet.
+
+    Run it through `run_backfill`, which picks the Dask task runner the tag tasks run on.
+    """
+    warehouse_path = Path(warehouse)
+    seeds = seeds_dir or str(default_seeds_dir())
+    run_id = new_run_id("backfill")
+    started_at = datetime.now(UTC)
+    warehouse_path.mkdir(parents=True, exist_ok=True)
+    with (
+        storage.writable_warehouse(warehouse_path),
+        storage.WarehouseLock(warehouse_path, f"wirehouse backfill {' '.join(paths)}", wait=wait),
+    ):
+        storage.collect_garbage(warehouse_path)
+        stream = BatchStream(
+            paths=[Path(p) for p in paths],
+            warehouse=warehouse_path,
+            staging=storage.staging_dir(warehouse_path, run_id),
+            reference=load_reference(Path(seeds)),
+            run_id=run_id,
+            published_from=published_from,
+            published_to=published_to,
+            batch_dispatches=batch_dispatches,
+        )
+        display = ProgressDisplay(total_input_bytes(stream.paths), show_progress)
+        totals = CommittedTotals()
+        status = "failed"
+        try:
+            _tag_and_commit(stream, warehouse, pipeline, seeds, run_id, workers,
+                            CommitSchedule(interval_seconds=commit_seconds), display, totals)
+            compact_task(warehouse, f"{run_id}-compact")
+            status = "completed"
+        finally:
+            display.close()
+            record_run_task(warehouse, run_id, started_at, stream.counts.files_seen,
+                            totals.for_runs_row(stream.counts.files_read), status)
+            storage.collect_garbage(warehouse_path)
+    summary = BackfillSummary(
+        run_id=run_id,
+        files_seen=stream.counts.files_seen,
+        files_skipped=stream.counts.files_skipped,
+        files_read=stream.counts.files_read,
+        dispatches_written=totals.counts.dispatches,
+        mentions_written=totals.counts.mentions,
+        quarantined=totals.counts.quarantined,
+        status=status,
+    )
+    get_run_logger().info(summary.describe())
+    return summary
+
+
+def _tag_and_commit(
+    stream: BatchStream,
+    warehouse: str,
+    pipeline: str,
+    seeds: str,
+    run_id: str,
+    workers: int,
+    schedule: CommitSchedule,
+    display: ProgressDisplay,
+    totals: CommittedTotals,
+) -> None:
+    """Parse ahead while workers tag; commit finished batches in input order into `totals`."""
+    in_flight: deque[tuple[StagedBatch, PrefectFuture | None]] = deque()
+    ready: list[StagedBatch] = []
+    tagged = commits = 0
+    limit = max(1, workers) * BATCHES_IN_FLIGHT_PER_WORKER
+
+    def collect(block: bool) -> None:
+        nonlocal tagged
+        moved = _collect_finished(in_flight, ready, block)
+        tagged += sum(b.dispatches for b in moved)
+        if moved:
+            # The ETA follows input whose batches are tagged, not input merely parsed ahead.
+            display.update(moved[-1].input_bytes, tagged)
+
+    def commit_ready() -> None:
+        nonlocal commits
+        commits += 1
+        written = commit_task([str(b.folder) for b in ready], warehouse, f"{run_id}-{commits:05d}")
+        totals.counts = totals.counts + written
+        ready.clear()
+        schedule.committed()
+
+    for batch in stream.batches():
+        future = (
+            tag_task.submit(str(batch.folder), pipeline, seeds, run_id) if batch.dispatches else None
+        )
+        in_flight.append((batch, future))
+        collect(block=len(in_flight) >= limit)
+        if schedule.due(len(ready)):
+            commit_ready()
+    while in_flight:
+        collect(block=True)
+        if schedule.due(len(ready)) or not in_flight:
+            commit_ready()
+    if ready:
+        commit_ready()
+
+
+# --- running it -----------------------------------------------------------------------------
+
+
+def share_prefect_api_with_workers() -> None:
+    """Start Prefect's temporary API here and point worker processes at it.
+
+    Without a PREFECT_API_URL every Dask worker process would start a temporary API server of
+    its own (hundreds of MB and seconds each). Local workers inherit the environment; workers
+    of a remote cluster need PREFECT_API_URL set to a server they can reach.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start()
+    os.environ["PREFECT_API_URL"] = server.api_url
+
+
+def dask_task_runner(workers: int, dask_address: str | None = None) -> DaskTaskRunner:
+    """The existing cluster at `dask_address`, else a local one of `workers` processes."""
+    if dask_address:
+        return DaskTaskRunner(address=dask_address)
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": max(1, workers),
+            "threads_per_worker": 1,
+            "processes": True,
+            "dashboard_address": None,
+            "silence_logs": logging.ERROR,
+        }
+    )
+
+
+def run_backfill(
+    paths: list[str],
+    warehouse: str,
+    *,
+    workers: int,
+    dask_address: str | None = None,
+    **options: object,
+) -> BackfillSummary:
+    """Run the backfill flow on the right task runner (call under `if __name__ == "__main__"`:
+    local workers are spawned processes)."""
+    share_prefect_api_with_workers()
+    # Dask logs every worker start and stop at INFO; a backfill's output is its progress.
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    runner = dask_task_runner(workers, dask_address)
+    flow_with_runner = backfill.with_options(task_runner=runner)
+    return flow_with_runner(paths=paths, warehouse=warehouse, workers=workers, **options)
+
+
+if __name__ == "__main__":  # pragma: no cover - `wirehouse backfill` is the entry point
+    sys.exit("use `wirehouse backfill PATH...`")
