@@ -8,6 +8,7 @@ data must be refused rather than decoded into garbage that would then be "parsed
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -22,7 +23,9 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _SAMPLE_BYTES = 8192
-_ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
+# Control characters (Unicode category Cc: U+0000-U+001F, U+007F-U+009F) other than the
+# whitespace ones (tab, newline, CR, form feed, vertical tab).
+_DISALLOWED_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]+")
 # Share of control characters above which text is taken for binary data.
 _MAX_CONTROL_SHARE = 0.05
 # Share of bytes >= 0x80 above which a latin-1 reading is not believed.
@@ -110,10 +113,8 @@ def _strict_decode(data: bytes, encoding: str) -> str | None:
 def _control_share(text: str) -> float:
     if not text:
         return 0.0
-    controls = sum(
-        1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS
-    )
-    return controls / len(text)
+    # A regex count: a per-character category lookup here was most of the parse time.
+    return sum(map(len, _DISALLOWED_CONTROLS.findall(text))) / len(text)
 
 
 def _high_byte_share(data: bytes) -> float:
