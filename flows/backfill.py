@@ -81,11 +81,10 @@ class CommittedTotals:
 @task(name="tag", cache_policy=NO_CACHE)
 def tag_task(batch: str, pipeline: str, seeds_dir: str, run_id: str) -> stages.BatchCounts:
     nlp = cached_tagger(pipeline, seeds_dir)
-    # The memory zone frees the strings spaCy interns for this batch's text, so a worker's
-    # memory stays flat over millions of documents.
+    # tag_bodies runs the batch inside nlp.memory_zone(), which frees the strings spaCy interns
+    # for this batch's text, so a worker's memory stays flat over millions of documents.
     try:
-        with nlp.memory_zone():
-            return stages.tag_batch(Path(batch), nlp, run_id)
+        return stages.tag_batch(Path(batch), nlp, run_id)
     finally:
         return_freed_memory_to_os()
 
