@@ -26,7 +26,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect_dask import DaskTaskRunner
 
-from flows.nightly import cached_tagger, new_run_id
+from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
+from flows.maintenance import compact_task
 from transforms import stages, storage
 from transforms.backfill_batching import (
     DEFAULT_BATCH_DISPATCHES,
@@ -96,20 +97,6 @@ def commit_task(batches: list[str], warehouse: str, commit_id: str) -> stages.Ba
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
     return counts
-
-
-@task(name="compact", cache_policy=NO_CACHE)
-def compact_task(warehouse: str, commit_id: str) -> storage.CompactionReport:
-    return storage.compact(Path(warehouse), commit_id)
-
-
-@task(name="record-run", cache_policy=NO_CACHE)
-def record_run_task(
-    warehouse: str, run_id: str, started_at: datetime, files_seen: int,
-    counts: stages.BatchCounts, status: str,
-) -> None:
-    row = stages.run_row(run_id, "backfill", started_at, files_seen, counts, status)
-    stages.commit_batches([], Path(warehouse), f"{run_id}-run", extra={"runs": row})
 
 
 # --- progress -------------------------------------------------------------------------------
@@ -197,12 +184,7 @@ def backfill(
     seeds = seeds_dir or str(default_seeds_dir())
     run_id = new_run_id("backfill")
     started_at = datetime.now(UTC)
-    warehouse_path.mkdir(parents=True, exist_ok=True)
-    with (
-        storage.writable_warehouse(warehouse_path),
-        storage.WarehouseLock(warehouse_path, f"wirehouse backfill {' '.join(paths)}", wait=wait),
-    ):
-        storage.collect_garbage(warehouse_path)
+    with exclusive_writer(warehouse_path, f"wirehouse backfill {' '.join(paths)}", wait):
         stream = BatchStream(
             paths=[Path(p) for p in paths],
             warehouse=warehouse_path,
@@ -223,9 +205,8 @@ def backfill(
             status = "completed"
         finally:
             display.close()
-            record_run_task(warehouse, run_id, started_at, stream.counts.files_seen,
+            record_run_task(warehouse, run_id, "backfill", started_at, stream.counts.files_seen,
                             totals.for_runs_row(stream.counts.files_read), status)
-            storage.collect_garbage(warehouse_path)
     summary = BackfillSummary(
         run_id=run_id,
         files_seen=stream.counts.files_seen,

@@ -8,12 +8,12 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.nightly import new_run_id
+from flows.common import exclusive_writer, new_run_id, record_run_task
 from transforms import stages, storage
 
 
 @task(name="compact", cache_policy=NO_CACHE)
-def compact_task(warehouse: str, commit_id: str, max_files: int) -> storage.CompactionReport:
+def compact_task(warehouse: str, commit_id: str, max_files: int = 4) -> storage.CompactionReport:
     return storage.compact(Path(warehouse), commit_id, max_files=max_files)
 
 
@@ -23,12 +23,7 @@ def compact(warehouse: str = "warehouse", max_files: int = 4, wait: bool = False
     warehouse_path = Path(warehouse)
     run_id = new_run_id("compact")
     started_at = datetime.now(UTC)
-    with (
-        storage.writable_warehouse(warehouse_path),
-        storage.WarehouseLock(warehouse_path, "wirehouse compact", wait=wait),
-    ):
-        storage.collect_garbage(warehouse_path)
+    with exclusive_writer(warehouse_path, "wirehouse compact", wait):
         report = compact_task(warehouse, run_id, max_files)
-        row = stages.run_row(run_id, "compact", started_at, 0, stages.BatchCounts(), "completed")
-        stages.commit_batches([], warehouse_path, f"{run_id}-run", extra={"runs": row})
+        record_run_task(warehouse, run_id, "compact", started_at, 0, stages.BatchCounts(), "completed")
     return report

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from spacy.language import Language
 
+from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
 from transforms import stages, storage
-from transforms.entities import load_tagger
 from transforms.reference import default_seeds_dir, load_reference
 
 
@@ -35,16 +32,6 @@ class RunSummary:
             f"{self.dispatches_written} dispatches and {self.mentions_written} mentions written, "
             f"{self.quarantined} quarantined (run {self.run_id})."
         )
-
-
-def new_run_id(flow_name: str) -> str:
-    return f"{flow_name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-
-
-@lru_cache(maxsize=4)
-def cached_tagger(pipeline: str, seeds_dir: str) -> Language:
-    """One model per process: loading it costs seconds, tagging a batch far less."""
-    return load_tagger(pipeline, seeds_dir=Path(seeds_dir))
 
 
 @task(name="discover", cache_policy=NO_CACHE)
@@ -71,15 +58,6 @@ def commit_task(batch: str, warehouse: str, commit_id: str) -> stages.BatchCount
     return stages.commit_batches([Path(batch)], Path(warehouse), commit_id)
 
 
-@task(name="record-run", cache_policy=NO_CACHE)
-def record_run_task(
-    warehouse: str, run_id: str, started_at: datetime, files_seen: int,
-    counts: stages.BatchCounts, status: str,
-) -> None:
-    row = stages.run_row(run_id, "nightly", started_at, files_seen, counts, status)
-    stages.commit_batches([], Path(warehouse), f"{run_id}-run", extra={"runs": row})
-
-
 @flow(name="nightly", log_prints=False)
 def nightly(
     source: str,
@@ -95,12 +73,7 @@ def nightly(
     run_id = new_run_id("nightly")
     started_at = datetime.now(UTC)
     logger = get_run_logger()
-    warehouse_path.mkdir(parents=True, exist_ok=True)
-    with (
-        storage.writable_warehouse(warehouse_path),
-        storage.WarehouseLock(warehouse_path, f"wirehouse run {source}", wait=wait),
-    ):
-        storage.collect_garbage(warehouse_path)
+    with exclusive_writer(warehouse_path, f"wirehouse run {source}", wait):
         found = discover_task(sources=[source], warehouse=warehouse, run_id=run_id,
                               batch_files=batch_files)
         totals = stages.BatchCounts()
@@ -119,8 +92,7 @@ def nightly(
                 )
             status = "completed"
         finally:
-            record_run_task(warehouse, run_id, started_at, found["files_seen"], totals, status)
-            storage.collect_garbage(warehouse_path)
+            record_run_task(warehouse, run_id, "nightly", started_at, found["files_seen"], totals, status)
     summary = RunSummary(
         run_id=run_id,
         files_seen=found["files_seen"],

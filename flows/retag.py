@@ -8,7 +8,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.nightly import cached_tagger, new_run_id
+from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
 from transforms import retagging, stages, storage
 from transforms.entities import tagger_info
 from transforms.reference import default_seeds_dir
@@ -47,11 +47,7 @@ def retag(
     seeds = seeds_dir or str(default_seeds_dir())
     run_id = new_run_id("retag")
     started_at = datetime.now(UTC)
-    with (
-        storage.writable_warehouse(warehouse_path),
-        storage.WarehouseLock(warehouse_path, "wirehouse retag", wait=wait),
-    ):
-        storage.collect_garbage(warehouse_path)
+    with exclusive_writer(warehouse_path, "wirehouse retag", wait):
         batches = select_task(warehouse, pipeline, seeds, where, force, run_id)
         for batch in batches:
             tag_task(batch, pipeline, seeds, run_id)
@@ -60,7 +56,5 @@ def retag(
         counts = stages.BatchCounts(
             dispatches=written.get("taggings", 0), mentions=written.get("mentions", 0)
         )
-        row = stages.run_row(run_id, "retag", started_at, 0, counts, "completed")
-        stages.commit_batches([], warehouse_path, f"{run_id}-run", extra={"runs": row})
-        storage.collect_garbage(warehouse_path)
+        record_run_task(warehouse, run_id, "retag", started_at, 0, counts, "completed")
     return written

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.slow
 
 def _tagger_loaded_here() -> bool:
     """Run on each worker: whether a tag task loaded the model in that process."""
-    nightly = sys.modules.get("flows.nightly")
-    return bool(nightly and nightly.cached_tagger.cache_info().currsize)
+    common = sys.modules.get("flows.common")
+    return bool(common and common.cached_tagger.cache_info().currsize)
 
 
 def test_backfill_on_a_dask_cluster_matches_a_local_run(
