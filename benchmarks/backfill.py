@@ -9,7 +9,9 @@ Measures in one run, each figure against a baseline measured in the same run:
     warehouse, with the peak RSS of its whole process tree and the files per partition after;
 (c) a no-op nightly run (`wirehouse run` over a folder already ingested) against an empty
     Prefect flow run, both as subprocesses;
-(d) a top-entities-per-day query over a synthetic compacted warehouse of >= 1M mentions.
+(d) a top-entities-per-day query over a synthetic compacted warehouse of >= 1M mentions;
+(e) the entity pipeline's own cost: `tag_bodies` with the configured pipeline against the bare
+    model's `nlp.pipe`, one process, over the same bodies.
 
 The corpus (benchmarks/corpus.py) is built once and cached under benchmarks/.corpus/.
 """
@@ -41,6 +43,7 @@ BIN = Path(sys.executable).parent
 TARGET_BACKFILL_RATIO = 1.10
 TARGET_NOOP_RATIO = 1.3
 TARGET_QUERY_SECONDS = 1.0
+TARGET_ENTITY_COST_RATIO = 1.10
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 TOP_ENTITIES_PER_DAY = """
@@ -174,6 +177,34 @@ def bare_model_seconds(bodies: list[str]) -> float:
     return time.perf_counter() - started
 
 
+def tagging_cost(bodies: list[str], repeats: int = 3) -> tuple[float, float]:
+    """Seconds (best of `repeats`, one process) for the bare model and for `tag_bodies` with the
+    configured pipeline (gazetteer, cleanup, canonical names, quotes, memory zone)."""
+    from transforms.entities import load_baseline_tagger, load_tagger, tag_bodies
+
+    bare, configured = load_baseline_tagger(), load_tagger()
+
+    def bare_pass() -> None:
+        for _ in bare.pipe(bodies, batch_size=64):
+            pass
+
+    def configured_pass() -> None:
+        for _ in tag_bodies(configured, bodies, batch_size=64):
+            pass
+
+    def best(run) -> float:
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    bare_pass()  # warm both up: first calls pay for lazy initialisation
+    configured_pass()
+    return best(bare_pass), best(configured_pass)
+
+
 # --- (b) the backfill -------------------------------------------------------------------------
 
 
@@ -297,6 +328,8 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=20_000, help="dispatches in the corpus")
     parser.add_argument("--mentions", type=int, default=1_000_000, help="mentions for the query")
     parser.add_argument("--workers", type=int, default=2, help="backfill worker processes")
+    parser.add_argument("--cost-docs", type=int, default=1000,
+                        help="bodies for the entity pipeline's cost against the bare model")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     env = bench_env()
@@ -335,6 +368,11 @@ def main() -> None:
     first, median, rows = query_seconds(query_warehouse)
     print(f"(d) top entities per day over {args.mentions:,} mentions: first {first:.2f} s, "
           f"median {median:.2f} s, {rows} rows (target < {TARGET_QUERY_SECONDS:.0f} s)")
+
+    bare, configured = tagging_cost(bodies[: args.cost_docs])
+    print(f"(e) entity pipeline cost over {min(args.cost_docs, len(bodies))} bodies, one process, "
+          f"best of 3: bare model {bare:.1f} s, configured tag_bodies {configured:.1f} s: "
+          f"ratio {configured / bare:.3f} (target <= {TARGET_ENTITY_COST_RATIO})")
 
 
 if __name__ == "__main__":
