@@ -44,16 +44,17 @@ def _refuse_if_busy(warehouse: Path, command: str, wait: bool) -> None:
     The flow takes the lock itself; this early probe only spares the user a start-up and a
     traceback in the common case.
     """
-    from transforms.storage import WarehouseError, WarehouseLock
+    from transforms.storage import WarehouseError, WarehouseLock, writable_warehouse
 
     if wait or not warehouse.exists():
         return
     probe = WarehouseLock(warehouse, command)
     try:
-        probe.acquire()
+        with writable_warehouse(warehouse):
+            probe.acquire()
+            probe.release()
     except WarehouseError as exc:
         _fail(str(exc))
-    probe.release()
 
 
 @app.command()
