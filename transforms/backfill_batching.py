@@ -176,7 +176,7 @@ class BatchStream:
             yield self._stage()
 
     def _read_file(self, path: Path) -> Iterator[StagedBatch]:
-        source = _source_file(path)
+        source = stages.read_source_file(path)
         if source.sha256 and source.sha256 in self._files:
             self.counts.files_skipped += 1
             self.counts.bytes_done += source.size
@@ -235,15 +235,6 @@ class BatchStream:
             files_completed=len(rows.ledger),
             input_bytes=self.bytes_read(),
         )
-
-
-def _source_file(path: Path) -> stages.SourceFile:
-    resolved = path.resolve()
-    try:
-        return stages.SourceFile(str(resolved), stages.file_sha256(resolved), resolved.stat().st_size)
-    except OSError:
-        # Unreadable: read_path turns it into a rejection; there is no hash to put in a ledger.
-        return stages.SourceFile(str(resolved), "", 0)
 
 
 @dataclass

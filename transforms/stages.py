@@ -82,6 +82,16 @@ def landing_files(source: Path) -> Iterator[Path]:
                     yield path
 
 
+def read_source_file(path: Path) -> SourceFile:
+    """A file's resolved path, content hash and size; an unreadable file gets no hash (the
+    reader then turns it into a rejection, and there is nothing to put in the ledger)."""
+    resolved = path.resolve()
+    try:
+        return SourceFile(str(resolved), file_sha256(resolved), resolved.stat().st_size)
+    except OSError:
+        return SourceFile(str(resolved), "", 0)
+
+
 def ingested_hashes(warehouse: Path) -> set[str]:
     ledger = storage.read_table(warehouse, "ingested_files", ["file_sha256"])
     return set(ledger.column("file_sha256").to_pylist())
@@ -95,14 +105,11 @@ def discover(sources: Iterable[Path], warehouse: Path) -> tuple[int, list[Source
     for source in sources:
         for path in landing_files(source):
             seen += 1
-            try:
-                digest = file_sha256(path)
-            except OSError:
-                digest = ""
-            if digest and digest in known:
+            source_file = read_source_file(path)
+            if source_file.sha256 and source_file.sha256 in known:
                 continue
-            known.add(digest)
-            fresh.append(SourceFile(str(path.resolve()), digest, path.stat().st_size))
+            known.add(source_file.sha256)
+            fresh.append(source_file)
     return seen, fresh
 
 
@@ -168,13 +175,6 @@ def _table_from_rows(table_name: str, rows: list[dict]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def _write_stage(rows: pa.Table, path: Path) -> None:
-    with open(path, "wb") as handle:
-        pq.write_table(rows, handle, compression="zstd")
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
 def read_items(source: SourceFile, reference: Reference) -> Iterator[ParsedDispatch | Rejection]:
     """Every item of one source file; a reader bug becomes a rejection, never an exception."""
     try:
@@ -218,7 +218,7 @@ def ledger_row(source: SourceFile, read: int, refused: int, run_id: str, now: da
 
 def stage_rows(table_name: str, rows: list[dict], path: Path) -> None:
     """Write rows of one table as a durable staged Parquet file."""
-    _write_stage(_table_from_rows(table_name, rows), path)
+    storage.write_parquet_durably(_table_from_rows(table_name, rows), path)
 
 
 def parse_batch(
@@ -257,9 +257,9 @@ def parse_batch(
             batch_versions.add(row["version_id"])
             dispatches.append(row)
         ledger.append(ledger_row(source, read, refused, run_id, now))
-    _write_stage(_table_from_rows("dispatches", dispatches), batch / "dispatches.parquet")
-    _write_stage(_table_from_rows("quarantine", rejected), batch / "quarantine.parquet")
-    _write_stage(_table_from_rows("ingested_files", ledger), batch / "ingested_files.parquet")
+    stage_rows("dispatches", dispatches, batch / "dispatches.parquet")
+    stage_rows("quarantine", rejected, batch / "quarantine.parquet")
+    stage_rows("ingested_files", ledger, batch / "ingested_files.parquet")
     return BatchCounts(files=len(ledger), dispatches=len(dispatches), quarantined=len(rejected))
 
 
@@ -279,9 +279,9 @@ def tag_batch(batch: Path, nlp: Language, run_id: str, n_process: int = 1) -> Ba
         mentions += mention_rows(row, spans, info.model, info.pipeline_hash, run_id)
         quotes += quote_rows(row, quoted, info.model, info.pipeline_hash, run_id)
         taggings.append(tagging_row(row, info, len(spans), len(quoted), run_id, tagged_at))
-    _write_stage(_table_from_rows("mentions", mentions), batch / "mentions.parquet")
-    _write_stage(_table_from_rows("quotes", quotes), batch / "quotes.parquet")
-    _write_stage(_table_from_rows("taggings", taggings), batch / "taggings.parquet")
+    stage_rows("mentions", mentions, batch / "mentions.parquet")
+    stage_rows("quotes", quotes, batch / "quotes.parquet")
+    stage_rows("taggings", taggings, batch / "taggings.parquet")
     return BatchCounts(mentions=len(mentions), quotes=len(quotes))
 
 
