@@ -264,6 +264,14 @@ def test_a_users_csv_joins_the_views(warehouse: Path, user_csv: Path) -> None:
     assert globbed.rows == [(2,)]
 
 
+def test_a_relative_path_is_read_from_the_working_folder(
+    warehouse: Path, user_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(user_csv.parent)
+    assert run_query(warehouse, "SELECT count(*) FROM read_csv('desk.csv')").rows == [(2,)]
+    assert run_query(warehouse, "SELECT count(*) FROM 'desk.csv'").rows == [(2,)]
+
+
 def test_the_check_reports_the_files_a_query_reads() -> None:
     query = read_only_query(
         "SELECT * FROM read_csv(['a.csv', 'b.csv'], delim = ';') JOIN 'c.parquet' USING (k)")

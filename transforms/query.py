@@ -291,7 +291,8 @@ def harden_connection(con: duckdb.DuckDBPyConnection, reads: NamedReads = NamedR
 def committed_files(warehouse: Path) -> list[str]:
     """Every file the warehouse views read, as the views name it and as an absolute path.
 
-    DuckDB checks a relative name found through `file_search_path` in both forms.
+    DuckDB checks a relative name found through `file_search_path` in both forms (so the
+    relative form also admits that name under the working folder).
     """
     root = warehouse.resolve()
     tables = storage.read_manifest(warehouse).tables
