@@ -107,13 +107,20 @@ def sql(
 ) -> None:
     """Run read-only SQL against the warehouse views (dispatches, mentions, entities, …).
 
-    Only SELECT and EXPLAIN run: writes, COPY, ATTACH, INSTALL, LOAD and SET are refused.
+    Only SELECT-type statements run (SELECT, WITH, FROM, VALUES, SHOW, DESCRIBE, SUMMARIZE),
+    and EXPLAIN / EXPLAIN ANALYZE of one of those. Everything else is refused with one line and
+    exit code 2: COPY, EXPORT, ATTACH, INSTALL, LOAD, SET, PRAGMA, CALL, PREPARE, writes, and
+    table functions that are not plain readers (query(), enable_logging(), checkpoint(), …).
+    Your own files can be read (read_csv, read_parquet, read_json, FROM 'file.csv'); the
+    connection can open only the warehouse's files and the files the query names.
 
     Examples:
 
         wirehouse sql "SELECT label, text, mentions FROM entities ORDER BY mentions DESC LIMIT 10"
 
         wirehouse sql "SELECT * FROM runs" --format json
+
+        wirehouse sql "SELECT d.headline, m.desk FROM dispatches d JOIN 'desks.csv' m USING (agency)"
     """
     from transforms.query import QueryRefused, as_csv, as_json, run_query
 
