@@ -24,7 +24,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -288,14 +288,13 @@ def harden_connection(con: duckdb.DuckDBPyConnection, reads: NamedReads = NamedR
     con.execute("SET lock_configuration = true")
 
 
-def committed_files(warehouse: Path) -> list[str]:
-    """Every file the warehouse views read, as the views name it and as an absolute path.
+def committed_files(warehouse: Path, tables: Mapping[str, Iterable[str]]) -> list[str]:
+    """Every file the views over `tables` read, as the views name it and as an absolute path.
 
     DuckDB checks a relative name found through `file_search_path` in both forms (so the
     relative form also admits that name under the working folder).
     """
     root = warehouse.resolve()
-    tables = storage.read_manifest(warehouse).tables
     return [form for files in tables.values() for name in files for form in (name, str(root / name))]
 
 
@@ -305,10 +304,13 @@ def open_warehouse(
     """An in-memory DuckDB with the warehouse views, hardened: it reads the views and `reads`."""
     con = duckdb.connect(":memory:")
     con.execute(f"SET file_search_path = {sql_literal(str(warehouse.resolve()))}")
-    for statement in view_statements(storage.read_manifest(warehouse).tables):
+    # One reading of the manifest for both: a commit or compaction between two readings would
+    # let the views name files the hardened connection was not told about.
+    tables = storage.read_manifest(warehouse).tables
+    for statement in view_statements(tables):
         con.execute(statement)
     harden_connection(con, NamedReads(
-        files=(*committed_files(warehouse), *reads.files), directories=reads.directories))
+        files=(*committed_files(warehouse, tables), *reads.files), directories=reads.directories))
     return con
 
 
