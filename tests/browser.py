@@ -53,7 +53,8 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def watched_page(viewport: dict[str, int] | None = None) -> Iterator[tuple[object, PageWatch]]:
+def watched_page(viewport: dict[str, int] | None = None, scale: float = 1.0
+                 ) -> Iterator[tuple[object, PageWatch]]:
     """A fresh Chromium page (own temporary profile) whose outside requests are blocked."""
     from playwright.sync_api import sync_playwright
 
@@ -66,6 +67,7 @@ def watched_page(viewport: dict[str, int] | None = None) -> Iterator[tuple[objec
             args=CHROMIUM_FLAGS,
             viewport=viewport or {"width": 1100, "height": 900},
             offline=True,
+            device_scale_factor=scale,
         )
         try:
             def route(r) -> None:
@@ -95,9 +97,9 @@ def open_report(page, report: Path, timeout_ms: int = 15_000) -> float:
     return time.perf_counter() - started
 
 
-def screenshot(report: Path, target: Path, width: int = 1100) -> PageWatch:
-    """A full-page PNG of the report, as the README shows it."""
-    with watched_page({"width": width, "height": 900}) as (page, watch):
+def screenshot(report: Path, target: Path, width: int = 1100, scale: float = 0.75) -> PageWatch:
+    """A full-page PNG of the report, as the README shows it (scaled down to stay small)."""
+    with watched_page({"width": width, "height": 900}, scale) as (page, watch):
         open_report(page, report)
         target.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(target), full_page=True)
