@@ -16,7 +16,7 @@ from spacy.language import Language
 
 from transforms import run_artifacts, stages, storage
 from transforms.entities import load_tagger
-from transforms.report_data import quarantine_reasons
+from transforms.report_data import run_quarantine_reasons
 
 
 def new_run_id(flow_name: str) -> str:
@@ -71,7 +71,7 @@ def publish_run_artifacts(warehouse: Path, summary: run_artifacts.RunCounts) -> 
     if summary.quarantined:
         create_markdown_artifact(
             markdown=run_artifacts.quarantine_markdown(
-                summary.run_id, quarantine_reasons(warehouse, summary.run_id)
+                summary.run_id, run_quarantine_reasons(warehouse, summary.run_id)
             ),
             key=run_artifacts.checked_key(run_artifacts.QUARANTINE_KEY),
             description=f"What wirehouse {summary.flow} run {summary.run_id} quarantined, and why",

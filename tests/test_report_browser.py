@@ -1,10 +1,10 @@
 """A real warehouse through real Prefect runs: their artifacts, and the report in real Chromium.
 
 The warehouse is the bundled sample dispatches plus two bad files, ingested by the nightly flow
-(real model, ephemeral Prefect), then re-tagged (nothing to do) and compacted. The report is written by the CLI command and
-opened from file:// in Debian's Chromium through Playwright; every number checked on the page
-is checked against SQL over the same warehouse. Without `chromium` these tests fail: `make test`
-installs it.
+(real model, ephemeral Prefect), then re-tagged (nothing to do) and compacted. The report is
+written by the CLI command and opened from file:// in Debian's Chromium through Playwright;
+every number checked on the page is checked against SQL over the same warehouse. Without
+`chromium` these tests fail: `make test` installs it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""What the report shows, read from the warehouse through the read-only query layer."""
+"""What the report shows, read from the warehouse through the read-only query layer.
+
+All of the report's queries share one connection from `open_warehouse`: opening binds every
+view to every committed file, which costs far more than most of these queries.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import duckdb
+
 from schemas.views import sql_literal
-from transforms.query import run_query
+from transforms.query import open_warehouse, run_query
 from transforms.report import (
     AgencyDay,
     EntityTrend,
@@ -37,21 +43,26 @@ def window_filter(date_from: date | None, date_to: date | None, column: str = "p
     return " AND ".join(conditions)
 
 
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
 def in_utc(moment: datetime | None) -> datetime | None:
     """DuckDB hands back times in the session's zone; the report speaks UTC."""
     return moment.astimezone(UTC) if moment is not None else None
 
 
-def agency_days(warehouse: Path, where: str) -> tuple[AgencyDay, ...]:
-    rows = run_query(warehouse, f"""
+def agency_days(con: duckdb.DuckDBPyConnection, where: str) -> tuple[AgencyDay, ...]:
+    rows = _rows(con, f"""
         SELECT published_date, coalesce(agency, '{UNKNOWN_AGENCY}') AS agency, count(*)
         FROM dispatches_latest WHERE {where}
-        GROUP BY ALL ORDER BY 1, 2""").rows
+        GROUP BY ALL ORDER BY 1, 2""")
     return tuple(AgencyDay(day=day, agency=agency, dispatches=n) for day, agency, n in rows)
 
 
-def entity_trends(warehouse: Path, where: str, top: int = TOP_PER_LABEL) -> tuple[EntityTrend, ...]:
-    rows = run_query(warehouse, f"""
+def entity_trends(con: duckdb.DuckDBPyConnection, where: str, top: int = TOP_PER_LABEL
+                  ) -> tuple[EntityTrend, ...]:
+    rows = _rows(con, f"""
         WITH m AS (
             SELECT label, coalesce(canonical, text) AS name, dispatch_id, published_date
             FROM mentions_latest WHERE {where}
@@ -70,7 +81,7 @@ def entity_trends(warehouse: Path, where: str, top: int = TOP_PER_LABEL) -> tupl
         SELECT t.label, t.name, t.mentions, t.dispatches,
                list(struct_pack(day := d.published_date, n := d.n) ORDER BY d.published_date)
         FROM top AS t JOIN daily AS d USING (label, name)
-        GROUP BY ALL ORDER BY t.label, t.mentions DESC, t.name""").rows
+        GROUP BY ALL ORDER BY t.label, t.mentions DESC, t.name""")
     return tuple(
         EntityTrend(label=label, name=name, mentions=mentions, dispatches=dispatches,
                     mentions_by_day=tuple((p["day"], p["n"]) for p in per_day))
@@ -91,17 +102,17 @@ def _network_base(where: str, nodes: int) -> str:
         )"""
 
 
-def network(warehouse: Path, where: str, nodes: int = NETWORK_NODES, edges: int = NETWORK_EDGES
+def network(con: duckdb.DuckDBPyConnection, where: str, nodes: int = NETWORK_NODES, edges: int = NETWORK_EDGES
             ) -> tuple[tuple[NetworkNode, ...], tuple[NetworkEdge, ...]]:
     """The most-mentioned people and organisations, and the dispatches each pair shares."""
     base = _network_base(where, nodes)
-    node_rows = run_query(warehouse, base + " SELECT label, name, dispatches FROM nodes ORDER BY 1, 2").rows
-    edge_rows = run_query(warehouse, base + f"""
+    node_rows = _rows(con, base + " SELECT label, name, dispatches FROM nodes ORDER BY 1, 2")
+    edge_rows = _rows(con, base + f"""
         , kept AS (SELECT m.* FROM m SEMI JOIN nodes USING (label, name))
         SELECT a.label, a.name, b.label, b.name, count(*) AS shared
         FROM kept AS a JOIN kept AS b
           ON a.dispatch_id = b.dispatch_id AND (a.label, a.name) < (b.label, b.name)
-        GROUP BY ALL ORDER BY shared DESC, 1, 2, 3, 4 LIMIT {int(edges)}""").rows
+        GROUP BY ALL ORDER BY shared DESC, 1, 2, 3, 4 LIMIT {int(edges)}""")
     return (
         tuple(NetworkNode(label=label, name=name, dispatches=n) for label, name, n in node_rows),
         tuple(NetworkEdge(source=(a_label, a_name), target=(b_label, b_name), shared_dispatches=n)
@@ -109,48 +120,60 @@ def network(warehouse: Path, where: str, nodes: int = NETWORK_NODES, edges: int 
     )
 
 
-def latest_runs(warehouse: Path, limit: int = LATEST_RUNS) -> tuple[RunLine, ...]:
-    rows = run_query(warehouse, f"""
+def latest_runs(con: duckdb.DuckDBPyConnection, limit: int = LATEST_RUNS) -> tuple[RunLine, ...]:
+    rows = _rows(con, f"""
         SELECT run_id, flow, started_at, finished_at, files_seen, files_ingested,
                dispatches_written, mentions_written, quarantined, status
-        FROM runs ORDER BY started_at DESC, run_id LIMIT {int(limit)}""").rows
+        FROM runs ORDER BY started_at DESC, run_id LIMIT {int(limit)}""")
     return tuple(
         RunLine(run_id, flow, in_utc(started), in_utc(finished), *counts)
         for run_id, flow, started, finished, *counts in rows
     )
 
 
-def quarantine_reasons(warehouse: Path, run_id: str | None = None) -> tuple[QuarantineReason, ...]:
+def quarantine_sql(run_id: str | None = None) -> str:
     """Each reason with its count and, as its example, the refusal with the first source_uri."""
     where = f"run_id = {sql_literal(run_id)}" if run_id is not None else "TRUE"
-    rows = run_query(warehouse, f"""
+    return f"""
         SELECT reason, count(*) AS files, min(source_uri),
                arg_min(coalesce(detail, ''), source_uri)
-        FROM quarantine WHERE {where} GROUP BY reason ORDER BY files DESC, reason""").rows
-    return tuple(QuarantineReason(*row) for row in rows)
+        FROM quarantine WHERE {where} GROUP BY reason ORDER BY files DESC, reason"""
+
+
+def quarantine_reasons(con: duckdb.DuckDBPyConnection) -> tuple[QuarantineReason, ...]:
+    return tuple(QuarantineReason(*row) for row in _rows(con, quarantine_sql()))
+
+
+def run_quarantine_reasons(warehouse: Path, run_id: str) -> tuple[QuarantineReason, ...]:
+    """What one run refused, for its artifact."""
+    return tuple(QuarantineReason(*row) for row in run_query(warehouse, quarantine_sql(run_id)).rows)
 
 
 def gather_report_data(warehouse: Path, date_from: date | None = None, date_to: date | None = None
                        ) -> ReportData:
     where = window_filter(date_from, date_to)
-    (dispatches,), = run_query(warehouse, f"SELECT count(*) FROM dispatches_latest WHERE {where}").rows
-    (mentions,), = run_query(warehouse, f"SELECT count(*) FROM mentions_latest WHERE {where}").rows
-    (as_of,), = run_query(warehouse, "SELECT max(finished_at) FROM runs").rows
-    nodes, edges = network(warehouse, where)
-    return ReportData(
-        warehouse_name=warehouse.resolve().name,
-        date_from=date_from,
-        date_to=date_to,
-        dispatches=dispatches,
-        mentions=mentions,
-        as_of=in_utc(as_of),
-        agency_days=agency_days(warehouse, where),
-        entities=entity_trends(warehouse, where),
-        nodes=nodes,
-        edges=edges,
-        runs=latest_runs(warehouse),
-        quarantine=quarantine_reasons(warehouse),
-    )
+    con = open_warehouse(warehouse)
+    try:
+        (dispatches,), = _rows(con, f"SELECT count(*) FROM dispatches_latest WHERE {where}")
+        (mentions,), = _rows(con, f"SELECT count(*) FROM mentions_latest WHERE {where}")
+        (as_of,), = _rows(con, "SELECT max(finished_at) FROM runs")
+        nodes, edges = network(con, where)
+        return ReportData(
+            warehouse_name=warehouse.resolve().name,
+            date_from=date_from,
+            date_to=date_to,
+            dispatches=dispatches,
+            mentions=mentions,
+            as_of=in_utc(as_of),
+            agency_days=agency_days(con, where),
+            entities=entity_trends(con, where),
+            nodes=nodes,
+            edges=edges,
+            runs=latest_runs(con),
+            quarantine=quarantine_reasons(con),
+        )
+    finally:
+        con.close()
 
 
 def write_report(target: Path, page: str) -> None:
