@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,7 @@ def _rows(warehouse: Path, sql: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    from flows.backfill import backfill
     from flows.maintenance import compact
     from flows.nightly import nightly
     from flows.retag import retag
@@ -45,11 +48,18 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> dict:
     warehouse = root / "warehouse"
     summary = nightly(source=str(landing), warehouse=str(warehouse))
     retag(warehouse=str(warehouse))
+    # A backfill on the default task runner (no Dask: the model is already loaded here) over an
+    # archive that is not one: it refuses it, so it publishes a quarantine artifact too.
+    archive = root / "archive"
+    archive.mkdir()
+    (archive / "broken.zip").write_bytes(b"PK\x03\x04 truncated, not really a zip")
+    backfilled = backfill(paths=[str(archive)], warehouse=str(warehouse), workers=1)
     compact(warehouse=str(warehouse))
     report = root / "report.html"
     result = CliRunner().invoke(app, ["report", "--warehouse", str(warehouse), "--out", str(report)])
     assert result.exit_code == 0, result.output
-    return {"warehouse": warehouse, "report": report, "summary": summary, "root": root}
+    return {"warehouse": warehouse, "report": report, "summary": summary, "root": root,
+            "backfill": backfilled}
 
 
 async def _artifacts(key: str) -> list:
@@ -67,7 +77,7 @@ def test_every_run_publishes_its_summary_and_the_nightly_its_quarantine(ran: dic
     runs = _rows(ran["warehouse"], """
         SELECT run_id, flow, files_seen, files_ingested, dispatches_written, mentions_written,
                quarantined, status FROM runs""")
-    assert {flow for _, flow, *_ in runs} == {"nightly", "retag", "compact"}
+    assert {flow for _, flow, *_ in runs} == {"nightly", "retag", "backfill", "compact"}
     for run_id, flow, seen, ingested, dispatches, mentions, quarantined, status in runs:
         row = by_run[run_id]
         assert (row["flow"], row["files_seen"], row["files_ingested"], row["dispatches_written"],
@@ -76,11 +86,29 @@ def test_every_run_publishes_its_summary_and_the_nightly_its_quarantine(ran: dic
     nightly = by_run[ran["summary"].run_id]
     assert (nightly["dispatches_written"], nightly["quarantined"]) == (16, 2)
 
-    (quarantine,) = [a for a in asyncio.run(_artifacts(QUARANTINE_KEY)) if a.type == "markdown"]
-    assert ran["summary"].run_id in quarantine.data
-    for reason, count in _rows(ran["warehouse"], "SELECT reason, count(*) FROM quarantine GROUP BY ALL"):
-        assert f"| {reason.replace('_', chr(92) + '_')} | {count} |" in quarantine.data
-    assert "<script>" not in quarantine.data
+    assert by_run[ran["backfill"].run_id]["quarantined"] == ran["backfill"].quarantined == 1
+
+    quarantines = [a.data for a in asyncio.run(_artifacts(QUARANTINE_KEY)) if a.type == "markdown"]
+    assert len(quarantines) == 2, "one per run that refused something"
+    (nightly_md,) = [md for md in quarantines if ran["summary"].run_id in md]
+    (backfill_md,) = [md for md in quarantines if ran["backfill"].run_id in md]
+    for run_id, markdown in ((ran["summary"].run_id, nightly_md), (ran["backfill"].run_id, backfill_md)):
+        refused = _rows(ran["warehouse"], "SELECT reason, count(*) FROM quarantine "
+                                          f"WHERE run_id = '{run_id}' GROUP BY ALL")
+        assert refused
+        for reason, count in refused:
+            assert f"| {reason.replace('_', chr(92) + '_')} | {count} |" in markdown
+    assert "<script>" not in nightly_md
+
+
+def test_artifacts_outlive_the_process_in_prefect_home(ran: dict) -> None:
+    """Another process, on the same PREFECT_HOME, lists them (as `prefect artifact ls` does)."""
+    listed = subprocess.run(
+        [str(Path(sys.executable).parent / "prefect"), "artifact", "ls", "--output", "json"],
+        capture_output=True, text=True, timeout=180, check=True,
+    )
+    keys = {artifact["key"] for artifact in json.loads(listed.stdout)}
+    assert {RUN_SUMMARY_KEY, QUARANTINE_KEY} <= keys
 
 
 def test_report_is_byte_identical_for_the_same_warehouse(ran: dict) -> None:
