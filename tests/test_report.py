@@ -149,6 +149,9 @@ def test_an_empty_warehouse_still_renders() -> None:
     empty = ReportData("w", None, None, 0, 0, None, (), (), (), (), (), ())
     page = render_report(empty)
     assert "No dispatches in this window." in page and "Nothing quarantined." in page
+    for window in ((date(2026, 1, 1), None), (None, date(2026, 1, 1)), (date(2026, 1, 1), date(2026, 2, 1))):
+        assert "No dispatches in this window." in render_report(replace(empty, date_from=window[0],
+                                                                        date_to=window[1]))
 
 
 def test_run_summary_artifact_has_the_counts() -> None:

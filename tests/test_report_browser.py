@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -200,3 +201,22 @@ def test_the_watch_catches_an_outside_request(tmp_path: Path) -> None:
         page.wait_for_timeout(300)
     assert watch.blocked_requests == ["https://example.com/pixel.png"]
     assert "boom" in watch.console_errors
+
+
+def test_from_and_to_limit_the_charts_to_their_window(ran: dict, tmp_path: Path) -> None:
+    warehouse = ran["warehouse"]
+    days = [d for (d,) in _rows(warehouse, "SELECT DISTINCT published_date FROM dispatches_latest ORDER BY 1")
+            ]
+    first, last = days[2], days[-3]
+    out = tmp_path / "window.html"
+    result = CliRunner().invoke(app, ["report", "--warehouse", str(warehouse), "--out", str(out),
+                                      "--from", first.isoformat(), "--to", last.isoformat()])
+    assert result.exit_code == 0, result.output
+    (expected,), = _rows(warehouse, f"""SELECT count(*) FROM dispatches_latest
+        WHERE published_date BETWEEN DATE '{first}' AND DATE '{last}'""")
+    page = out.read_text(encoding="utf-8")
+    bars = [(day, int(n)) for day, n in re.findall(r'data-day="([\d-]+)" data-count="(\d+)"', page)]
+    (everything,), = _rows(warehouse, "SELECT count(*) FROM dispatches_latest")
+    assert 0 < expected < everything and sum(n for _, n in bars) == expected
+    assert first.isoformat() <= min(day for day, _ in bars) <= max(day for day, _ in bars) <= last.isoformat()
+    assert f"from {first.isoformat()} to {last.isoformat()}" in page

@@ -173,8 +173,8 @@ def report_window(data: ReportData) -> tuple[date, date] | None:
     """First and last day the charts cover: the asked window, else the data's own span."""
     days = [d.day for d in data.agency_days]
     days += [day for e in data.entities for day, _ in e.mentions_by_day]
-    if not days and not (data.date_from and data.date_to):
-        return None
+    if not days:
+        return (data.date_from, data.date_to) if data.date_from and data.date_to else None
     return (data.date_from or min(days), data.date_to or max(days))
 
 
