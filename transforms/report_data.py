@@ -29,6 +29,7 @@ TOP_PER_LABEL = 5
 NETWORK_LABELS = ("PERSON", "ORG", "GOV_BODY", "MILITARY")
 NETWORK_NODES = 40
 NETWORK_EDGES = 160
+PER_NODE_EDGES = 2
 LATEST_RUNS = 10
 UNKNOWN_AGENCY = "unknown agency"
 
@@ -108,11 +109,27 @@ def network(con: duckdb.DuckDBPyConnection, where: str, nodes: int = NETWORK_NOD
     base = _network_base(where, nodes)
     node_rows = _rows(con, base + " SELECT label, name, dispatches FROM nodes ORDER BY 1, 2")
     edge_rows = _rows(con, base + f"""
-        , kept AS (SELECT m.* FROM m SEMI JOIN nodes USING (label, name))
-        SELECT a.label, a.name, b.label, b.name, count(*) AS shared
-        FROM kept AS a JOIN kept AS b
-          ON a.dispatch_id = b.dispatch_id AND (a.label, a.name) < (b.label, b.name)
-        GROUP BY ALL ORDER BY shared DESC, 1, 2, 3, 4 LIMIT {int(edges)}""")
+        , kept AS (SELECT m.* FROM m SEMI JOIN nodes USING (label, name)),
+        pairs AS (
+            SELECT a.label AS a_label, a.name AS a_name, b.label AS b_label, b.name AS b_name,
+                   count(*) AS shared
+            FROM kept AS a JOIN kept AS b
+              ON a.dispatch_id = b.dispatch_id AND (a.label, a.name) < (b.label, b.name)
+            GROUP BY ALL
+        ),
+        ranked AS (
+            SELECT *,
+                row_number() OVER (PARTITION BY a_label, a_name
+                                   ORDER BY shared DESC, b_label, b_name) AS rank_a,
+                row_number() OVER (PARTITION BY b_label, b_name
+                                   ORDER BY shared DESC, a_label, a_name) AS rank_b
+            FROM pairs
+        )
+        -- Each name's strongest ties first, then the strongest overall, so that the cut to
+        -- the edge budget leaves no node connected in the data alone on the page.
+        SELECT a_label, a_name, b_label, b_name, shared FROM ranked
+        ORDER BY least(rank_a, rank_b) > {int(PER_NODE_EDGES)}, shared DESC, 1, 2, 3, 4
+        LIMIT {int(edges)}""")
     return (
         tuple(NetworkNode(label=label, name=name, dispatches=n) for label, name, n in node_rows),
         tuple(NetworkEdge(source=(a_label, a_name), target=(b_label, b_name), shared_dispatches=n)
