@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms.report import (
     OTHER_AGENCIES,
@@ -174,3 +176,25 @@ def test_quarantine_markdown_keeps_untrusted_text_literal() -> None:
     assert not re.search(r"(?<!\\)[<\[(]", text), "no raw HTML, link or image markup"
     assert r"\<img src=x\>" in text
     assert markdown_text("a" * 300, 10) == "a" * 9 + "…"
+
+
+class _NodeNames(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        if tag == "g" and ("class", "node") in attrs:
+            self.names.append(dict(attrs)["data-name"] or "")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=30), min_size=5, max_size=5, unique=True))
+def test_any_name_round_trips_through_the_page_as_text(names: list[str]) -> None:
+    parser = _NodeNames()
+    parser.feed(render_report(sample_data(names)))
+    visible = {re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "", n) for n in names}
+    assert set(parser.names) == visible
+    assert parser.tags.count("script") == 1 and "img" not in parser.tags
