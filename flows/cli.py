@@ -293,6 +293,49 @@ def retag(
         )
 
 
+@app.command()
+def report(
+    warehouse: WarehouseOption = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="HTML file to write")] = None,
+    date_from: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="First publication date to show"),
+    ] = None,
+    date_to: Annotated[
+        datetime | None,
+        typer.Option("--to", formats=["%Y-%m-%d"], help="Last publication date to show"),
+    ] = None,
+) -> None:
+    """Write a self-contained HTML report of the warehouse: open it from disk, offline.
+
+    Dispatches per day per agency, top entities per label with their mentions per day, who is
+    mentioned with whom, the latest runs and the quarantine reasons. The same warehouse gives
+    the same bytes. OUT defaults to report.html in the warehouse folder.
+
+    Examples:
+
+        wirehouse report --warehouse warehouse/ --out report.html
+
+        wirehouse report --from 2026-01-01 --to 2026-01-31 --out january.html
+    """
+    from transforms.report import render_report
+    from transforms.report_data import gather_report_data, write_report
+
+    settings = _settings(warehouse)
+    if date_from and date_to and date_from > date_to:
+        _fail("--from must not be after --to", 2)
+    if not settings.warehouse.is_dir():
+        _fail(f"warehouse {settings.warehouse} does not exist")
+    target = out or settings.warehouse / "report.html"
+    data = gather_report_data(
+        settings.warehouse,
+        date_from.date() if date_from else None,
+        date_to.date() if date_to else None,
+    )
+    write_report(target, render_report(data))
+    typer.echo(f"Wrote the report to {target} ({data.dispatches} dispatches)")
+
+
 @app.command("seed-landing")
 def seed_landing(
     target: Annotated[Path, typer.Argument(help="Folder to fill with the sample dispatches")],

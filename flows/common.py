@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from prefect import task
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from spacy.language import Language
 
-from transforms import stages, storage
+from transforms import run_artifacts, stages, storage
 from transforms.entities import load_tagger
+from transforms.report_data import run_quarantine_reasons
 
 
 def new_run_id(flow_name: str) -> str:
@@ -47,3 +49,30 @@ def record_run_task(
 ) -> None:
     row = stages.run_row(run_id, flow_name, started_at, files_seen, counts, status)
     stages.commit_batches([], Path(warehouse), f"{run_id}-run", extra={"runs": row})
+    summary = run_artifacts.RunCounts(
+        run_id=run_id, flow=flow_name, status=status, files_seen=files_seen,
+        files_ingested=counts.files, dispatches=counts.dispatches, mentions=counts.mentions,
+        quotes=counts.quotes, quarantined=counts.quarantined,
+        duration_seconds=(datetime.now(UTC) - started_at).total_seconds(),
+    )
+    try:
+        publish_run_artifacts(Path(warehouse), summary)
+    except Exception as exc:  # noqa: BLE001 - the run's data is committed; say so, don't fail it
+        get_run_logger().warning("could not publish the run's artifacts: %s", exc)
+
+
+def publish_run_artifacts(warehouse: Path, summary: run_artifacts.RunCounts) -> None:
+    """The run's counts as a table artifact and, if it refused anything, why, as markdown."""
+    create_table_artifact(
+        table=run_artifacts.run_summary_table(summary),
+        key=run_artifacts.checked_key(run_artifacts.RUN_SUMMARY_KEY),
+        description=f"wirehouse {summary.flow} run {summary.run_id}: {summary.status}",
+    )
+    if summary.quarantined:
+        create_markdown_artifact(
+            markdown=run_artifacts.quarantine_markdown(
+                summary.run_id, run_quarantine_reasons(warehouse, summary.run_id)
+            ),
+            key=run_artifacts.checked_key(run_artifacts.QUARANTINE_KEY),
+            description=f"What wirehouse {summary.flow} run {summary.run_id} quarantined, and why",
+        )
