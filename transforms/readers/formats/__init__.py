@@ -1,0 +1,31 @@
+"""One module per input format, each with `sniff(head) -> score` and `read(source, context)`.
+
+The order of `FORMATS` breaks ties: specific formats first, catch-alls last.
+"""
+
+from __future__ import annotations
+
+from transforms.readers.formats import (
+    binary,
+    empty,
+    gzip_stream,
+    html,
+    json_document,
+    json_lines,
+    newsml_g2,
+    sgml_reuters,
+    tar_archive,
+    unknown_xml,
+    wire_text,
+    zip_archive,
+)
+from transforms.readers.registry import InputFormat
+
+FORMATS: tuple[InputFormat, ...] = tuple(
+    module.FORMAT
+    for module in (
+        empty, zip_archive, gzip_stream, tar_archive, binary,
+        json_lines, json_document, sgml_reuters, newsml_g2,
+        html, unknown_xml, wire_text,
+    )
+)
