@@ -89,7 +89,7 @@ def tidy_place(name: str) -> str:
 def split_located(located: str) -> DatelineHint | None:
     """A free-text location ("Grossetto, Italy", "New York, NY") as place and region."""
     parts = [part.strip() for part in located.split(",") if part.strip()]
-    if not parts:
+    if not parts or not plausible_place(parts[0]):
         return None
     region = parts[-1] if len(parts) > 1 else None
     return DatelineHint(place=tidy_place(parts[0]), region=region)
@@ -109,7 +109,9 @@ def dateline_at_start(text: str, reference: Reference) -> DatelineHint | None:
         )
     for pattern in (_CAPS_DATELINE, _PAREN_DATELINE):
         match = pattern.match(first_line)
-        if match and _plausible(match, pattern is _CAPS_DATELINE):
+        if match and _plausible(match, pattern is _CAPS_DATELINE) and plausible_place(
+            match["place"]
+        ):
             return _hint_from(match)
     return None
 
@@ -213,3 +215,62 @@ def _not_weekday(region: str | None) -> str | None:
     if region and region.casefold() in _WEEKDAYS:
         return None
     return region
+
+
+# --- shared by the agency-format readers (NITF, ANPA-1312, IPTC 7901, NewsML 1.x, AP JSON) --
+
+# A "place" made only of digits, dashes, colons and zone letters is a timestamp
+# (`<dateline>2018-01-03 20:13:08</dateline>`), never a place.
+_TIMESTAMP_LIKE = re.compile(r"^[\d\s:./,+TZ-]*$")
+_NOTE_VERBS = (
+    r"adds?|adding|updates?|updated|updating|recasts?|corrects?|corrected|correcting|refiles?|"
+    r"refiled|repeats?|repeated|removes?|changes?|changing|inserts?|fixes|rewrites?|"
+    r"writes\s+through|moves?|edits?|clarifies|deletes?|expands?|tops|retops|amplifies|wraps|"
+    r"combines|reslugs|releases|rptd|for\s+editors|editors?\s+note|eds?:"
+)
+# An editor's note opening a body: "(Adds comments, detail)", "(Eds: UPDATES with ...)".
+_LEADING_NOTE = re.compile(
+    r"^\s*\((?P<note>(?:" + _NOTE_VERBS + r")\b[^()]{0,200}|(?:eds?|editors?)\s*:[^()]{0,200})\)"
+    r"[ \t]*\n?",
+    re.IGNORECASE,
+)
+
+
+def plausible_place(name: str | None) -> bool:
+    """A dateline place has letters and is neither a timestamp nor an editor's note."""
+    if not name or not any(ch.isalpha() for ch in name):
+        return False
+    if _TIMESTAMP_LIKE.match(name.strip()):
+        return False
+    return _LEADING_NOTE.match(f"({name})") is None
+
+
+def split_leading_editor_note(body: str) -> tuple[str, str | None]:
+    """(body without it, note) when the body opens with a parenthesised editor's note."""
+    match = _LEADING_NOTE.match(body)
+    if not match:
+        return body, None
+    return body[match.end():].lstrip(), " ".join(match["note"].split())
+
+
+_COMPACT_MOMENT = re.compile(
+    r"^(?P<date>\d{8})(?:T(?P<time>\d{4}(?:\d{2})?)(?:[.,]\d+)?)?\s*(?P<zone>Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def parse_compact_datetime(value: object) -> datetime | None:
+    """ISO 8601 in either form news formats use (`20260105T093000+0100`, `20260105T0930Z`,
+    `2026-01-05T09:30:00+01:00`) as aware UTC; a time without a zone is taken as UTC."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    match = _COMPACT_MOMENT.match(text)
+    if not match:
+        return parse_iso_datetime(text)
+    time = (match["time"] or "0000").ljust(6, "0")
+    zone = (match["zone"] or "").replace(":", "")
+    if zone and zone != "Z":
+        zone = f"{zone[:3]}:{zone[3:]}"
+    day = match["date"]
+    iso = f"{day[:4]}-{day[4:6]}-{day[6:]}T{time[:2]}:{time[2:4]}:{time[4:]}{zone}"
+    return parse_iso_datetime(iso)

@@ -6,6 +6,7 @@ The order of `FORMATS` breaks ties: specific formats first, catch-alls last.
 from __future__ import annotations
 
 from transforms.readers.formats import (
+    anpa_1312,
     binary,
     empty,
     gzip_stream,
@@ -13,6 +14,7 @@ from transforms.readers.formats import (
     json_document,
     json_lines,
     newsml_g2,
+    nitf,
     sgml_reuters,
     tar_archive,
     unknown_xml,
@@ -24,8 +26,8 @@ from transforms.readers.registry import InputFormat
 FORMATS: tuple[InputFormat, ...] = tuple(
     module.FORMAT
     for module in (
-        empty, zip_archive, gzip_stream, tar_archive, binary,
-        json_lines, json_document, sgml_reuters, newsml_g2,
+        empty, zip_archive, gzip_stream, tar_archive, anpa_1312, binary,
+        json_lines, json_document, sgml_reuters, newsml_g2, nitf,
         html, unknown_xml, wire_text,
     )
 )
