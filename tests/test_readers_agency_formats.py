@@ -1,0 +1,283 @@
+"""The formats agencies transmit: NITF, ANPA-1312, IPTC 7901, NewsML 1.x, AP Media API JSON,
+and NewsML-G2 dialects (AP, ANSA, Reuters). Fixtures are ours, written from the public specs."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from transforms.readers import read_path, sniff_format
+from transforms.readers.common import plausible_place, split_leading_editor_note
+from transforms.readers.transmission import paragraphs
+from transforms.records import ParsedDispatch
+from transforms.reference import Reference, default_seeds_dir, load_reference
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
+SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+
+# Every fixture and the format its bytes must be sniffed as; the first block are the fixtures
+# that existed before the registry and must not change format.
+FIXTURE_FORMATS = {
+    "newsml_item_nitf.xml": "newsml-g2",
+    "newsml_message.xml": "newsml-g2",
+    "ninjs_v1.json": "json",
+    "ninjs_v2.json": "json",
+    "ninjs_v3.json": "json",
+    "records.jsonl": "jsonl",
+    "reuters.sgm": "sgml-reuters",
+    "wire_ap.txt": "wire-text",
+    "nitf_ap_3x.xml": "nitf",
+    "nitf_afp_3x.xml": "nitf",
+    "nitf_efe_2x.xml": "nitf",
+    "nitf_ntb_3x.xml": "nitf",
+    "nitf_aap_3x.xml": "nitf",
+    "nitf_ritzau_cp1252.xml": "nitf",
+    "anpa_ap_writethru.txt": "anpa-1312",
+    "anpa_ap_agate.txt": "anpa-1312",
+    "anpa_ap_no_soh_cp1252.txt": "anpa-1312",
+    "iptc7901_dpa.txt": "iptc-7901",
+    "newsml1_afp.xml": "newsml-1",
+    "apmedia_item.json": "ap-media-json",
+    "ninjs_extended_body_html.json": "json",
+    "g2_reuters_leading_ednote.xml": "newsml-g2",
+    "g2_ansa_timestamp_dateline.xml": "newsml-g2",
+    "g2_ap_provider_literal.xml": "newsml-g2",
+}
+
+
+@pytest.fixture(scope="module")
+def reference() -> Reference:
+    return load_reference(default_seeds_dir())
+
+
+def only(path: Path, reference: Reference) -> ParsedDispatch:
+    items = list(read_path(path, reference=reference))
+    assert len(items) == 1 and isinstance(items[0], ParsedDispatch), items
+    return items[0]
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def test_every_fixture_is_listed():
+    assert sorted(p.name for p in FIXTURES.iterdir()) == sorted(FIXTURE_FORMATS)
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(FIXTURE_FORMATS.items()))
+def test_each_fixture_is_sniffed_as_its_own_format(name, expected):
+    assert sniff_format((FIXTURES / name).read_bytes()[:65536]) == expected
+
+
+def test_sniffing_ignores_the_file_name(tmp_path, reference):
+    for name in ("nitf_ap_3x.xml", "anpa_ap_writethru.txt", "newsml1_afp.xml"):
+        misnamed = tmp_path / f"{name}.json"
+        misnamed.write_bytes((FIXTURES / name).read_bytes())
+        assert only(misnamed, reference).source_format == FIXTURE_FORMATS[name]
+
+
+# --- NITF ------------------------------------------------------------------------------------
+
+
+def test_nitf_3x_ap(reference):
+    d = only(FIXTURES / "nitf_ap_3x.xml", reference)
+    assert (d.source_format, d.agency, d.story_key, d.story_version) == (
+        "nitf", "Associated Press", "AP:7f3c2a91e0b84d55", 2)
+    assert d.headline == "Lake-effect snow buries Buffalo suburbs, closes Thruway stretch"
+    assert d.byline == "Margaret Kowalski"
+    assert (d.dateline_place, d.dateline_country) == ("Buffalo", "US")
+    # date.issue 07:15 at -05:00
+    assert d.published_at == utc(2026, 1, 5, 12, 15)
+    assert d.editor_note == "Updates with closures, quotes from county executive"
+    assert d.copyright == "Copyright 2026 The Associated Press"
+    assert d.body.startswith("BUFFALO, N.Y. (AP) — A band of lake-effect snow")
+    assert d.body.endswith("Forecasters expect another foot by Tuesday morning.")
+    assert "\r" not in d.body and d.language == "en"
+
+
+def test_nitf_afp_doctype_embargo_and_desk_initials(reference):
+    d = only(FIXTURES / "nitf_afp_3x.xml", reference)
+    assert (d.agency, d.dateline_place, d.byline) == ("Agence France-Presse", "Paris",
+                                                      "Claire Dubois")
+    assert d.published_at == utc(2026, 1, 5, 8, 32)
+    assert d.embargo_until == utc(2026, 1, 5, 9, 0)
+    assert d.body.endswith("near the Porte de la Chapelle.")  # "cd/jmr" is not text
+
+
+def test_nitf_2x_efe_latin1_with_html_entities(reference):
+    d = only(FIXTURES / "nitf_efe_2x.xml", reference)
+    assert d.headline == "España registra el enero más cálido desde que hay datos"
+    assert (d.agency, d.dateline_place, d.dateline_country) == ("EFE", "Madrid", "ES")
+    assert "«la tendencia se mantendrá»" in d.body
+    assert d.story_key == "EFE:EFE20260105-1142"
+
+
+def test_nitf_timestamp_dateline_and_leading_note(reference):
+    d = only(FIXTURES / "nitf_ntb_3x.xml", reference)
+    assert d.dateline_place == "Bodø"  # the body's dateline, not "2026-01-05 08:45:00"
+    assert d.editor_note == "Adds comments, detail"
+    assert d.body.startswith("BODØ (NTB):")
+    assert (d.agency, d.language, d.published_at) == ("NTB", "no", utc(2026, 1, 5, 7, 45))
+
+
+def test_nitf_agency_from_pubdata_and_copyright_holder(reference):
+    aap = only(FIXTURES / "nitf_aap_3x.xml", reference)
+    assert (aap.agency, aap.byline) == ("Australian Associated Press", "Tim Ellery")
+    assert aap.published_at == utc(2026, 1, 4, 19, 30)
+    ritzau = only(FIXTURES / "nitf_ritzau_cp1252.xml", reference)
+    assert (ritzau.agency, ritzau.dateline_place, ritzau.pub_status) == (
+        "Ritzau", "København", "withheld")
+    assert ritzau.headline == "Rådhuspladsen får ny metrostation i 2027"
+    assert ritzau.embargo_until == utc(2026, 1, 6, 5, 0)
+
+
+def test_nitf_with_internal_dtd_subset_is_refused(tmp_path, reference):
+    path = tmp_path / "evil.xml"
+    path.write_text('<!DOCTYPE nitf [<!ENTITY a "aaaa">]><nitf><body><body.content>'
+                    "<p>&a;</p></body.content></body></nitf>")
+    (item,) = read_path(path, reference=reference)
+    assert item.reason == "unsafe_xml"
+
+
+# --- ANPA-1312 ---------------------------------------------------------------------------------
+
+
+def test_anpa_writethru(reference):
+    d = only(FIXTURES / "anpa_ap_writethru.txt", reference)
+    assert d.source_format == "anpa-1312"
+    assert d.headline == "Hawks rally past Heat in overtime"
+    assert (d.byline, d.agency) == ("Charles Odum", "Associated Press")
+    assert (d.dateline_place, d.dateline_country) == ("Atlanta", "US")
+    assert (d.story_version, d.signal) == (2, "update")
+    assert d.editor_note == "Updates with late scoring, quotes"
+    # Trailer AP-NY-02-20-96 0512EST
+    assert d.published_at == utc(1996, 2, 20, 10, 12)
+    assert d.body.startswith("ATLANTA (AP) _ Stacey Augmon scored")
+    assert d.body.endswith("``We just kept grinding,'' Augmon said.")
+    assert not any(code in d.body for code in ("z6715", "BC-BKN", "AP-NY", "\x02", "<"))
+
+
+def test_anpa_agate_stays_readable(reference):
+    d = only(FIXTURES / "anpa_ap_agate.txt", reference)
+    assert d.headline == "American League Standings"
+    assert "New York  88  58  .603  _\nBaltimore  81  65  .555  7" in d.body
+    assert "Boston  79  67  .541  9" in d.body
+    assert "Monday's Games\nNew York 5, Boston 3\nBaltimore 7, Toronto 2" in d.body
+    assert not any(ord(ch) < 32 and ch != "\n" for ch in d.body)
+    assert d.published_at == utc(1996, 9, 14, 5, 4)  # 0104EDT
+
+
+def test_anpa_without_soh_dates_from_keyword_line(tmp_path, reference):
+    path = tmp_path / "capture.txt"
+    path.write_bytes((FIXTURES / "anpa_ap_no_soh_cp1252.txt").read_bytes())
+    stamp = utc(2026, 3, 20).timestamp()
+    os.utime(path, (stamp, stamp))
+    d = only(path, reference)
+    assert d.headline == "Asian shares slide as yen strengthens"
+    assert (d.byline, d.dateline_place, d.agency) == ("Yuri Kageyama", "Tokyo",
+                                                      "Associated Press")
+    # 03-14 0640 New York time (EDT) resolved against the file's year
+    assert d.published_at == utc(2026, 3, 14, 10, 40)
+    assert "exporters’ outlook" in d.body
+
+
+def test_transmission_paragraphs_keep_table_rows():
+    lines = ["\tThe game went on well past the scheduled closing time", "and ended late on Monday.",
+             "Team\x1f1\x1f2", "Other\t3\t4", ""]
+    assert paragraphs(lines) == [
+        "The game went on well past the scheduled closing time and ended late on Monday.",
+        "Team  1  2\nOther  3  4",
+    ]
+
+
+# --- IPTC 7901 ---------------------------------------------------------------------------------
+
+
+def test_iptc7901_dpa(reference):
+    d = only(FIXTURES / "iptc7901_dpa.txt", reference)
+    assert d.source_format == "iptc-7901"
+    assert d.headline == "IG Metall droht mit Warnstreiks in der Metallindustrie"
+    assert (d.agency, d.dateline_place, d.dateline_country) == ("dpa", "Berlin", "DE")
+    assert d.published_at == utc(1996, 1, 6, 15, 30)  # trailer 061530 Jan 96
+    assert d.body.startswith("Berlin (dpa) - Die IG Metall hat")
+    assert d.body.endswith("in Stuttgart angesetzt.")
+    assert "eca062" not in d.body and "dpa ks yy" not in d.body
+
+
+# --- NewsML 1.x ----------------------------------------------------------------------------------
+
+
+def test_newsml1_afp(reference):
+    d = only(FIXTURES / "newsml1_afp.xml", reference)
+    assert d.source_format == "newsml-1"
+    assert d.headline == "British MPs back housing bill after late-night debate"
+    assert (d.agency, d.byline) == ("Agence France-Presse", "Helen Marsh")
+    assert (d.dateline_place, d.dateline_country) == ("London", "GB")
+    assert d.published_at == utc(2026, 1, 5, 10, 15)
+    assert (d.story_key, d.story_version) == ("urn:newsml:afp.com:20260105:TX-PAR-QWE42", 2)
+    assert d.editor_note == "Adds minister quote in para 3"
+    assert d.body.endswith("the housing minister said.")
+
+
+def test_newsml1_business_wire_sample_parses(reference):
+    d = only(SAMPLES / "newsml-g2" / "NewsML_businesswire-newsml-20130731006140.xml", reference)
+    assert d.headline.startswith("Lunch Taking a Toll? Let Applebee’s")
+    assert (d.agency, d.dateline_place, d.dateline_country) == ("Business Wire", "Kansas City",
+                                                                "US")
+    assert d.published_at == utc(2013, 7, 31, 15, 32)
+    assert d.body.startswith("With more Applebee’s")
+    assert ".bwuline" not in d.body and "Chase Wagner" not in d.body
+
+
+# --- AP Media API JSON and nested ninjs ------------------------------------------------------
+
+
+def test_ap_media_api_item_with_inline_rendition(reference):
+    d = only(FIXTURES / "apmedia_item.json", reference)
+    assert d.source_format == "ap-media-json"
+    assert d.headline == "Wildfire forces evacuations north of Los Angeles"
+    assert (d.agency, d.byline) == ("Associated Press", "Christopher Weber")
+    assert (d.dateline_place, d.dateline_country) == ("Los Angeles", "US")
+    assert d.published_at == utc(2026, 1, 5, 18, 42, 11)
+    assert (d.story_version, d.editor_note) == (3, "Updates with evacuation numbers")
+    assert d.body.startswith("LOS ANGELES (AP) — A fast-moving wildfire")
+
+
+def test_ninjs_body_html_inside_extended_structure(reference):
+    d = only(FIXTURES / "ninjs_extended_body_html.json", reference)
+    assert (d.source_format, d.agency, d.dateline_place) == ("ninjs", "ANSA", "Bolzano")
+    assert d.body.endswith("Queues stretched for 15 kilometres.")
+
+
+# --- NewsML-G2 dialects ------------------------------------------------------------------------
+
+
+def test_g2_reuters_leading_editor_note_is_not_the_place(reference):
+    d = only(FIXTURES / "g2_reuters_leading_ednote.xml", reference)
+    assert (d.dateline_place, d.editor_note) == ("London", "Adds comments, detail")
+    assert d.body.startswith("LONDON, Jan 5 (Reuters) - Euro zone")
+    assert d.agency == "Reuters"
+
+
+def test_g2_timestamp_dateline_is_no_place_and_creator_names_agency(reference):
+    d = only(FIXTURES / "g2_ansa_timestamp_dateline.xml", reference)
+    assert d.dateline_place is None
+    assert d.agency == "ANSA"
+
+
+def test_g2_ap_provider_literal(reference):
+    assert only(FIXTURES / "g2_ap_provider_literal.xml", reference).agency == "Associated Press"
+
+
+@pytest.mark.parametrize("text", ["2018-01-03 20:13:08", "20180103T201308Z", "Adds comments"])
+def test_no_timestamp_or_note_is_a_place(text):
+    assert not plausible_place(text)
+
+
+def test_leading_editor_note_split():
+    assert split_leading_editor_note("(Adds comments, detail)\n\nLONDON - x") == (
+        "LONDON - x", "Adds comments, detail")
+    assert split_leading_editor_note("(Reuters) - text") == ("(Reuters) - text", None)
