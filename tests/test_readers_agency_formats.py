@@ -35,6 +35,7 @@ FIXTURE_FORMATS = {
     "nitf_ntb_3x.xml": "nitf",
     "nitf_aap_3x.xml": "nitf",
     "nitf_ritzau_cp1252.xml": "nitf",
+    "nitf_pa_3x.xml": "nitf",
     "anpa_ap_writethru.txt": "anpa-1312",
     "anpa_ap_agate.txt": "anpa-1312",
     "anpa_ap_no_soh_cp1252.txt": "anpa-1312",
@@ -126,12 +127,21 @@ def test_nitf_timestamp_dateline_and_leading_note(reference):
 def test_nitf_agency_from_pubdata_and_copyright_holder(reference):
     aap = only(FIXTURES / "nitf_aap_3x.xml", reference)
     assert (aap.agency, aap.byline) == ("Australian Associated Press", "Tim Ellery")
+    # AAP's credit has no parentheses: "ADELAIDE, Jan 5 AAP - "
+    assert (aap.dateline_place, aap.dateline_country) == ("Adelaide", "AU")
     assert aap.published_at == utc(2026, 1, 4, 19, 30)
     ritzau = only(FIXTURES / "nitf_ritzau_cp1252.xml", reference)
     assert (ritzau.agency, ritzau.dateline_place, ritzau.pub_status) == (
         "Ritzau", "København", "withheld")
     assert ritzau.headline == "Rådhuspladsen får ny metrostation i 2027"
     assert ritzau.embargo_until == utc(2026, 1, 6, 5, 0)
+
+
+def test_nitf_agency_from_distributor(reference):
+    pa = only(FIXTURES / "nitf_pa_3x.xml", reference)
+    assert (pa.agency, pa.byline, pa.language) == ("PA Media", "Alan Ridley", "en-GB")
+    assert pa.dateline_place is None  # PA sends no dateline; nothing is made up
+    assert pa.published_at == utc(2026, 1, 5, 11, 34)
 
 
 def test_nitf_with_internal_dtd_subset_is_refused(tmp_path, reference):

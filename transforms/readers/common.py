@@ -37,7 +37,8 @@ _CAPS_DATELINE = re.compile(
     r"^\s*(?P<place>[A-Z][A-Z.'’\- ]{1,40}?)"
     r"(?:,\s*(?P<region>(?!(?:" + _MONTH_PATTERN + r")\b)[A-Z][\w.'’ ]{0,30}?))?"
     r"(?:,?\s+(?P<month>" + _MONTH_PATTERN + r")\.?\s+(?P<day>\d{1,2}))?"
-    r"\s*(?:\((?P<credit>[^()\n]{1,40})\))?\s*" + _DASH + r"+\s*",
+    # AAP writes its credit without parentheses: "ADELAIDE, Jan 5 AAP - ".
+    r"\s*(?:\((?P<credit>[^()\n]{1,40})\)|(?P<bare_credit>AAP))?\s*" + _DASH + r"+\s*",
     re.IGNORECASE,
 )
 # "(New York, NY - October 21) Et, sent ..." - the dateline in parentheses.
@@ -189,14 +190,15 @@ def _plausible(match: re.Match[str], capitals_required: bool) -> bool:
     if not (place.isupper() and len(place.replace(" ", "")) >= 2):
         return False
     # Without a credit, a date or a region, a capitalised word and a dash is too weak a sign.
-    return bool(groups.get("credit") or groups["month"] or groups["region"])
+    return bool(groups.get("credit") or groups.get("bare_credit") or groups["month"]
+                or groups["region"])
 
 
 def _hint_from(match: re.Match[str]) -> DatelineHint:
     month = MONTHS.get(match["month"].casefold()) if match["month"] else None
     day = int(match["day"]) if match["day"] else None
     region = match["region"].strip(" .") if match["region"] else None
-    credit = match.groupdict().get("credit")
+    credit = match.groupdict().get("credit") or match.groupdict().get("bare_credit")
     return DatelineHint(
         place=tidy_place(match["place"]),
         region=_not_weekday(region),
