@@ -194,6 +194,21 @@ def test_anpa_without_soh_dates_from_keyword_line(tmp_path, reference):
     assert "exporters’ outlook" in d.body
 
 
+def test_anpa_without_dateline_or_blank_line(tmp_path, reference):
+    path = tmp_path / "markets.txt"
+    path.write_bytes(
+        b"\x01W2870asian r f AM-Asia-Markets 03-14 0640\r\n\x02^AM-Asia-Markets,0410<\r\n"
+        b"^Asian markets mixed<\r\n\tShares were mixed in Asia on Thursday as investors "
+        b"awaited U.S. inflation figures.<\r\n\x03\r\nAP-NY-03-14-26 0655EDT<\r\n\x04"
+    )
+    d = only(path, reference)
+    assert d.headline == "Asian markets mixed"
+    assert d.body == ("Shares were mixed in Asia on Thursday as investors awaited U.S. "
+                      "inflation figures.")
+    assert (d.agency, d.dateline_place) == ("Associated Press", None)
+    assert d.published_at == utc(2026, 3, 14, 10, 55)
+
+
 def test_transmission_paragraphs_keep_table_rows():
     lines = ["\tThe game went on well past the scheduled closing time", "and ended late on Monday.",
              "Team\x1f1\x1f2", "Other\t3\t4", ""]

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
 SOURCE_FORMAT = "anpa-1312"
 # Service level letter and four-digit selector/sequence: "z6715", "a0412", "W2870".
-_SELECTOR = re.compile(r"^[\x16\s]*(?P<service>[A-Za-z])(?P<selector>\d{4})\b")
+# The selector may run into what follows ("W2870asian" from a feed without spaces).
+_SELECTOR = re.compile(r"^[\x16\s]*(?P<service>[A-Za-z])(?P<selector>\d{4})(?!\d)")
 _KEYWORD = re.compile(
     r"(?P<cycle>\b(?:BC|AM|PM|AP|a[mp])-)(?P<slug>[\w&'.-]+)"
     r"(?:[ ,]+(?P<version>(?:\d+(?:st|nd|rd|th)[ -]?Ld(?:-(?:Writethru|Writhru))?|Writethru|"
@@ -141,9 +142,10 @@ def _split_text(
     start = next((i for i, line in enumerate(cleaned)
                   if match_dateline(line.lstrip("^\t ").rstrip("<="), reference)), None)
     if start is None:
-        # No dateline (sports agate, advisories): the body starts after the first blank or
-        # the headline block.
-        start = next((i for i, line in enumerate(cleaned) if i > 0 and not line.strip()), 0)
+        # No dateline (sports agate, advisories): the body starts at the first indented
+        # paragraph or after the first blank line, below the `^…<` header lines.
+        start = next((i for i, line in enumerate(cleaned) if i > 0 and (
+            not line.strip() or line.startswith(("\t", "   ")))), 0)
     end = len(cleaned)
     while end > start and (not cleaned[end - 1].strip() or _TRAILER.search(cleaned[end - 1])
                            or _END.match(cleaned[end - 1].strip("^<= "))):
