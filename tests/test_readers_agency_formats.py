@@ -297,6 +297,28 @@ def test_g2_ap_provider_literal(reference):
     assert only(FIXTURES / "g2_ap_provider_literal.xml", reference).agency == "Associated Press"
 
 
+@pytest.mark.parametrize(
+    ("item_meta", "content_meta", "agency"),
+    [
+        ('<provider literal="AP"/>', "", "Associated Press"),
+        ('<provider uri="http://www.ap.org/"/>', "", "Associated Press"),
+        ("", '<creator qcode="nprov:ansa.it"/>', "ANSA"),
+        ("", '<creator literal="Agenzia ANSA"/>', "ANSA"),
+        ("", "<creator><name>Thomson Reuters</name></creator>", "Reuters"),
+        ('<provider literal="Nobody In Particular"/>', "", None),
+    ],
+)
+def test_g2_agency_from_provider_or_creator(tmp_path, reference, item_meta, content_meta, agency):
+    path = tmp_path / "item.xml"
+    path.write_text(
+        '<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g1" version="1">'
+        f"<itemMeta>{item_meta}</itemMeta><contentMeta>{content_meta}"
+        "<headline>Hello</headline></contentMeta><contentSet><inlineData>Some body text here."
+        "</inlineData></contentSet></newsItem>"
+    )
+    assert only(path, reference).agency == agency
+
+
 @pytest.mark.parametrize("text", ["2018-01-03 20:13:08", "20180103T201308Z", "Adds comments"])
 def test_no_timestamp_or_note_is_a_place(text):
     assert not plausible_place(text)
