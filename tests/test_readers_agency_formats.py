@@ -40,6 +40,7 @@ FIXTURE_FORMATS = {
     "anpa_ap_agate.txt": "anpa-1312",
     "anpa_ap_no_soh_cp1252.txt": "anpa-1312",
     "iptc7901_dpa.txt": "iptc-7901",
+    "iptc7901_kna_two_messages.txt": "iptc-7901",
     "newsml1_afp.xml": "newsml-1",
     "apmedia_item.json": "ap-media-json",
     "ninjs_extended_body_html.json": "json",
@@ -230,6 +231,21 @@ def test_iptc7901_dpa(reference):
     assert d.body.startswith("Berlin (dpa) - Die IG Metall hat")
     assert d.body.endswith("in Stuttgart angesetzt.")
     assert "eca062" not in d.body and "dpa ks yy" not in d.body
+
+
+def test_iptc7901_two_messages_keyword_in_text_and_dashless_dateline(reference):
+    path = FIXTURES / "iptc7901_kna_two_messages.txt"
+    first, second = read_path(path, reference=reference)
+    assert [first.source_uri, second.source_uri] == [f"{path}#1", f"{path}#2"]
+    assert first.headline == "Bischöfe fordern mehr Hilfe für Obdachlose im Winter"
+    assert (first.agency, first.dateline_place) == ("KNA", "Köln")
+    assert first.body.endswith("Niemand dürfe auf der Straße erfrieren.")
+    assert (first.story_key, first.story_version) == ("KNA:260105-89-00112", 2)
+    assert first.published_at == utc(2026, 1, 5, 10, 12)
+    assert (second.headline, second.dateline_place) == ("Papst empfängt Delegation aus Kiew",
+                                                         "Rom")
+    assert second.published_at == utc(2026, 1, 5, 11, 30)
+    assert first.raw_sha256 != second.raw_sha256
 
 
 # --- NewsML 1.x ----------------------------------------------------------------------------------

@@ -1,13 +1,17 @@
 """IPTC 7901 text transmissions (dpa's classic format, also used by other European agencies).
 
-A message is `SOH header STX text ETX trailer [EOT]`:
+A message is `SOH header [keyword lines] STX text ETX trailer [EOT]`:
 - header `eca062 4 i 211 ccccb dpa 061`: service and message number (`eca062`), priority
-  (`4`), category (`i`), word count (`211`), optional selector codes (`ccccb`), the source
-  agency (`dpa`) and a sequence number;
-- text: the keyword (slug) line, the headline line, then the body opening with its dateline
-  (`Berlin (dpa) - ...`) and ending with desk initials (`dpa xy yz`);
-- trailer `061530 Jan 96`: day, hour and minute, month and year of the item. The standard
-  gives no zone; we take UTC.
+  (`1` flash to `5`), category (`i`, `pl`), word count (`211`), optional selector codes
+  (`ccccb`), the source agency (`dpa`) and a reference (`061`, `170123-89-00065#2`, whose `#n`
+  we read as the version);
+- keyword (slug) lines such as `Wirtschaft/Tarife/Metall` before STX (some feeds send them as
+  the first text line);
+- text: the headline line (often closed by `=`), then the body opening with its dateline
+  (`Berlin (dpa) - ...`, or without dash `Berlin (KNA) Die ...`) and ending with desk initials
+  (`dpa xy yz`);
+- trailer `061530 Jan 96` after ETX: day, hour and minute, month and year of the item. The
+  standard gives no zone; we take UTC.
 Header and trailer are metadata and never become headline, place or body text.
 """
 
@@ -38,7 +42,7 @@ _HEADER = re.compile(
     r"^[\x16\s]*(?P<service>[a-z]{1,4})(?P<number>\d{3,4})\s+(?P<priority>[1-6])\s+"
     r"(?P<category>[a-z]{1,3})\s+(?P<words>\d{1,5})"
     r"(?:\s+(?P<optional>[a-z]{1,8}))?(?:\s+(?P<source>[A-Za-z][\w-]{1,11}))?"
-    r"(?:\s+(?P<sequence>\d{1,4}))?\s*$"
+    r"(?:\s+(?P<reference>[\w#./-]{1,40}))?\s*$"
 )
 _TRAILER = re.compile(
     r"^\s*(?P<day>\d{2})(?P<hour>\d{2})(?P<minute>\d{2})\s+(?P<month>[A-Za-z]{3})\s+"
@@ -78,7 +82,9 @@ def read_7901(
 def dispatch_from_7901(
     message: Message, *, source_uri: str, raw_sha256: str, reference: Reference
 ) -> ParsedDispatch:
-    header = _HEADER.match(message.header.strip())
+    header_lines = [line.strip() for line in message.header.split("\n") if line.strip()]
+    header = _HEADER.match(header_lines[0]) if header_lines else None
+    keyword_sent = len(header_lines) > 1
     text_lines = [table_safe(line) for line in message.text.split("\n")]
     trailer = _TRAILER.search(message.after) or _last_trailer(text_lines)
     lines = [line for line in text_lines if not _TRAILER.match(line)]
@@ -88,12 +94,12 @@ def dispatch_from_7901(
     if len(filled) < 2:
         raise ParseError("no_body", "IPTC 7901 message without headline and body")
     first, second = lines[filled[0]].strip(), lines[filled[1]].strip()
-    # The keyword line is a slug ("Wirtschaft/Tarife/Metall"); a headline has words.
-    if _SLUG.match(first) and len(filled) > 2:
+    # Without keyword lines before STX, a slug ("Wirtschaft/Tarife/Metall") may open the text.
+    if not keyword_sent and _SLUG.match(first) and len(filled) > 2:
         headline, body_start = second, filled[1] + 1
     else:
         headline, body_start = first, filled[0] + 1
-    headline, note = split_editor_note(headline)
+    headline, note = split_editor_note(headline.rstrip("= ").strip())
     body, leading_note = split_leading_editor_note("\n\n".join(paragraphs(lines[body_start:])))
     if not body:
         raise ParseError("no_body", "IPTC 7901 message without body text")
@@ -113,9 +119,24 @@ def dispatch_from_7901(
         dateline_country=(reference.country_of(dateline.place, dateline.region)
                           if dateline and dateline.place else None),
         published_at=_trailer_time(trailer),
-        story_key=f"{source}:{header['service']}{header['number']}" if header and source
-        else None,
+        story_key=_story_key(header),
+        story_version=_version(header),
     )
+
+
+def _story_key(header: re.Match[str] | None) -> str | None:
+    if header is None or not header["source"]:
+        return None
+    reference = (header["reference"] or "").partition("#")[0]
+    # A dated reference ("170123-89-00065") names the story; a bare sequence number does not.
+    if "-" in reference:
+        return f"{header['source']}:{reference}"
+    return f"{header['source']}:{header['service']}{header['number']}"
+
+
+def _version(header: re.Match[str] | None) -> int | None:
+    suffix = (header["reference"] or "").partition("#")[2] if header else ""
+    return int(suffix) if suffix.isdigit() else None
 
 
 def _last_trailer(lines: list[str]) -> re.Match[str] | None:
