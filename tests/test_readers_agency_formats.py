@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from transforms.readers import read_path, sniff_format
 from transforms.readers.common import plausible_place, split_leading_editor_note
 from transforms.readers.transmission import paragraphs
-from transforms.records import ParsedDispatch
+from transforms.records import ParsedDispatch, Rejection
 from transforms.reference import Reference, default_seeds_dir, load_reference
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
@@ -344,3 +346,84 @@ def test_leading_editor_note_split():
     assert split_leading_editor_note("(Adds comments, detail)\n\nLONDON - x") == (
         "LONDON - x", "Adds comments, detail")
     assert split_leading_editor_note("(Reuters) - text") == ("(Reuters) - text", None)
+
+
+# --- the registry keeps the old formats' detection ----------------------------------------
+
+SHARED_SAMPLE_FORMATS = {
+    "newsml-g2/LISTING_1_A_NewsML-G2_News_Item.xml": "newsml-g2",
+    "newsml-g2/LISTING_22_Sports_story_in_NewsML-G2NITF.xml": "newsml-g2",
+    "newsml-g2/LISTING_25_An_NITF_marked-up_article_conveyed_in_inlineXML.xml": "xml",
+    "newsml-g2/LISTING_28_Illustrating_Located_Subject_and_Dateline.xml": "xml",
+    "newsml-g2/NewsML_businesswire-newsml-20130731006140.xml": "newsml-1",
+    "ninjs/3.0_ap_video.json": "json",
+    "ninjs/3.0_dpa_text.json": "json",
+    "wire-text/000_a8b5fb1ea8790ba7.txt": "wire-text",
+}
+
+
+@pytest.mark.parametrize(("relative", "expected"), sorted(SHARED_SAMPLE_FORMATS.items()))
+def test_shared_samples_keep_their_format(relative, expected):
+    path = SAMPLES / relative
+    if not path.exists():
+        pytest.fail(f"shared sample missing: {path}")
+    assert sniff_format(path.read_bytes()[:65536]) == expected
+
+
+def _if_chain_sniff(head: bytes) -> str:
+    """The detection the registry replaced (an if-chain), for inputs no new format claims."""
+    import re
+
+    from transforms.readers import archives
+    from transforms.readers.decoding import looks_binary, sniff_encoding
+    from transforms.readers.formats.json_lines import looks_like_json_lines
+    from transforms.readers.newsml import G2_NAMESPACE
+    from transforms.readers.sgml import looks_like_sgml_collection
+
+    if not head:
+        return "empty"
+    for name, test in (("zip", archives.is_zip), ("gzip", archives.is_gzip),
+                       ("tar", archives.is_tar), ("binary", looks_binary)):
+        if test(head):
+            return name
+    text = head.decode(sniff_encoding(head), errors="replace").lstrip("\ufeff \t\r\n")
+    if text.startswith(("{", "[")):
+        return "jsonl" if looks_like_json_lines(head) else "json"
+    if looks_like_sgml_collection(text[:4096]):
+        return "sgml-reuters"
+    if text.startswith("<"):
+        if G2_NAMESPACE in text:
+            return "newsml-g2"
+        return "html" if re.match(r"<(?:!doctype\s+html|html)\b", text, re.IGNORECASE) else "xml"
+    return "wire-text"
+
+
+NEW_FORMATS = {"nitf", "anpa-1312", "iptc-7901", "newsml-1", "ap-media-json"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([
+    b"", b"PK\x03\x04", b"\x1f\x8b\x08", b"{", b"[", b'{"a": 1}\n{"b": 2}\n', b"<REUTERS",
+    b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/">', b"<html>", b"<!DOCTYPE html>",
+    b"<root>", b"ROME (AP) -- ", b"\x00\x01", b"\x01", b"\x01z6715 ", b"\x01eca062 4 i 211 ",
+    b"<nitf>", b"<NewsML>", b'{"data": {"item": {"altids": {}}}}',
+]).flatmap(lambda prefix: st.binary(max_size=300).map(lambda tail: prefix + tail)))
+def test_registry_agrees_with_the_old_detection_outside_new_formats(head):
+    chosen = sniff_format(head)
+    if chosen not in NEW_FORMATS:
+        assert chosen == _if_chain_sniff(head)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from([
+    b"\x01z6715 r s BC-X 02-20 0500\r\n\x02", b"\x01eca062 4 i 211 ccccb dpa 061\r\n\x02",
+    b"<nitf><body><body.content>", b'<NewsML Version="1.2"><NewsItem>',
+    b'{"api_version": "2", "data": {"item": {"renditions": ',
+]).flatmap(lambda prefix: st.binary(max_size=400).map(lambda tail: prefix + tail)))
+def test_new_readers_never_raise(tmp_path, reference, content):
+    path = tmp_path / "fuzz.bin"
+    path.write_bytes(content)
+    items = list(read_path(path, reference=reference))
+    assert items and all(isinstance(i, ParsedDispatch | Rejection) for i in items)
+    assert all(i.reason != "reader_error" for i in items if isinstance(i, Rejection)), items

@@ -11,8 +11,9 @@ from transforms.records import ParseError
 
 
 def sniff(head: bytes) -> float:
-    # Low: a text format that tolerates control characters (ANPA, IPTC 7901) outranks it.
-    return 0.5 if looks_binary(head) else 0.0
+    # Above every text format, as binary data is never text; only the transmission formats
+    # whose control characters are framing and column separators (ANPA, IPTC 7901) outrank it.
+    return 0.96 if looks_binary(head) else 0.0
 
 
 def _refuse(_data: bytes) -> Iterator[Item]:

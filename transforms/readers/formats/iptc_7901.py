@@ -10,7 +10,7 @@ from transforms.readers.source import Context, Item, Source, read_whole
 
 
 def sniff(head: bytes) -> float:
-    return 0.95 if looks_like_7901(head[:4096].decode("latin-1")) else 0.0
+    return 0.98 if looks_like_7901(head[:4096].decode("latin-1")) else 0.0
 
 
 def read(source: Source, context: Context) -> Iterator[Item]:
