@@ -147,6 +147,19 @@ def test_nitf_agency_from_distributor(reference):
     assert pa.published_at == utc(2026, 1, 5, 11, 34)
 
 
+def test_nitf_dateline_holding_only_a_story_date_is_no_place(tmp_path, reference):
+    path = tmp_path / "dated.xml"
+    path.write_text(
+        '<nitf><head><docdata><date.issue norm="20260105T1200Z"/></docdata></head><body>'
+        '<body.head><dateline><story.date norm="20260105">Jan. 5</story.date></dateline>'
+        "</body.head><body.content><p>Markets were calm on Monday as traders waited.</p>"
+        "</body.content></body></nitf>"
+    )
+    d = only(path, reference)
+    assert d.dateline_place is None
+    assert d.published_at == utc(2026, 1, 5, 12, 0)
+
+
 def test_nitf_with_internal_dtd_subset_is_refused(tmp_path, reference):
     path = tmp_path / "evil.xml"
     path.write_text('<!DOCTYPE nitf [<!ENTITY a "aaaa">]><nitf><body><body.content>'
@@ -210,6 +223,23 @@ def test_anpa_without_dateline_or_blank_line(tmp_path, reference):
                       "inflation figures.")
     assert (d.agency, d.dateline_place) == ("Associated Press", None)
     assert d.published_at == utc(2026, 3, 14, 10, 55)
+
+
+def test_transmissions_without_any_date_take_the_dateline_or_file_time(tmp_path, reference):
+    stamp = utc(2026, 3, 20, 9, 30).timestamp()
+    anpa = tmp_path / "undated.anpa"
+    anpa.write_bytes(b"\x01a0412 r a BC-Storm\r\n\x02^Storm nears coast<\r\n"
+                     b"\tMIAMI (AP) _ A storm moved toward the coast on Friday.<\r\n\x03\x04")
+    dpa = tmp_path / "undated.7901"
+    dpa.write_bytes("\x01eca100 3 vm 40 ccccb dpa 0100\r\n\x02Sturm erreicht die Küste=\r\n"
+                    "Hamburg (dpa) - Ein Sturm hat am Freitag die Küste erreicht.\r\n\x03\x04"
+                    .encode("latin-1"))
+    for path in (anpa, dpa):
+        os.utime(path, (stamp, stamp))
+    assert only(anpa, reference).published_at == utc(2026, 3, 20, 9, 30)
+    undated_dpa = only(dpa, reference)
+    assert undated_dpa.dateline_place == "Hamburg"
+    assert undated_dpa.published_at == utc(2026, 3, 20, 9, 30)
 
 
 def test_transmission_paragraphs_keep_table_rows():
@@ -337,7 +367,9 @@ def test_g2_agency_from_provider_or_creator(tmp_path, reference, item_meta, cont
     assert only(path, reference).agency == agency
 
 
-@pytest.mark.parametrize("text", ["2018-01-03 20:13:08", "20180103T201308Z", "Adds comments"])
+@pytest.mark.parametrize(
+    "text", ["2018-01-03 20:13:08", "20180103T201308Z", "Adds comments", "Jan. 5", "5 January 2026"]
+)
 def test_no_timestamp_or_note_is_a_place(text):
     assert not plausible_place(text)
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from transforms.datelines import resolve_month_day
+from transforms.datelines import published_at_for, resolve_month_day
 from transforms.readers.common import sha256_hex, split_leading_editor_note
 from transforms.readers.transmission import (
     SOH,
@@ -29,7 +29,14 @@ from transforms.readers.transmission import (
     table_safe,
 )
 from transforms.records import ParsedDispatch, ParseError, Rejection
-from transforms.wiretext import byline_name, display_place, match_dateline, split_editor_note
+from transforms.wiretext import (
+    DatelineDate,
+    byline_name,
+    dateline_day,
+    display_place,
+    match_dateline,
+    split_editor_note,
+)
 
 if TYPE_CHECKING:
     from transforms.reference import Reference
@@ -127,7 +134,9 @@ def dispatch_from_anpa(
         dateline_place=display_place(dateline.place) if dateline and dateline.place else None,
         dateline_country=(reference.country_of(dateline.place, dateline.region)
                           if dateline and dateline.place else None),
-        published_at=_item_time(trailer_match, keyword, reference_time),
+        published_at=_item_time(trailer_match, keyword, reference_time) or published_at_for(
+            dateline_day(dateline.date if dateline else DatelineDate(), reference_time),
+            reference_time),
         language="en",
         story_version=version,
         signal=_signal(keyword["version"] if keyword else None, note),

@@ -238,11 +238,18 @@ _LEADING_NOTE = re.compile(
 )
 
 
+_BARE_DATE = re.compile(
+    r"^(?:(?:" + _MONTH_PATTERN + r")\.?\s+\d{1,2}|\d{1,2}\.?\s+(?:" + _MONTH_PATTERN + r")\.?)"
+    r"(?:,?\s+\d{2,4})?$",
+    re.IGNORECASE,
+)
+
+
 def plausible_place(name: str | None) -> bool:
-    """A dateline place has letters and is neither a timestamp nor an editor's note."""
+    """A dateline place has letters and is neither a timestamp, a date nor an editor's note."""
     if not name or not any(ch.isalpha() for ch in name):
         return False
-    if _TIMESTAMP_LIKE.match(name.strip()):
+    if _TIMESTAMP_LIKE.match(name.strip()) or _BARE_DATE.match(name.strip()):
         return False
     return _LEADING_NOTE.match(f"({name})") is None
 

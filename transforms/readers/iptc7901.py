@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from transforms.datelines import published_at_for
 from transforms.readers.common import MONTHS, sha256_hex, split_leading_editor_note
 from transforms.readers.transmission import (
     SOH,
@@ -32,7 +33,13 @@ from transforms.readers.transmission import (
     table_safe,
 )
 from transforms.records import ParsedDispatch, ParseError, Rejection
-from transforms.wiretext import display_place, match_dateline, split_editor_note
+from transforms.wiretext import (
+    DatelineDate,
+    dateline_day,
+    display_place,
+    match_dateline,
+    split_editor_note,
+)
 
 if TYPE_CHECKING:
     from transforms.reference import Reference
@@ -63,7 +70,7 @@ def looks_like_7901(head: str) -> bool:
 
 
 def read_7901(
-    data: bytes, *, source_uri: str, reference: Reference
+    data: bytes, *, source_uri: str, reference: Reference, reference_time: datetime
 ) -> Iterator[ParsedDispatch | Rejection]:
     messages = [m for m in split_messages(decode_transmission(data)) if m.text.strip()]
     if not messages:
@@ -74,13 +81,18 @@ def read_7901(
             (message.header + message.text).encode("utf-8"))
         try:
             yield dispatch_from_7901(message, source_uri=uri, raw_sha256=raw,
-                                     reference=reference)
+                                     reference=reference, reference_time=reference_time)
         except ParseError as exc:
             yield Rejection(uri, exc.reason, exc.detail, raw)
 
 
 def dispatch_from_7901(
-    message: Message, *, source_uri: str, raw_sha256: str, reference: Reference
+    message: Message,
+    *,
+    source_uri: str,
+    raw_sha256: str,
+    reference: Reference,
+    reference_time: datetime,
 ) -> ParsedDispatch:
     header_lines = [line.strip() for line in message.header.split("\n") if line.strip()]
     header = _HEADER.match(header_lines[0]) if header_lines else None
@@ -118,7 +130,10 @@ def dispatch_from_7901(
         dateline_place=display_place(dateline.place) if dateline and dateline.place else None,
         dateline_country=(reference.country_of(dateline.place, dateline.region)
                           if dateline and dateline.place else None),
-        published_at=_trailer_time(trailer),
+        # Without a trailer, the dateline's day (else the file's time), as for wire text.
+        published_at=_trailer_time(trailer) or published_at_for(
+            dateline_day(dateline.date if dateline else DatelineDate(), reference_time),
+            reference_time),
         story_key=_story_key(header),
         story_version=_version(header),
     )

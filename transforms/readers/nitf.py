@@ -133,6 +133,16 @@ def _text(element: ET.Element | None) -> str | None:
     return " ".join("".join(element.itertext()).split()) or None
 
 
+def _text_without(element: ET.Element, skipped: str) -> str | None:
+    """Text of an element leaving out its `skipped` children (but keeping their tails)."""
+    pieces = [element.text or ""]
+    for child in element:
+        if child.tag != skipped:
+            pieces.append("".join(child.itertext()))
+        pieces.append(child.tail or "")
+    return " ".join("".join(pieces).split()) or None
+
+
 def _moment(docdata: ET.Element | None, name: str) -> datetime | None:
     return parse_compact_datetime(_attr(_find(docdata, name), "norm"))
 
@@ -166,7 +176,7 @@ def _dateline(
         credit = opening.credit if opening else None
         if city and plausible_place(city):
             return DatelineHint(tidy_place(city), country, credit=credit)
-        written = _text(dateline)
+        written = _text_without(dateline, "story.date")
         if written and (hint := parse_dateline_field(written, reference)):
             return hint
     return dateline_at_start(text, reference)

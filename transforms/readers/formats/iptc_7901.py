@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from transforms.readers.iptc7901 import looks_like_7901, read_7901
 from transforms.readers.registry import InputFormat
@@ -15,7 +16,8 @@ def sniff(head: bytes) -> float:
 
 def read(source: Source, context: Context) -> Iterator[Item]:
     yield from read_whole(source, context, lambda data: read_7901(
-        data, source_uri=source.uri, reference=context.reference))
+        data, source_uri=source.uri, reference=context.reference,
+        reference_time=source.mtime or datetime.now(UTC)))
 
 
 FORMAT = InputFormat("iptc-7901", sniff, read)
