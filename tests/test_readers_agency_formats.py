@@ -242,6 +242,15 @@ def test_transmissions_without_any_date_take_the_dateline_or_file_time(tmp_path,
     assert undated_dpa.published_at == utc(2026, 3, 20, 9, 30)
 
 
+def test_anpa_keyword_slug_never_becomes_the_headline(tmp_path, reference):
+    path = tmp_path / "slug_only.txt"
+    path.write_bytes(b"\x01a0413 r a BC-Budget-Vote 02-20 0500\r\n\x02"
+                     b"\tWASHINGTON (AP) _ The House voted on the budget on Tuesday.<\r\n\x03")
+    d = only(path, reference)
+    assert d.headline is None
+    assert d.body == "WASHINGTON (AP) _ The House voted on the budget on Tuesday."
+
+
 def test_transmission_paragraphs_keep_table_rows():
     lines = ["\tThe game went on well past the scheduled closing time", "and ended late on Monday.",
              "Team\x1f1\x1f2", "Other\t3\t4", ""]
@@ -293,6 +302,31 @@ def test_newsml1_afp(reference):
     assert (d.story_key, d.story_version) == ("urn:newsml:afp.com:20260105:TX-PAR-QWE42", 2)
     assert d.editor_note == "Adds minister quote in para 3"
     assert d.body.endswith("the housing minister said.")
+
+
+def test_newsml1_several_items_plain_text_and_a_picture(tmp_path, reference):
+    path = tmp_path / "two.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="ISO-8859-1"?><NewsML Version="1.0"><NewsEnvelope>'
+        "<DateAndTime>20260105T080000+0100</DateAndTime></NewsEnvelope>"
+        "<NewsItem><Identification><NewsIdentifier><ProviderId>efe.com</ProviderId>"
+        "<DateId>20260105</DateId><NewsItemId>T1</NewsItemId><RevisionId>1</RevisionId>"
+        "</NewsIdentifier></Identification><NewsComponent><NewsLines><HeadLine>Año nuevo, "
+        "trenes nuevos</HeadLine></NewsLines><ContentItem><MediaType FormalName='Text'/>"
+        "<MimeType FormalName='text/plain'/><DataContent>Madrid, 5 ene (EFE).- Renfe estrena "
+        "trenes.</DataContent></ContentItem></NewsComponent></NewsItem>"
+        "<NewsItem><Identification><NewsIdentifier><ProviderId>efe.com</ProviderId>"
+        "<DateId>20260105</DateId><NewsItemId>P2</NewsItemId></NewsIdentifier></Identification>"
+        "<NewsComponent><ContentItem Href='x.jpg'><MediaType FormalName='Photo'/>"
+        "</ContentItem></NewsComponent></NewsItem></NewsML>",
+        encoding="latin-1",
+    )
+    text, picture = read_path(path, reference=reference)
+    assert text.source_uri == f"{path}#T1" and picture.source_uri == f"{path}#P2"
+    assert (text.headline, text.agency) == ("Año nuevo, trenes nuevos", "EFE")
+    assert text.body == "Madrid, 5 ene (EFE).- Renfe estrena trenes."
+    assert text.published_at == utc(2026, 1, 5, 7, 0)  # the envelope's time, +01:00
+    assert picture.reason == "no_text_body"
 
 
 def test_newsml1_business_wire_sample_parses(reference):

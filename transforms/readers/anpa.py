@@ -127,7 +127,8 @@ def dispatch_from_anpa(
         source_format=SOURCE_FORMAT,
         raw_sha256=raw_sha256,
         body=body,
-        headline=headline or (keyword["slug"].strip("-") if keyword else None),
+        # Never the keyword slug ("BKN--Heat-Hawks"): a transmission code is no headline.
+        headline=headline,
         byline=byline,
         editor_note=note,
         agency=agency,
