@@ -242,6 +242,24 @@ def test_transmissions_without_any_date_take_the_dateline_or_file_time(tmp_path,
     assert undated_dpa.published_at == utc(2026, 3, 20, 9, 30)
 
 
+def test_anpa_dense_agate_is_not_binary(tmp_path, reference):
+    from transforms.readers.decoding import looks_binary
+
+    rows = [("Player", "AB", "R", "H", "BI", "Avg")] + [
+        (f"Batter{n}", "4", str(n % 3), str(n % 2), "1", f".{250 + n}") for n in range(12)
+    ]
+    table = b"".join(b"\x1f".join(cell.encode() for cell in row) + b"\x1e\r\n" for row in rows)
+    data = (b"\x01a0512 r s BC-BBN--Box-Score 09-14 0010\r\n\x02^Cubs 4, Reds 2<\r\n\r\n"
+            + table + b"\x03\r\nAP-NY-09-14-96 0012EDT<\r\n\x04")
+    assert looks_binary(data)  # as the old detection saw it: a binary_file
+    path = tmp_path / "box.txt"
+    path.write_bytes(data)
+    d = only(path, reference)
+    assert d.headline == "Cubs 4, Reds 2"
+    assert d.body.splitlines()[:2] == ["Player  AB  R  H  BI  Avg", "Batter0  4  0  0  1  .250"]
+    assert len(d.body.splitlines()) == 13
+
+
 def test_anpa_keyword_slug_never_becomes_the_headline(tmp_path, reference):
     path = tmp_path / "slug_only.txt"
     path.write_bytes(b"\x01a0413 r a BC-Budget-Vote 02-20 0500\r\n\x02"
