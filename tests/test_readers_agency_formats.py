@@ -371,6 +371,15 @@ def test_ap_media_api_item_with_inline_rendition(reference):
     assert d.body.startswith("LOS ANGELES (AP) — A fast-moving wildfire")
 
 
+def test_ap_media_item_whose_renditions_only_link_is_refused_clearly(tmp_path, reference):
+    path = tmp_path / "linked.json"
+    path.write_text('{"api_version": "2", "data": {"item": {"type": "text", "headline": "H", '
+                    '"renditions": {"nitf": {"href": "https://example.invalid/x"}}}}}')
+    (item,) = read_path(path, reference=reference)
+    assert isinstance(item, Rejection) and item.reason == "no_text_body"
+    assert "renditions only link to it: nitf" in item.detail
+
+
 def test_ninjs_body_html_inside_extended_structure(reference):
     d = only(FIXTURES / "ninjs_extended_body_html.json", reference)
     assert (d.source_format, d.agency, d.dateline_place) == ("ninjs", "ANSA", "Bolzano")

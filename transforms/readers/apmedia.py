@@ -42,9 +42,18 @@ def read_ap_media(
     item = _item(document)
     if item is None:
         raise ParseError("no_text_body", "AP Media API response without data.item")
-    yield dispatch_from_ninjs(_as_ninjs(item), source_uri=source_uri,
-                              raw_sha256=sha256_hex(data), reference=reference,
-                              source_format=SOURCE_FORMAT)
+    try:
+        dispatch = dispatch_from_ninjs(_as_ninjs(item), source_uri=source_uri,
+                                       raw_sha256=sha256_hex(data), reference=reference,
+                                       source_format=SOURCE_FORMAT)
+    except ParseError as exc:
+        if exc.reason != "no_text_body":
+            raise
+        linked = sorted(str(name) for name in (item.get("renditions") or {}))
+        raise ParseError("no_text_body", f"AP {item.get('type') or 'item'} without inline text"
+                         + (f" (renditions only link to it: {', '.join(linked)})"
+                            if linked else "")) from exc
+    yield dispatch
 
 
 def _item(document: object) -> Mapping[str, Any] | None:
