@@ -80,7 +80,8 @@ def test_same_dispatches_loose_in_zip_and_in_tar_gz(tmp_path, loose_dir, referen
     loose = [item for name in FIXTURE_NAMES for item in read_all(loose_dir / name, reference)]
     assert all(isinstance(item, ParsedDispatch) for item in loose)
     assert {item.source_format for item in loose} == {
-        "ninjs", "newsml-g2", "jsonl", "sgml-reuters", "wire-text"
+        "ninjs", "newsml-g2", "jsonl", "sgml-reuters", "wire-text", "nitf", "anpa-1312",
+        "iptc-7901", "newsml-1", "ap-media-json",
     }
     zipped = tmp_path / "batch.zip"
     zipped.write_bytes(zip_bytes(fixture_members()))

@@ -169,7 +169,6 @@ def test_newsml_g2_nitf_sports_story(reference):
          ["unknown_format"]),
         ("newsml-g2/LISTING_28_Illustrating_Located_Subject_and_Dateline.xml",
          ["unknown_format"]),
-        ("newsml-g2/NewsML_businesswire-newsml-20130731006140.xml", ["unknown_format"]),
     ],
 )
 def test_newsml_samples_without_text_are_rejected(relative, reasons, reference):

@@ -37,7 +37,8 @@ _CAPS_DATELINE = re.compile(
     r"^\s*(?P<place>[A-Z][A-Z.'’\- ]{1,40}?)"
     r"(?:,\s*(?P<region>(?!(?:" + _MONTH_PATTERN + r")\b)[A-Z][\w.'’ ]{0,30}?))?"
     r"(?:,?\s+(?P<month>" + _MONTH_PATTERN + r")\.?\s+(?P<day>\d{1,2}))?"
-    r"\s*(?:\((?P<credit>[^()\n]{1,40})\))?\s*" + _DASH + r"+\s*",
+    # AAP writes its credit without parentheses: "ADELAIDE, Jan 5 AAP - ".
+    r"\s*(?:\((?P<credit>[^()\n]{1,40})\)|(?P<bare_credit>AAP))?\s*" + _DASH + r"+\s*",
     re.IGNORECASE,
 )
 # "(New York, NY - October 21) Et, sent ..." - the dateline in parentheses.
@@ -89,7 +90,7 @@ def tidy_place(name: str) -> str:
 def split_located(located: str) -> DatelineHint | None:
     """A free-text location ("Grossetto, Italy", "New York, NY") as place and region."""
     parts = [part.strip() for part in located.split(",") if part.strip()]
-    if not parts:
+    if not parts or not plausible_place(parts[0]):
         return None
     region = parts[-1] if len(parts) > 1 else None
     return DatelineHint(place=tidy_place(parts[0]), region=region)
@@ -109,7 +110,9 @@ def dateline_at_start(text: str, reference: Reference) -> DatelineHint | None:
         )
     for pattern in (_CAPS_DATELINE, _PAREN_DATELINE):
         match = pattern.match(first_line)
-        if match and _plausible(match, pattern is _CAPS_DATELINE):
+        if match and _plausible(match, pattern is _CAPS_DATELINE) and plausible_place(
+            match["place"]
+        ):
             return _hint_from(match)
     return None
 
@@ -187,14 +190,15 @@ def _plausible(match: re.Match[str], capitals_required: bool) -> bool:
     if not (place.isupper() and len(place.replace(" ", "")) >= 2):
         return False
     # Without a credit, a date or a region, a capitalised word and a dash is too weak a sign.
-    return bool(groups.get("credit") or groups["month"] or groups["region"])
+    return bool(groups.get("credit") or groups.get("bare_credit") or groups["month"]
+                or groups["region"])
 
 
 def _hint_from(match: re.Match[str]) -> DatelineHint:
     month = MONTHS.get(match["month"].casefold()) if match["month"] else None
     day = int(match["day"]) if match["day"] else None
     region = match["region"].strip(" .") if match["region"] else None
-    credit = match.groupdict().get("credit")
+    credit = match.groupdict().get("credit") or match.groupdict().get("bare_credit")
     return DatelineHint(
         place=tidy_place(match["place"]),
         region=_not_weekday(region),
@@ -213,3 +217,69 @@ def _not_weekday(region: str | None) -> str | None:
     if region and region.casefold() in _WEEKDAYS:
         return None
     return region
+
+
+# --- shared by the agency-format readers (NITF, ANPA-1312, IPTC 7901, NewsML 1.x, AP JSON) --
+
+# A "place" made only of digits, dashes, colons and zone letters is a timestamp
+# (`<dateline>2018-01-03 20:13:08</dateline>`), never a place.
+_TIMESTAMP_LIKE = re.compile(r"^[\d\s:./,+TZ-]*$")
+_NOTE_VERBS = (
+    r"adds?|adding|updates?|updated|updating|recasts?|corrects?|corrected|correcting|refiles?|"
+    r"refiled|repeats?|repeated|removes?|changes?|changing|inserts?|fixes|rewrites?|"
+    r"writes\s+through|moves?|edits?|clarifies|deletes?|expands?|tops|retops|amplifies|wraps|"
+    r"combines|reslugs|releases|rptd|for\s+editors|editors?\s+note|eds?:"
+)
+# An editor's note opening a body: "(Adds comments, detail)", "(Eds: UPDATES with ...)".
+_LEADING_NOTE = re.compile(
+    r"^\s*\((?P<note>(?:" + _NOTE_VERBS + r")\b[^()]{0,200}|(?:eds?|editors?)\s*:[^()]{0,200})\)"
+    r"[ \t]*\n?",
+    re.IGNORECASE,
+)
+
+
+_BARE_DATE = re.compile(
+    r"^(?:(?:" + _MONTH_PATTERN + r")\.?\s+\d{1,2}|\d{1,2}\.?\s+(?:" + _MONTH_PATTERN + r")\.?)"
+    r"(?:,?\s+\d{2,4})?$",
+    re.IGNORECASE,
+)
+
+
+def plausible_place(name: str | None) -> bool:
+    """A dateline place has letters and is neither a timestamp, a date nor an editor's note."""
+    if not name or not any(ch.isalpha() for ch in name):
+        return False
+    if _TIMESTAMP_LIKE.match(name.strip()) or _BARE_DATE.match(name.strip()):
+        return False
+    return _LEADING_NOTE.match(f"({name})") is None
+
+
+def split_leading_editor_note(body: str) -> tuple[str, str | None]:
+    """(body without it, note) when the body opens with a parenthesised editor's note."""
+    match = _LEADING_NOTE.match(body)
+    if not match:
+        return body, None
+    return body[match.end():].lstrip(), " ".join(match["note"].split())
+
+
+_COMPACT_MOMENT = re.compile(
+    r"^(?P<date>\d{8})(?:T(?P<time>\d{4}(?:\d{2})?)(?:[.,]\d+)?)?\s*(?P<zone>Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def parse_compact_datetime(value: object) -> datetime | None:
+    """ISO 8601 in either form news formats use (`20260105T093000+0100`, `20260105T0930Z`,
+    `2026-01-05T09:30:00+01:00`) as aware UTC; a time without a zone is taken as UTC."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    match = _COMPACT_MOMENT.match(text)
+    if not match:
+        return parse_iso_datetime(text)
+    time = (match["time"] or "0000").ljust(6, "0")
+    zone = (match["zone"] or "").replace(":", "")
+    if zone and zone != "Z":
+        zone = f"{zone[:3]}:{zone[3:]}"
+    day = match["date"]
+    iso = f"{day[:4]}-{day[4:6]}-{day[6:]}T{time[:2]}:{time[2:4]}:{time[4:]}{zone}"
+    return parse_iso_datetime(iso)

@@ -25,6 +25,7 @@ from transforms.readers.common import (
     pub_status_from,
     sha256_hex,
     signal_from,
+    split_leading_editor_note,
     split_located,
     tidy_place,
     version_number,
@@ -133,7 +134,8 @@ def dispatch_from_news_item(
     item_meta = _child(item, "itemMeta")
     content_meta = _child(item, "contentMeta")
     nitf = _nitf_or_html(item)
-    body = _body_text(item, nitf)
+    # "(Adds comments, detail)" opening a Reuters body is an editor's note, not a dateline.
+    body, leading_note = split_leading_editor_note(_body_text(item, nitf))
     if not body:
         item_class = _code(_child(item_meta, "itemClass"))
         kind = item_class if item_class in _MEDIA_CLASSES else "item"
@@ -158,7 +160,7 @@ def dispatch_from_news_item(
         pub_status=pub_status,
         embargo_until=parse_iso_datetime(_text(_child(item_meta, "embargoed"))),
         signal=_signal(item_meta, pub_status),
-        editor_note=_text(_child(item_meta, "edNote")) or None,
+        editor_note=_text(_child(item_meta, "edNote")) or leading_note,
     )
 
 
@@ -273,12 +275,22 @@ def _agency_candidates(item: ET.Element, hint: DatelineHint | None) -> list[str 
     item_meta = _child(item, "itemMeta")
     content_meta = _child(item, "contentMeta")
     candidates: list[str | None] = [_text(c) for c in _children(content_meta, "creditline")]
-    for source in (*_children(content_meta, "infoSource"), *_children(item_meta, "provider")):
-        candidates.extend((_name(source), _code(source)))
+    for source in (*_children(content_meta, "infoSource"), *_children(item_meta, "provider"),
+                   *_children(content_meta, "creator")):
+        candidates.extend((_name(source), _code(source), source.get("literal"),
+                           _domain(source.get("uri")), _domain(_code(source))))
     holder = _child(_child(item, "rightsInfo"), "copyrightHolder")
     candidates.append(_name(holder))
     candidates.append(hint.credit if hint else None)
     return candidates
+
+
+def _domain(value: str | None) -> str | None:
+    """"ap.org" from "http://www.ap.org/" or "nprov:ap.org": agencies.csv knows the domains."""
+    if not value:
+        return None
+    host = value.split("//", 1)[-1].split("/", 1)[0].rpartition(":")[2]
+    return host.removeprefix("www.") if "." in host else None
 
 
 def _published_at(

@@ -117,6 +117,29 @@ def _body_text(fields: Mapping[str, Any]) -> str:
         value = fields.get(key)
         if isinstance(value, str) and (text := body_to_text(value, kind)):
             return text
+    return nested_body_text(fields)
+
+
+_NESTED_BODY_KEYS = (("body_text", "plain"), ("body_xhtml", "html"), ("body_html", "html"),
+                     ("body_nitf", "nitf"))
+# Other items (pictures of a package), never this item's text.
+_NOT_THIS_ITEM = frozenset({"associations", "renditions"})
+
+
+def nested_body_text(fields: Mapping[str, Any], depth: int = 0) -> str:
+    """A body kept one or two levels down (`extended.body_html`, `x-ap.body_nitf`)."""
+    if depth > 2:
+        return ""
+    for key, value in fields.items():
+        if not isinstance(value, Mapping) or str(key).casefold() in _NOT_THIS_ITEM:
+            continue
+        inner = _casefolded(value)
+        for body_key, kind in _NESTED_BODY_KEYS:
+            text = inner.get(body_key)
+            if isinstance(text, str) and (found := body_to_text(text, kind)):
+                return found
+        if found := nested_body_text(inner, depth + 1):
+            return found
     return ""
 
 
