@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect-home
 
-.PHONY: setup run test test-fast lint bench clean-demo
+.PHONY: setup run test test-fast lint bench golden clean-demo
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON)"; exit 1; }
@@ -37,6 +37,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/backfill.py
+
+# Rewrite tests/golden/*.csv after a deliberate change; review the diff before committing.
+golden: $(STAMP)
+	$(BIN)/python -m tests.golden.regenerate
 
 clean-demo:
 	rm -rf demo warehouse/_manifest.json warehouse/views.sql warehouse/dispatches \
