@@ -8,6 +8,7 @@ order, so a row written here is the row a `wirehouse run` writes (apart from whi
 
 from __future__ import annotations
 
+import uuid
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,9 +25,11 @@ def rule_tagger() -> Language:
     return add_components(spacy.blank("en"))
 
 
-def ingest(source: Path, warehouse: Path, run_id: str = "direct-run", batch_files: int = 256,
+def ingest(source: Path, warehouse: Path, run_id: str | None = None, batch_files: int = 256,
            nlp: Language | None = None) -> stages.BatchCounts:
-    """Ingest every new file under `source` into `warehouse`; returns the committed counts."""
+    """Ingest every new file under `source` into `warehouse`; returns the committed counts.
+    Each call is a run of its own (its own run id, so its own file names)."""
+    run_id = run_id or f"direct-{uuid.uuid4().hex[:12]}"
     warehouse.mkdir(parents=True, exist_ok=True)
     reference = load_reference(default_seeds_dir())
     tagger = nlp or rule_tagger()
