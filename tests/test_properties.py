@@ -71,7 +71,9 @@ def test_mentions_and_quotes_slice_the_body(bodies: list[str]) -> None:
         _check(body, mentions, quotes)
 
 
-@_SETTINGS
+# Long bodies cost more each: fewer examples, still every one through the long-body path.
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(st.lists(_LONG_TEXT, min_size=1, max_size=3))
 def test_bodies_longer_than_max_length_are_split_not_refused(bodies: list[str]) -> None:
     assert all(len(body) > SMALL.max_length for body in bodies)
