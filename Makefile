@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect-home
 
-.PHONY: setup run test test-fast lint bench bench-report browser screenshot clean-demo
+.PHONY: setup run test test-fast lint bench bench-report browser screenshot golden clean-demo
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON)"; exit 1; }
@@ -57,6 +57,10 @@ bench-report: $(STAMP) browser
 # docs/report.png, the README's picture of the demo report, taken in the same chromium.
 screenshot: browser run
 	$(BIN)/python -m tests.browser screenshot warehouse/report.html docs/report.png
+
+# Rewrite tests/golden/*.csv after a deliberate change; review the diff before committing.
+golden: $(STAMP)
+	$(BIN)/python -m tests.golden.regenerate
 
 clean-demo:
 	rm -rf demo warehouse/_manifest.json warehouse/views.sql warehouse/dispatches \

@@ -12,6 +12,7 @@ import tarfile
 import threading
 import time
 import zipfile
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pyarrow as pa
 import pytest
 
 from schemas.tables import DISPATCHES, TABLES
+from tests.warehouse_files import live_files_per_partition
 from transforms import storage
 from transforms.backfill_batching import BatchStream
 from transforms.query import run_query
@@ -43,9 +45,10 @@ BODIES = [
 ]
 
 
-def dispatch_text(number: int) -> tuple[str, date]:
-    """An invented AFP-style dispatch; its dateline carries the year, so no file time is needed."""
-    day = FIRST_DAY + timedelta(days=3 * number)
+def dispatch_text(number: int, per_day: int = 1) -> tuple[str, date]:
+    """An invented AFP-style dispatch; its dateline carries the year, so no file time is needed.
+    `per_day` dispatches in a row share a date."""
+    day = FIRST_DAY + timedelta(days=3 * (number // per_day))
     person = PEOPLE[number % len(PEOPLE)]
     body = BODIES[number % len(BODIES)].format(p=person, n=10 + number, k=2 + number % 7)
     second = f"{person.split()[-1]} gave no timetable for talks with the unions, dispatch {number}."
@@ -55,13 +58,14 @@ def dispatch_text(number: int) -> tuple[str, date]:
     return text, day
 
 
-def write_corpus(folder: Path, count: int = 30) -> dict[int, date]:
-    """Loose files, a tar.gz and a zip whose third member is corrupt (bad deflate data)."""
+def write_corpus(folder: Path, count: int = 30, per_day: int = 1) -> dict[int, date]:
+    """Loose files, a tar.gz and a zip whose third member is corrupt (bad deflate data), a third
+    of the dispatches each; `per_day` dispatches share each date."""
     folder.mkdir(parents=True, exist_ok=True)
     days = {}
     texts = {}
     for number in range(count):
-        texts[number], days[number] = dispatch_text(number)
+        texts[number], days[number] = dispatch_text(number, per_day)
     loose = folder / "loose"
     loose.mkdir()
     third = count // 3
@@ -174,12 +178,54 @@ def test_a_date_window_writes_no_ledger_rows(tmp_path: Path) -> None:
 # --- end to end, real model and Prefect ------------------------------------------------------------
 
 
+def _state(warehouse: Path) -> dict[str, int]:
+    """What a reader sees of a backfill's progress, through DuckDB."""
+    if not (warehouse / storage.MANIFEST_NAME).exists():
+        return {"dispatches": 0, "from_zip": 0, "quarantine": 0, "ledger": 0, "ledger_zip": 0}
+    [row] = _sql(warehouse, """
+        SELECT (SELECT count(*) FROM dispatches),
+               (SELECT count(*) FROM dispatches WHERE source_uri LIKE '%batch-b.zip!%'),
+               (SELECT count(*) FROM quarantine),
+               (SELECT count(*) FROM ingested_files),
+               (SELECT count(*) FROM ingested_files WHERE source_uri LIKE '%batch-b.zip')""")
+    return dict(zip(("dispatches", "from_zip", "quarantine", "ledger", "ledger_zip"), row, strict=True))
+
+
+def _assert_each_row_once(warehouse: Path) -> None:
+    assert _sql(warehouse, "SELECT count(*) - count(DISTINCT version_id) FROM dispatches") == [(0,)]
+    assert _sql(warehouse, "SELECT count(*) - count(DISTINCT mention_id) FROM mentions") == [(0,)]
+    assert _sql(warehouse, "SELECT count(*) - count(DISTINCT file_sha256) FROM ingested_files") == [(0,)]
+    assert _sql(warehouse, """
+        SELECT count(*) FROM mentions WHERE version_id NOT IN (SELECT version_id FROM dispatches)
+        """) == [(0,)]
+    assert _sql(warehouse, """SELECT count(*) FROM (SELECT source_uri, reason, raw_sha256
+        FROM quarantine GROUP BY ALL HAVING count(*) > 1)""") == [(0,)]
+
+
+def _files_per_partition_at_most_four(warehouse: Path, days: dict[int, date]) -> None:
+    per_partition = live_files_per_partition(warehouse, "dispatches")
+    busiest = max(Counter(days.values()).values())
+    # 20 dispatches of a day in batches of 3: at least 7 commits into that partition.
+    assert busiest >= 5 * 3, "a partition must receive more than four batches"
+    assert per_partition and max(per_partition.values()) <= 4, per_partition
+
+
+# (name, condition on the warehouse seen by a reader): each kill waits for its condition.
+KILL_POINTS = [
+    ("inside the first archive, after its first commit", lambda s: s["dispatches"] >= 1),
+    ("inside the second archive, after the corrupt member's quarantine row",
+     lambda s: s["quarantine"] >= 1),
+    ("after both archives, inside the loose files", lambda s: s["ledger_zip"] >= 1),
+]
+
+
 @pytest.mark.slow
 def test_killed_backfill_resumes_without_duplicates(tmp_path: Path) -> None:
     corpus = tmp_path / "in"
-    days = write_corpus(corpus)
+    days = write_corpus(corpus, count=60, per_day=20)
+    args = ("--batch-size", "3", "--commit-seconds", "0")
     clean = tmp_path / "clean"
-    out = run_backfill([corpus], clean, "--batch-size", "3", "--commit-seconds", "0")
+    out = run_backfill([corpus], clean, *args)
     assert f"{len(days)} dispatches" in out and "1 quarantined" in out
 
     # The corrupt member is quarantined; every other dispatch is in, once.
@@ -187,41 +233,53 @@ def test_killed_backfill_resumes_without_duplicates(tmp_path: Path) -> None:
         (len(days), len(days))]
     assert _sql(clean, "SELECT reason, count(*) FROM quarantine GROUP BY ALL") == [
         ("corrupt_archive", 1)]
-    assert _sql(clean, "SELECT count(*) FROM ingested_files") == [(12,)]
+    assert _sql(clean, "SELECT count(*) FROM ingested_files") == [(22,)]
     assert _sql(clean, "SELECT flow, status FROM runs") == [("backfill", "completed")]
     assert _sql(clean, "SELECT count(*) FROM mentions") != [(0,)]
+    _files_per_partition_at_most_four(clean, days)
 
     killed = tmp_path / "killed"
-    process = subprocess.Popen(
-        backfill_command([corpus], killed, "--batch-size", "3", "--commit-seconds", "0"),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    try:
-        _wait_for_committed_dispatches(killed, process)
-    finally:
-        # The whole session: the CLI, its Dask workers and its Prefect server.
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    committed = _sql(killed, "SELECT count(*) FROM dispatches")[0][0]
-    assert 0 < committed < len(days), "the kill should land part-way through the run"
-    assert _sql(killed, "SELECT count(*) FROM runs") == [(0,)]
+    landed = []
+    for name, reached in KILL_POINTS:
+        process = subprocess.Popen(
+            backfill_command([corpus], killed, *args),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        try:
+            state = _wait_for(killed, process, reached, name)
+        finally:
+            # The whole session: the CLI, its Dask workers and its Prefect server.
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        after = _state(killed)
+        landed.append((name, state, after))
+        assert 0 < after["dispatches"] < len(days), f"{name}: the kill should land part-way"
+        assert _sql(killed, "SELECT count(*) FROM runs") == [(0,)]
+        _assert_each_row_once(killed)
+    print("kills landed:", *landed, sep="\n  ")
+    # Where the kills landed, as read back from the warehouse.
+    _first, second, third = (after for _name, _state, after in landed)
+    assert second["quarantine"] == 1 and second["ledger_zip"] == 0 and second["from_zip"] < 19
+    assert third["ledger_zip"] == 1 and third["ledger"] < 22
 
-    run_backfill([corpus], killed, "--batch-size", "3", "--commit-seconds", "0")
+    run_backfill([corpus], killed, *args)
     assert_same_warehouse(clean, killed)
+    _files_per_partition_at_most_four(killed, days)
     again = run_backfill([corpus], killed)
-    assert "12 already ingested" in again and "0 dispatches" in again
+    assert "22 already ingested" in again and "0 dispatches" in again
     assert_same_warehouse(clean, killed)
 
 
-def _wait_for_committed_dispatches(warehouse: Path, process: subprocess.Popen) -> None:
+def _wait_for(warehouse: Path, process: subprocess.Popen, reached, name: str) -> dict[str, int]:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail("the backfill finished before it could be killed")
-        if storage.read_manifest(warehouse).files("dispatches"):
-            return
+            pytest.fail(f"the backfill finished before it could be killed {name}")
+        state = _state(warehouse)
+        if reached(state):
+            return state
         time.sleep(0.02)
-    pytest.fail("no commit within 300 s")
+    pytest.fail(f"not {name} within 300 s")
 
 
 @pytest.mark.slow
@@ -244,11 +302,6 @@ def test_date_window_then_full_run_equals_one_full_run(tmp_path: Path) -> None:
         (len(days), len(days))]
     assert _sql(windowed, "SELECT count(*) FROM ingested_files") == [(12,)]
     assert _sql(windowed, "SELECT count(*) FROM quarantine") == [(1,)]
-    files = storage.read_manifest(windowed).files("dispatches")
-    per_partition: dict[str, int] = {}
-    for relative in files:
-        per_partition[str(Path(relative).parent)] = per_partition.get(str(Path(relative).parent), 0) + 1
-    assert max(per_partition.values()) <= 4
 
 
 # --- compaction under a concurrent reader ----------------------------------------------------------

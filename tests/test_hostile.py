@@ -4,7 +4,8 @@ Every case ends exactly as its table row says: ingested (so many dispatches) or 
 with a specific reason, never lost and never crashing the run. The run exits 0 and reports the
 quarantined count; nothing is written outside the warehouse (zip-slip targets under /tmp are
 checked, and the whole test folder is compared before and after); the 50 MB file and the
-million-line file are read in bounded memory. Also here: `wirehouse sql` refuses anything
+million-line file are read in bounded memory (the peak RSS summed over the run's whole process
+tree). Also here: `wirehouse sql` refuses anything
 but reading, at the command line, and writes no file.
 """
 
@@ -52,16 +53,41 @@ def _escapes() -> set[str]:
         str(t) for t in ESCAPE_TARGETS if t.exists()}
 
 
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _session_rss_bytes(session: int) -> int:
+    """Resident memory summed over every process of a session: the CLI, Prefect's server and
+    anything else they started (all stay in the session the CLI was started in)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            if int(fields[3]) != session:  # field 6 of stat, after pid and (comm)
+                continue
+            with open(f"/proc/{entry}/statm", encoding="ascii") as handle:
+                total += int(handle.read().split()[1]) * PAGE_SIZE
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def _run_measured(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str, float]:
-    """Run the CLI; returns exit code, output and the peak RSS (MiB) of it and its children."""
+    """Run the CLI; returns exit code, output and the peak RSS (MiB) of its whole process tree,
+    sampled every 0.2 s (the sum over its processes, not the largest one)."""
+    peak = 0
     with open(cwd / "run.log", "w+b") as log:
         child = subprocess.Popen([str(WIREHOUSE), *args], env=env, cwd=cwd, stdout=log,
                                  stderr=subprocess.STDOUT, start_new_session=True)
-        _pid, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
+        while child.poll() is None:
+            peak = max(peak, _session_rss_bytes(child.pid))
+            time.sleep(0.2)
         log.seek(0)
         output = log.read().decode("utf-8", "replace")
-    return child.returncode, output, usage.ru_maxrss / 1024
+    return child.returncode, output, peak / MiB
 
 
 def _rows(warehouse: Path, sql: str) -> list[dict]:
@@ -162,10 +188,10 @@ def test_big_inputs_stream_in_bounded_memory(tmp_path: Path) -> None:
         got = result["outcome"][case.name]
         assert (len(got["dispatches"]), dict(got["quarantined"])) == (
             case.dispatches, case.quarantined), f"{case.name}: expected {case.outcome}"
-    # Measured here: ~480 MiB peak for the run, most of it the 50 MB JSON document, which is
-    # parsed whole by design (JSON is not a streaming format), and the model and Prefect.
+    # Measured here: ~650 MiB peak for the whole process tree (the CLI with the model
+    # and the 50 MB JSON document, which is parsed whole by design, plus Prefect's server).
     # Holding the million lines' rows instead of streaming them would take gigabytes.
-    assert result["rss"] < 1024, f"peak RSS {result['rss']:.0f} MiB"
+    assert result["rss"] < 1024, f"peak RSS of the run's process tree {result['rss']:.0f} MiB"
     ledger = run_query(result["warehouse"], """
         SELECT dispatches, rejected FROM ingested_files WHERE source_uri LIKE '%million.jsonl'""").rows
     assert ledger == [(MILLION - 10, 10)]

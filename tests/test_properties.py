@@ -1,27 +1,27 @@
 """Property: whatever text becomes a body, every mention and quote slices it exactly.
 
-The tagger is `spacy.blank("en")` with a sentencizer and, when the project provides them
-(`transforms.entities.add_components`), its own tokenizer rule, gazetteer and cleanup
-components, so no trained model is needed. A second pipeline has a tiny `max_length`, so that
-bodies go through the long-body path (tagged in pieces, offsets shifted back).
+The tagger is `spacy.blank("en")` with a sentencizer and the project's own tokenizer rule,
+gazetteer and cleanup components (`transforms.entities.add_components`), so no trained model is
+needed. A second pipeline has a tiny `max_length`, and the bodies given to it are generated
+longer than that, so that every one goes through the long-body path (tagged in pieces, offsets
+shifted back).
 """
 
 from __future__ import annotations
+
+import re
 
 import spacy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transforms import entities
-from transforms.entities import tag_bodies
+from transforms.entities import add_components, split_for_model, tag_bodies
 
 
 def _pipeline(max_length: int | None = None):
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    add_components = getattr(entities, "add_components", None)
-    if add_components is not None:
-        add_components(nlp)
+    add_components(nlp)
     if max_length is not None:
         nlp.max_length = max_length
     return nlp
@@ -40,6 +40,9 @@ _PIECES = st.sampled_from([
     "é", "e\u0301", "東京", "🙂", "\r\n",
 ])
 _TEXT = st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=60).map("".join)
+# Past SMALL's max_length at least twice over: three or more pieces each.
+_LONG_TEXT = st.lists(st.one_of(_PIECES, st.text(max_size=8)), min_size=120, max_size=240).map(
+    "".join).filter(lambda text: len(text) > 3 * SMALL.max_length)
 
 
 def _check(body: str, mentions, quotes) -> None:
@@ -68,20 +71,36 @@ def test_mentions_and_quotes_slice_the_body(bodies: list[str]) -> None:
         _check(body, mentions, quotes)
 
 
-@_SETTINGS
-@given(st.lists(_TEXT, min_size=1, max_size=4))
+# Long bodies cost more each: fewer examples, still every one through the long-body path.
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(st.lists(_LONG_TEXT, min_size=1, max_size=3))
 def test_bodies_longer_than_max_length_are_split_not_refused(bodies: list[str]) -> None:
+    assert all(len(body) > SMALL.max_length for body in bodies)
     for body, (mentions, quotes) in zip(bodies, tag_bodies(SMALL, bodies), strict=True):
         _check(body, mentions, quotes)
+
+
+def test_mentions_of_later_pieces_land_at_their_place_in_the_whole_body() -> None:
+    sentence = "Officials of the Ministry of Defense told Kyodo about Tomahawk orders. "
+    body = sentence * 12
+    assert len(body) > 5 * SMALL.max_length
+    [(mentions, _quotes)] = list(tag_bodies(SMALL, [body]))
+    expected = sorted(
+        (match.start(), name)
+        for name in ("Ministry of Defense", "Kyodo", "Tomahawk")
+        for match in re.finditer(re.escape(name), body)
+    )
+    assert sorted((m.start_char, m.text) for m in mentions) == expected
+    assert max(m.start_char for m in mentions) > 4 * SMALL.max_length
+    assert [m.sentence_index for m in mentions] == sorted(m.sentence_index for m in mentions)
+    assert mentions[-1].sentence_index == 11
 
 
 @_SETTINGS
 @given(_TEXT, st.integers(min_value=1, max_value=50))
 def test_split_for_model_pieces_are_contiguous_and_bounded(text: str, limit: int) -> None:
-    split = getattr(entities, "split_for_model", None)
-    if split is None:
-        return
-    pieces = split(text, limit)
+    pieces = split_for_model(text, limit)
     assert "".join(piece for _, piece in pieces) == text
     offset = 0
     for start, piece in pieces:

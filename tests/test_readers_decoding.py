@@ -109,3 +109,15 @@ def test_binary_file_is_rejected_with_its_hash(tmp_path, reference):
 def test_missing_path_is_a_rejection(tmp_path, reference):
     (item,) = read_path(Path(tmp_path / "nope.txt"), reference=reference)
     assert item.reason == "not_a_file"
+
+
+def test_utf8_cyrillic_and_greek_text_is_not_taken_for_binary(tmp_path) -> None:
+    # Read as latin-1, their UTF-8 continuation bytes 0x80-0x9F look like control characters.
+    from transforms.readers.decoding import looks_binary
+
+    for text in ("МОСКВА, 5 января (ТАСС) - Президент заявил, что переговоры продолжатся.",
+                 "ΑΘΗΝΑ, 5 Ιαν (ΑΠΕ) - Ο πρωθυπουργός είπε ότι οι συνομιλίες συνεχίζονται."):
+        data = text.encode("utf-8")
+        assert not looks_binary(data)
+        assert not looks_binary(data[:-1]), "a prefix cut inside a character is still UTF-8"
+    assert looks_binary(bytes(range(256)) * 4)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import tarfile
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -399,3 +402,86 @@ def test_read_path_never_raises_on_arbitrary_bytes(tmp_path, content, reference)
     items = list(read_path(path, reference=reference))
     assert all(isinstance(item, ParsedDispatch | Rejection) for item in items)
     assert all(item.source_uri.startswith(str(path)) for item in items)
+
+
+# Valid-looking documents of every format with arbitrary text in their fields: each may be
+# read or refused for what it says, but a `reader_error` (the catch-all for a reader bug) or an
+# exception fails the test.
+_WORDS = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30)
+_SENTENCE = st.builds(lambda a, b: f"Officials said {a} on Monday, {b}.", _WORDS, _WORDS)
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _ninjs(headline: str, body: str, n: int) -> bytes:
+    return json.dumps({"uri": f"urn:test:{n}", "version": n % 4 + 1,
+                       "versioncreated": "2026-01-05T03:00:00Z", "headline": headline,
+                       "body_text": body, "pubstatus": ["usable", "withheld", "canceled"][n % 3]},
+                      ensure_ascii=n % 2 == 0).encode()
+
+
+def _jsonl(headline: str, body: str, n: int) -> bytes:
+    record = {"headline": headline, "body": body, "agency": "AFP", "dateline": "PARIS",
+              "published_at": "2026-01-05T09:00:00Z"}
+    return (json.dumps(record) + "\n" + json.dumps({**record, "headline": f"{headline} {n}"})
+            + "\n").encode()
+
+
+def _newsml(headline: str, body: str, n: int) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="urn:test:{n}" version="2">'
+        '<itemMeta><itemClass qcode="ninat:text"/><versionCreated>2026-01-05T03:00:00Z'
+        '</versionCreated><pubStatus qcode="stat:usable"/></itemMeta>'
+        f"<contentMeta><headline>{_xml(headline)}</headline></contentMeta>"
+        '<contentSet><inlineXML contenttype="application/nitf+xml">'
+        '<nitf xmlns="http://iptc.org/std/NITF/2006-10-18/"><body><body.content>'
+        f"<p>{_xml(body)}</p></body.content></body></nitf></inlineXML></contentSet></newsItem>"
+    ).encode()
+
+
+def _sgml(headline: str, body: str, n: int) -> bytes:
+    return (
+        f'<REUTERS NEWID="{n}"><DATE>26-FEB-1987 15:01:01.79</DATE><TEXT>'
+        f"<TITLE>{_xml(headline)}</TITLE><DATELINE> SALVADOR, Feb 26 - </DATELINE>"
+        f"<BODY>{_xml(body)}\n Reuter\n&#3;</BODY></TEXT></REUTERS>\n"
+    ).encode("latin-1", errors="replace")
+
+
+def _wire(headline: str, body: str, n: int) -> bytes:
+    return f"{headline}\n\nLONDON, Jan 5 (Reuters) - {body}\n\n(Reporting by Desk Staff)\n".encode()
+
+
+_MAKERS = {"ninjs": _ninjs, "jsonl": _jsonl, "newsml-g2": _newsml, "sgml-reuters": _sgml,
+           "wire-text": _wire}
+
+
+@settings(max_examples=120, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(sorted(_MAKERS)), headline=_WORDS, body=_SENTENCE,
+       n=st.integers(1, 99), wrap=st.sampled_from(["none", "zip", "tar.gz"]))
+def test_valid_looking_input_never_reaches_the_reader_bug_catch_all(
+        tmp_path, reference, kind, headline, body, n, wrap):
+    data = _MAKERS[kind](headline, body, n)
+    path = tmp_path / "valid.bin"
+    if wrap == "zip":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("item", data)
+        data = buffer.getvalue()
+    elif wrap == "tar.gz":
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            info = tarfile.TarInfo("item")
+            info.size, info.mtime = len(data), 1767600000
+            archive.addfile(info, io.BytesIO(data))
+        data = buffer.getvalue()
+    path.write_bytes(data)
+    items = read_all(path, reference)
+    errors = [item for item in items if isinstance(item, Rejection) and item.reason == "reader_error"]
+    assert not errors, errors
+    dispatches = [item for item in items if isinstance(item, ParsedDispatch)]
+    assert dispatches, [getattr(item, "reason", None) for item in items]
+    assert {d.source_format for d in dispatches} == {"jsonl" if kind == "jsonl" else kind}

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from schemas.tables import DISPATCHES, QUARANTINE
+from tests.warehouse_files import live_files_per_partition
 from transforms import storage
 from transforms.query import open_warehouse
 
@@ -148,30 +150,89 @@ def _wait_for_holder(lock: storage.WarehouseLock) -> None:
     pytest.fail("the child never took the lock")
 
 
-def test_compaction_keeps_every_row_once_and_at_most_four_files(tmp_path: Path) -> None:
+def _bulk_dispatches(commit: int, rows: int, day: date) -> pa.Table:
+    """`rows` tiny dispatch rows of one day, built column-wise with Arrow (fast for many rows)."""
+    now = datetime(2026, 1, 16, tzinfo=UTC)
+    moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    numbers = pc.cast(pa.array(range(rows), type=pa.int64()), pa.string())
+    columns = {
+        "dispatch_id": pc.binary_join_element_wise(f"d{commit}-", numbers, ""),
+        "version_id": pc.binary_join_element_wise(f"v{commit}-", numbers, ""),
+        "body": "b", "word_count": 1, "published_at": moment, "source_uri": "s",
+        "source_format": "wire-text", "raw_sha256": "h", "pub_status": "usable",
+        "ingested_at": now, "run_id": "r", "parser_version": "p", "published_date": day,
+    }
+    schema = DISPATCHES.schema
+    return storage.conform(DISPATCHES, pa.table({
+        name: value if isinstance(value, pa.Array)
+        else pa.repeat(pa.scalar(value, type=schema.field(name).type), rows)
+        for name, value in columns.items()}))
+
+
+def _warehouse_needing_many_files(warehouse: Path) -> dict[str, int]:
+    """One partition of 4 commits x 140,000 rows (with `target_rows=100_000` it needs 6 output
+    files, and 5 even when written in whole row groups), and one partition of 3 small commits."""
+    busy, quiet = date(2026, 1, 14), date(2026, 1, 15)
+    for commit in range(4):
+        storage.commit(warehouse, {"dispatches": storage.stage_table_files(
+            DISPATCHES, _bulk_dispatches(commit, 140_000, busy), warehouse / "_staging", f"b{commit}")})
+    for commit in range(3):
+        storage.commit(warehouse, {"dispatches": storage.stage_table_files(
+            DISPATCHES, _bulk_dispatches(10 + commit, 12, quiet), warehouse / "_staging", f"q{commit}")})
+    return live_files_per_partition(warehouse, "dispatches")
+
+
+def _versions_per_day(warehouse: Path) -> list[tuple]:
+    con = open_warehouse(warehouse)
+    try:
+        return con.execute("""
+            SELECT published_date, count(*), count(DISTINCT version_id), min(version_id),
+                   max(version_id), sum(hash(version_id)) FROM dispatches GROUP BY 1 ORDER BY 1
+            """).fetchall()
+    finally:
+        con.close()
+
+
+def test_compaction_caps_a_partition_that_needs_more_files_at_four(tmp_path: Path) -> None:
+    busy, quiet = "dispatches/published_date=2026-01-14", "dispatches/published_date=2026-01-15"
+    uncapped = tmp_path / "uncapped"
+    _warehouse_needing_many_files(uncapped)
+    storage.compact(uncapped, "k1", max_files=1000, target_rows=100_000)
+    # Without the cap the busy partition really does take more than four files.
+    assert live_files_per_partition(uncapped, "dispatches")[busy] > 4
+
+    capped = tmp_path / "capped"
+    before = _warehouse_needing_many_files(capped)
+    assert before == {busy: 4, quiet: 3}
+    rows_before = _versions_per_day(capped)
+    assert [count for _, count, *_ in rows_before] == [560_000, 36]
+    report = storage.compact(capped, "k1", max_files=4, target_rows=100_000)
+    after = live_files_per_partition(capped, "dispatches")
+    assert 1 < after[busy] <= 4 and after[quiet] == 1
+    assert (report.partitions_compacted, report.files_before) == (2, 7)
+    assert report.files_after == after[busy] + after[quiet]
+    # Every row once, none lost, none doubled, on the same day.
+    assert _versions_per_day(capped) == rows_before
+    assert _versions_per_day(capped) == [(d, n, n, *rest) for d, n, _, *rest in rows_before]
+
+
+def test_retired_files_outlive_the_grace_period_only(tmp_path: Path) -> None:
     days = [date(2026, 1, 14), date(2026, 1, 15)]
-    for n in range(12):
-        rows = _dispatch_rows(days * 3)
-        rows = rows.set_column(1, "version_id", pa.array([f"v{n}-{i}" for i in range(6)]))
+    for n in range(3):
+        rows = _dispatch_rows(days * 2)
+        rows = rows.set_column(1, "version_id", pa.array([f"v{n}-{i}" for i in range(4)]))
         storage.commit(tmp_path, {"dispatches": storage.stage_table_files(
             DISPATCHES, rows, tmp_path / "_staging", f"c{n}")})
-    before = _count(tmp_path, "dispatches")
-    report = storage.compact(tmp_path, "k1", target_rows=10)
-    assert (report.partitions_compacted, report.files_before) == (2, 24)
+    storage.compact(tmp_path, "k1")
     manifest = storage.read_manifest(tmp_path)
-    per_partition: dict[str, int] = {}
-    for relative in manifest.files("dispatches"):
-        per_partition[str(Path(relative).parent)] = per_partition.get(str(Path(relative).parent), 0) + 1
-    assert per_partition and max(per_partition.values()) <= 4
-    assert _count(tmp_path, "dispatches") == before == 72
-    con = open_warehouse(tmp_path)
-    assert con.execute("SELECT count(DISTINCT version_id) FROM dispatches").fetchone() == (72,)
-    # Retired files outlive the grace period only: a reader of the old views can finish.
+    assert live_files_per_partition(tmp_path, "dispatches") == {
+        "dispatches/published_date=2026-01-14": 1, "dispatches/published_date=2026-01-15": 1}
+    # A reader of the old views can finish: the replaced files stay for the grace period.
     old = next(iter(manifest.retired))
     assert storage.collect_garbage(tmp_path) == 0 and (tmp_path / old).exists()
-    assert storage.collect_garbage(tmp_path, retired_grace_seconds=0) == 24
+    assert storage.collect_garbage(tmp_path, retired_grace_seconds=0) == 6
     assert not (tmp_path / old).exists() and not storage.read_manifest(tmp_path).retired
-    assert _count(tmp_path, "dispatches") == 72
+    assert _count(tmp_path, "dispatches") == 12
 
 
 def test_files_written_before_a_column_existed_read_it_as_null(tmp_path: Path) -> None:

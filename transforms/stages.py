@@ -256,7 +256,8 @@ def parse_batch(
                 continue
             batch_versions.add(row["version_id"])
             dispatches.append(row)
-        ledger.append(ledger_row(source, read, refused, run_id, now))
+        if source.sha256:  # an unreadable file has no hash: it is tried again next run
+            ledger.append(ledger_row(source, read, refused, run_id, now))
     stage_rows("dispatches", dispatches, batch / "dispatches.parquet")
     stage_rows("quarantine", rejected, batch / "quarantine.parquet")
     stage_rows("ingested_files", ledger, batch / "ingested_files.parquet")

@@ -121,6 +121,11 @@ def child_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
         "COLUMNS": "200",
     })
+    # A loaded machine may need longer for Prefect's temporary server to answer: the caller's
+    # choice is kept.
+    timeout = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
+    if timeout:
+        env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = timeout
     env.update(extra)
     return env
 

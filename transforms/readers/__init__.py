@@ -70,5 +70,7 @@ def _read_source(source: Source, context: Context) -> Iterator[Item]:
         yield Rejection(source.uri, exc.reason, exc.detail)
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         yield Rejection(source.uri, "corrupt_archive", f"{type(exc).__name__}: {exc}")
+    except OSError as exc:  # no permission to open it, an I/O error while reading it
+        yield Rejection(source.uri, "unreadable_file", f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # noqa: BLE001 - reading bad input must never raise
         yield Rejection(source.uri, "reader_error", f"{type(exc).__name__}: {exc}")

@@ -71,7 +71,19 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in sample:
         return True
-    return _control_share(sample.decode("latin-1")) > _MAX_CONTROL_SHARE
+    return _control_share(_sample_text(sample)) > _MAX_CONTROL_SHARE
+
+
+def _sample_text(sample: bytes) -> str:
+    """The prefix as UTF-8 when it is UTF-8 (cut mid-character at its end or not), else latin-1.
+
+    Read as latin-1, UTF-8 continuation bytes 0x80-0x9F look like C1 control characters: most
+    Cyrillic or Greek text would pass for binary data.
+    """
+    try:
+        return codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return sample.decode("latin-1")
 
 
 def _finish(text: str, encoding: str) -> DecodedText:
