@@ -337,7 +337,7 @@ def test_format_is_sniffed_from_bytes_not_extension(tmp_path, reference):
         (b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/"><unclosed>', "malformed_xml"),
         (b"<root><child/></root>", "unknown_format"),
         (b"\x00\x01\x02\x03binary\xff\xfe\x00\x00" * 20, "binary_file"),
-        (b"just some words without any dateline at all\n", "no_dateline"),
+        (b"just some words without any dateline at all\n", "no_prose"),
     ],
 )
 def test_bad_inputs_become_rejections(tmp_path, content, reason, reference):

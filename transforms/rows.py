@@ -43,6 +43,8 @@ def dispatch_row(dispatch: ParsedDispatch, run_id: str, ingested_at: datetime) -
         "run_id": run_id,
         "parser_version": PARSER_VERSION,
         "published_date": published_at.date(),
+        "dateline_date": dispatch.dateline_date,
+        "parse_warnings": list(dispatch.parse_warnings),
     }
 
 

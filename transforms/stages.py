@@ -23,6 +23,7 @@ from spacy.language import Language
 from schemas.tables import RUNS, TABLES
 from transforms import storage
 from transforms.entities import tag_bodies, tagger_info
+from transforms.languages import with_language
 from transforms.readers import read_path
 from transforms.records import ParsedDispatch, Rejection
 from transforms.reference import Reference
@@ -176,9 +177,11 @@ def _table_from_rows(table_name: str, rows: list[dict]) -> pa.Table:
 
 
 def read_items(source: SourceFile, reference: Reference) -> Iterator[ParsedDispatch | Rejection]:
-    """Every item of one source file; a reader bug becomes a rejection, never an exception."""
+    """Every item of one source file, each dispatch with its language; a reader bug becomes a
+    rejection, never an exception."""
     try:
-        yield from read_path(Path(source.path), reference=reference)
+        for item in read_path(Path(source.path), reference=reference):
+            yield with_language(item) if isinstance(item, ParsedDispatch) else item
     except Exception as exc:  # noqa: BLE001 - a reader bug must not sink the whole batch
         yield Rejection(source.path, "reader_error", f"{type(exc).__name__}: {exc}", source.sha256)
 
