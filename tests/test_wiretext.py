@@ -619,3 +619,28 @@ def test_news_text_rule_boundary(reference: Reference, text: str, story: bool) -
         with pytest.raises(ParseError) as raised:
             parse(text, reference)
         assert raised.value.reason == "no_prose"
+
+
+def test_known_place_with_double_dash_and_no_credit(reference: Reference) -> None:
+    dispatch = parse(
+        "Bank shares slide\n\nBy OWEN PARK\nStaff Reporter\n\nNEW YORK -- Bank shares slid on "
+        "Wednesday after two lenders warned of weaker profits.\n", reference)
+    assert (dispatch.agency, dispatch.dateline_place, dispatch.dateline_country) == (
+        None, "New York", "US")
+    assert dispatch.body.startswith("Bank shares slid on Wednesday")
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "day"),
+    [
+        ("PARIS, 12 mars 2024 (AFP) - Le gouvernement a présenté mardi une réforme.", "Paris",
+         date(2024, 3, 12)),
+        ("BERLIN, 14. März (dpa) - Ein Streik hat am Donnerstag den Verkehr lahmgelegt.", "Berlin",
+         date(2025, 3, 14)),
+        ("STOCKHOLM, 3 maj (TT) - Regeringen vill bygga fler järnvägar i norr.", "Stockholm",
+         date(2025, 5, 3)),
+    ],
+)
+def test_french_german_swedish_month_names(reference: Reference, text: str, place: str, day: date) -> None:
+    dispatch = parse(text, reference)
+    assert (dispatch.dateline_place, dispatch.dateline_date) == (place, day)

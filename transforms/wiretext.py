@@ -115,7 +115,8 @@ _MAX_PLACE_WORDS = 5
 _MONTH = r"(?P<month>[^\W\d_]{3,9}\.?)"
 _OPTIONAL_YEAR = r"(?:,?\s+(?P<year>\d{4}))?"
 _MONTH_DAY = re.compile(rf"^{_MONTH}\s*(?P<day>\d{{1,2}}){_OPTIONAL_YEAR}$")  # Jan. 5, 2026
-_DAY_MONTH = re.compile(rf"^(?P<day>\d{{1,2}})\s+{_MONTH}{_OPTIONAL_YEAR}$")  # 5 January
+# 5 January; 14. März
+_DAY_MONTH = re.compile(rf"^(?P<day>\d{{1,2}})\.?\s+{_MONTH}{_OPTIONAL_YEAR}$")
 _YEAR = re.compile(r"^\d{4}$")
 
 
@@ -221,8 +222,11 @@ _CREDITLESS_DATELINE = re.compile(
 )
 
 
-def match_creditless_dateline(line: str) -> Dateline | None:
-    """`PLACE[, Region][, Month Day] _ text` with no agency credit; the agency stays unknown."""
+def match_creditless_dateline(line: str, reference: Reference) -> Dateline | None:
+    """`PLACE[, Region][, Month Day] _ text` with no agency credit; the agency stays unknown.
+
+    With `--` or `—` instead of the underscore the place also needs a region, a date, or to be
+    a place the reference knows ("NEW YORK -- ..."), so a shouted headline is not a dateline."""
     match = _CREDITLESS_DATELINE.match(line.strip())
     if not match:
         return None
@@ -232,7 +236,12 @@ def match_creditless_dateline(line: str) -> Dateline | None:
     place, region, found = parts
     if place is None or not _shouts(_without_connectors(place)) or len(place) < 3:
         return None
-    if match.group("dash") != "_" and region is None and found == DatelineDate():
+    if (
+        match.group("dash") != "_"
+        and region is None
+        and found == DatelineDate()
+        and reference.country_of(place) is None
+    ):
         return None
     return Dateline(place, region, found, "", None, match.group("rest") or "")
 
@@ -358,8 +367,24 @@ def split_editor_note(headline: str) -> tuple[str, str | None]:
     return headline[: match.start()].strip(), match.group("note").strip()
 
 
+# A news service's credit line in the header: "c.1998 N.Y. Times News Service".
+_CREDIT_LINE = re.compile(r"^(?:\(c\)|c\.|©|Copyright)\s*(?P<year>\d{4}),?\s+(?P<name>\S.*)$", re.I)
+
+
+def header_credit(lines: list[str], reference: Reference) -> tuple[str | None, str | None]:
+    """(agency, copyright) from a credit line in the header: how a file says who sent it when
+    its dateline has no credit. The agency is None unless the reference knows the name."""
+    for raw in lines:
+        match = _CREDIT_LINE.match(_squeeze(raw))
+        if match:
+            return reference.canonical_agency(match.group("name")), _squeeze(raw)
+    return None, None
+
+
 def _is_furniture(line: str, after_byline: bool, reference: Reference) -> bool:
-    """Routing slugs, a bare agency name, or "AP Business Writer" under a byline."""
+    """Routing slugs, a bare agency name, a credit line, or "AP Business Writer" under a byline."""
+    if _CREDIT_LINE.match(line):
+        return True
     if _ROUTING_LINE.match(line) or reference.canonical_agency(line) is not None:
         return True
     return after_byline and bool(_STAFF_LINE.match(line))
@@ -548,7 +573,7 @@ def _find_dateline(lines: list[str], reference: Reference) -> tuple[int, Datelin
         if dateline is not None:
             return index, dateline
     for index, line in enumerate(lines):
-        dateline = match_creditless_dateline(line)
+        dateline = match_creditless_dateline(line, reference)
         if dateline is not None:
             return index, dateline
     return None
@@ -618,6 +643,7 @@ def _undated_dispatch(
             f"no dateline and no sentence of {MIN_SENTENCE_WORDS}+ words: not a news text",
         )
     header = read_header(header_lines, reference)
+    agency, credit_copyright = header_credit(header_lines, reference)
     warnings = ["no_dateline"]
     if header.headline is None:
         warnings.append("no_headline")
@@ -630,8 +656,9 @@ def _undated_dispatch(
         headline=header.headline,
         byline=header.byline,
         editor_note=header.editor_note,
+        agency=agency,
         published_at=published_at_for(utc_date(reference_time), reference_time),
-        copyright=body.copyright,
+        copyright=body.copyright or credit_copyright,
         language=LANGUAGE,
         signal=signal_of(header.headline, header.editor_note),
         story_version=update_number(header.headline),
@@ -672,6 +699,7 @@ def parse_wire_text(
         headline, note = split_editor_note(headline)
     day = dateline_day(dateline.date, reference_time)
     dated = dateline.date != DatelineDate()
+    credit_agency, credit_copyright = header_credit(lines[:index], reference)
     warnings = [] if headline else ["no_headline"]
     if not dated:
         warnings.append("date_from_file_time")
@@ -683,13 +711,13 @@ def parse_wire_text(
         headline=headline or None,
         byline=header.byline,
         editor_note=note,
-        agency=dateline.agency,
+        agency=dateline.agency or credit_agency,
         dateline_place=display_place(dateline.place) if dateline.place else None,
         dateline_country=(
             reference.country_of(dateline.place, dateline.region) if dateline.place else None
         ),
         published_at=published_at_for(day, reference_time),
-        copyright=body.copyright,
+        copyright=body.copyright or credit_copyright,
         language=LANGUAGE,
         signal=signal_of(headline, note),
         story_version=update_number(headline),

@@ -23,6 +23,7 @@ from transforms.readers.common import (
     pub_status_from,
     signal_from,
     split_located,
+    structural_warnings,
     version_number,
 )
 from transforms.readers.html_text import html_to_text
@@ -62,15 +63,6 @@ def dispatch_from_ninjs(
         raise ParseError("no_text_body", f"ninjs {kind} has no text body")
     hint = _dateline(fields, body, reference)
     pub_status = pub_status_from(fields.get("pubstatus"))
-    warnings = [
-        warning
-        for warning, applies in (
-            ("no_dateline", hint is None),
-            ("no_headline", headline is None),
-            ("headline_only", not body),
-        )
-        if applies
-    ]
     return ParsedDispatch(
         source_uri=source_uri,
         source_format=source_format,
@@ -90,7 +82,7 @@ def dispatch_from_ninjs(
         embargo_until=parse_iso_datetime(fields.get("embargoed")),
         signal=_signal(fields, pub_status),
         editor_note=_text(fields.get("ednote")) or None,
-        parse_warnings=tuple(warnings),
+        parse_warnings=structural_warnings(hint, headline, body),
     )
 
 

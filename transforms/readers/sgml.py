@@ -19,6 +19,7 @@ from transforms.readers.common import (
     dateline_at_start,
     first_agency,
     sha256_hex,
+    structural_warnings,
     tidy_place,
 )
 from transforms.readers.limits import ReaderLimits
@@ -82,15 +83,6 @@ def dispatch_from_record(
         hint = _loose_dateline(_clean(dateline))
     record_id = _record_id(text)
     dateline_date = _dateline_date(sent_at, hint)
-    warnings = [
-        warning
-        for warning, applies in (
-            ("no_dateline", hint is None),
-            ("no_headline", headline is None),
-            ("headline_only", not body),
-        )
-        if applies
-    ]
     return ParsedDispatch(
         source_uri=source_uri,
         source_format=_FORMAT,
@@ -105,7 +97,7 @@ def dispatch_from_record(
         published_at=sent_at.astimezone(UTC) if sent_at else None,
         dateline_date=dateline_date,
         story_key=f"reuters-21578:{record_id}" if record_id else None,
-        parse_warnings=tuple(warnings),
+        parse_warnings=structural_warnings(hint, headline, body),
     )
 
 
