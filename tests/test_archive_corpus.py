@@ -168,3 +168,36 @@ def test_a_second_run_adds_nothing(warehouse: Path, tmp_path: Path) -> None:
     counts = _run(_landing(tmp_path), warehouse, tmp_path / "staging", "run-2")
     assert (counts.dispatches, counts.mentions) == (0, 0)
     assert run_query(warehouse, "SELECT count(*) FROM dispatches").rows == before
+
+
+NEW_COLUMNS = {"dispatches": ["parse_warnings", "dateline_date"], "mentions": ["field"],
+               "taggings": ["status"]}
+
+
+def test_a_warehouse_written_before_the_new_columns_still_reads_and_a_rerun_adds_nothing(
+    tmp_path: Path,
+) -> None:
+    import pyarrow.parquet as pq
+
+    from transforms import storage
+    from transforms.retagging import plan_retag_batches
+
+    landing, warehouse = _landing(tmp_path), tmp_path / "warehouse"
+    _run(landing, warehouse, tmp_path / "staging", "run-1")
+    # Rewrite every committed file as the previous release wrote it: without the new columns.
+    manifest = storage.read_manifest(warehouse)
+    for table, columns in NEW_COLUMNS.items():
+        for relative in manifest.files(table):
+            rows = pq.read_table(warehouse / relative)
+            pq.write_table(rows.drop_columns(columns), warehouse / relative)
+            assert not set(columns) & set(pq.read_schema(warehouse / relative).names)
+    for table, columns in NEW_COLUMNS.items():
+        nulls = run_query(warehouse, f"SELECT count(*) FROM {table} WHERE "
+                          + " AND ".join(f"{c} IS NULL" for c in columns)).rows
+        assert nulls == run_query(warehouse, f"SELECT count(*) FROM {table}").rows
+    entities = run_query(warehouse, "SELECT count(*) FROM entities").rows
+    assert entities[0][0] > 0
+    counts = _run(landing, warehouse, tmp_path / "staging-2", "run-2")
+    assert (counts.dispatches, counts.mentions) == (0, 0)
+    english = Taggers({"en": add_components(spacy.blank("en"))})
+    assert plan_retag_batches(warehouse, english.infos, None, False, tmp_path / "retag") == []
