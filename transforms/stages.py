@@ -24,6 +24,7 @@ from spacy.language import Language
 from schemas.tables import RUNS, TABLES
 from transforms import storage
 from transforms.entities import tag_bodies
+from transforms.headline_mentions import confirmed_headline_mentions
 from transforms.language_tagging import (
     LABELS_TO_OURS,
     NO_MODEL_STATUS,
@@ -306,7 +307,9 @@ def tag_batch(
         }
         for row, (spans, quoted) in zip(rows, in_body, strict=True):
             spans = ours(spans)
-            headline_spans = ours(in_headline.get(row["version_id"], []))
+            headline_spans = confirmed_headline_mentions(
+                ours(in_headline.get(row["version_id"], [])), spans
+            )
             mentions += mention_rows(row, spans, info.model, info.pipeline_hash, run_id)
             mentions += mention_rows(
                 row, headline_spans, info.model, info.pipeline_hash, run_id, field="headline"
