@@ -27,7 +27,8 @@ _PIPELINE_NAME = re.compile(r"^[\w./\\-]+$")
 # Below this probability, or on fewer words than this, the detector is guessing.
 MIN_CONFIDENCE = 0.5
 MIN_WORDS = 3
-_DETECTION_CHARS = 2000
+# Enough text to tell a language apart; the classifier costs time per character.
+_DETECTION_CHARS = 600
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 
 
