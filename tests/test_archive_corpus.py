@@ -32,7 +32,7 @@ NO_DATELINE_WARNINGS = ["no_dateline", "date_from_file_time", "language_detected
 # file: (agency, place, country, dateline_date, published_at, language, headline, warnings)
 EXPECTED = {
     "nyt_washington.txt": ("New York Times News Service", "Washington", "US", None, FILE_TIME, "en",
-                           "Hiring Picks Up as Factories Add Workers",
+                           "Labor Department Says Hiring Picked Up as Factories Add Workers",
                            ["date_from_file_time", "language_detected"]),
     "nyt_newark.txt": ("New York Times News Service", "Newark", "US", None, FILE_TIME, "en",
                        "New Rail Link Stalls Over Cost Dispute",
@@ -161,6 +161,16 @@ def test_each_language_tagged_by_its_own_pipeline_only(warehouse: Path) -> None:
     # The NYT credit line names a known agency that the gazetteer tags, in the body and headline.
     fields = run_query(warehouse, "SELECT DISTINCT field FROM mentions ORDER BY 1").rows
     assert fields and set(fields) <= {("body",), ("headline",)}
+
+
+def test_every_mention_slices_its_own_field(warehouse: Path) -> None:
+    rows = run_query(warehouse, """
+        SELECT m.field, count(*), count(*) FILTER (WHERE substr(
+            CASE WHEN m.field = 'headline' THEN d.headline ELSE d.body END,
+            m.start_char + 1, m.end_char - m.start_char) <> m.text)
+        FROM mentions m JOIN dispatches d USING (version_id) GROUP BY ALL ORDER BY 1""").rows
+    assert [field for field, _, _ in rows] == ["body", "headline"]
+    assert all(total > 0 and wrong == 0 for _, total, wrong in rows), rows
 
 
 def test_a_second_run_adds_nothing(warehouse: Path, tmp_path: Path) -> None:
