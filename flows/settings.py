@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from transforms.languages import DEFAULT_LANGUAGE, parse_pipelines, pipelines_spec
 from transforms.reference import default_seeds_dir
 
 # Prefect reads its own settings when first imported, so these are set before that happens.
@@ -24,7 +25,9 @@ PREFECT_DEFAULTS = {
 @dataclass(frozen=True)
 class Settings:
     warehouse: Path = Path("warehouse")
+    # The English pipeline; `language_pipelines` adds others: "fr=fr_core_news_sm,de=...".
     pipeline: str = DEFAULT_PIPELINE
+    language_pipelines: str = ""
     seeds_dir: Path | None = None
     batch_files: int = 256
     cron: str = "0 2 * * *"
@@ -37,7 +40,11 @@ class Settings:
         base = cls()
         return cls(
             warehouse=Path(env.get("WIREHOUSE_DIR", str(base.warehouse))),
-            pipeline=env.get("WIREHOUSE_PIPELINE", base.pipeline),
+            pipeline=env.get("WIREHOUSE_PIPELINE")
+            or parse_pipelines(env.get("WIREHOUSE_PIPELINES") or base.pipeline).get(
+                DEFAULT_LANGUAGE, base.pipeline
+            ),
+            language_pipelines=env.get("WIREHOUSE_PIPELINES", base.language_pipelines),
             seeds_dir=Path(env["WIREHOUSE_SEEDS_DIR"]) if env.get("WIREHOUSE_SEEDS_DIR") else None,
             batch_files=int(env.get("WIREHOUSE_BATCH_FILES", base.batch_files)),
             cron=env.get("WIREHOUSE_CRON", base.cron),
@@ -47,6 +54,13 @@ class Settings:
 
     def with_overrides(self, **values: object) -> Settings:
         return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+    @property
+    def pipelines(self) -> str:
+        """Every language's pipeline as one spec, English being `pipeline` (WIREHOUSE_PIPELINE
+        or --pipeline wins over an `en=` entry in WIREHOUSE_PIPELINES)."""
+        configured = parse_pipelines(self.language_pipelines) if self.language_pipelines else {}
+        return pipelines_spec({**configured, DEFAULT_LANGUAGE: self.pipeline})
 
     @property
     def seeds(self) -> Path:

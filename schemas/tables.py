@@ -50,7 +50,8 @@ DISPATCHES = Table(
             _field("agency", pa.string(), "Canonical agency name from seeds/agencies.csv"),
             _field("dateline_place", pa.string(), "Place named in the dateline"),
             _field("dateline_country", pa.string(), "ISO 3166-1 alpha-2 code of the dateline place"),
-            _field("published_at", UTC_TS, "Publication time (UTC); date from the dateline", False),
+            _field("published_at", UTC_TS,
+                   "The item's own time (UTC); else the dateline's day at the file's time", False),
             _field("headline", pa.string(), "Headline with slugs kept as sent"),
             _field("byline", pa.string(), "Byline without the leading 'By'"),
             _field("editor_note", pa.string(), "Editor's note such as 'Recasts, adds quotes'"),
@@ -69,6 +70,10 @@ DISPATCHES = Table(
             _field("run_id", pa.string(), "Run that wrote this row", False),
             _field("parser_version", pa.string(), "Parser release that produced the row", False),
             _field("published_date", pa.date32(), "Partition key: date of published_at", False),
+            _field("dateline_date", pa.date32(), "Local day the dateline names, if it names one"),
+            _field("parse_warnings", pa.list_(pa.string()),
+                   "What was missing or guessed: no_dateline, no_headline, headline_only, "
+                   "date_from_file_time, language_detected"),
         ]
     ),
     contract=Contract(
@@ -83,27 +88,30 @@ DISPATCHES = Table(
 
 MENTIONS = Table(
     name="mentions",
-    description="One row per entity mention; body[start_char:end_char] = text.",
+    description="One row per entity mention; body (or headline, by `field`)[start_char:end_char] = text.",
     partition_by="published_date",
     schema=pa.schema(
         [
             _field("dispatch_id", pa.string(), "Dispatch the mention is in", False),
             _field("version_id", pa.string(), "Version of the dispatch", False),
             _field("mention_id", pa.string(), "version_id and character offsets, hashed", False),
-            _field("text", pa.string(), "Mention text exactly as in the body", False),
+            _field("text", pa.string(), "Mention text exactly as in its field", False),
             _field("label", pa.string(), "Entity label (see README: labels)", False),
-            _field("start_char", pa.int32(), "Offset of the first character in body", False),
-            _field("end_char", pa.int32(), "Offset after the last character in body", False),
-            _field("sentence_index", pa.int32(), "Zero-based sentence number in the body", False),
+            _field("start_char", pa.int32(), "Offset of the first character in its field", False),
+            _field("end_char", pa.int32(), "Offset after the last character in its field", False),
+            _field("sentence_index", pa.int32(), "Zero-based sentence number in its field", False),
             _field("canonical", pa.string(), "Canonical name within the dispatch", False),
             _field("model", pa.string(), "spaCy pipeline name and version", False),
             _field("pipeline_hash", pa.string(), "Hash of gazetteer patterns and aliases", False),
             _field("run_id", pa.string(), "Run that wrote this row", False),
             _field("published_date", pa.date32(), "Partition key, as in dispatches", False),
+            _field("field", pa.string(),
+                   "body or headline: the text the offsets point into (NULL in older rows: body)"),
         ]
     ),
     contract=Contract(
         unique=(("mention_id",),),
+        accepted_values={"field": ("body", "headline")},
         not_null=("dispatch_id", "version_id", "mention_id", "text", "label"),
     ),
 )
@@ -145,9 +153,15 @@ TAGGINGS = Table(
             _field("run_id", pa.string(), "Run that tagged it", False),
             _field("tagged_at", UTC_TS, "When it was tagged", False),
             _field("published_date", pa.date32(), "Partition key, as in dispatches", False),
+            _field("status", pa.string(),
+                   "tagged, or no_model_for_language (retag tags it once a model is configured)"),
         ]
     ),
-    contract=Contract(unique=(("version_id",),), not_null=("version_id", "model", "pipeline_hash")),
+    contract=Contract(
+        unique=(("version_id",),),
+        not_null=("version_id", "model", "pipeline_hash"),
+        accepted_values={"status": ("tagged", "no_model_for_language")},
+    ),
 )
 
 QUARANTINE = Table(

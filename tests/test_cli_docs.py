@@ -17,7 +17,7 @@ COMMANDS = sorted(
 # Every command the README's command table promises, by name: removing one fails here. (New
 # commands are welcome; the tests below make sure they are documented too.)
 PROMISED = {"run", "sql", "check", "serve", "evaluate", "backfill", "compact", "retag",
-            "seed-landing", "report"}
+            "seed-landing", "report", "inspect"}
 
 
 def test_the_cli_has_the_commands_the_readme_promises() -> None:

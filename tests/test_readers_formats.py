@@ -7,7 +7,7 @@ import io
 import json
 import tarfile
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -119,9 +119,26 @@ def test_ninjs_3_tt_and_businesswire(reference):
     assert bw.published_at == utc(2013, 7, 31, 15, 32)
 
 
-@pytest.mark.parametrize(
-    "relative", ["ninjs/3.0_ap_audio.json", "ninjs/3.0_ap_video.json", "ninjs/3.0_ntb_text.json"]
-)
+def test_ninjs_ntb_text_comes_from_its_text_description(reference):
+    ntb = only_dispatch(sample("ninjs/3.0_ntb_text.json"), reference)
+    assert ntb.headline == "Google har kjøpt giganttomt i Skien"
+    assert ntb.body.startswith("IT-giganten Google har kjøpt en tomt på nærmere 2.000 mål i Skien")
+    assert ntb.language == "nb-NO"
+    assert ntb.published_at == utc(2019, 8, 9, 9, 46, 53)
+    assert "headline_only" not in ntb.parse_warnings
+
+
+def test_ninjs_text_item_with_only_a_headline_is_a_flash(tmp_path, reference):
+    path = tmp_path / "flash.json"
+    path.write_text(json.dumps({"uri": "urn:x:flash", "type": "text", "language": "en",
+                                "versioncreated": "2026-01-05T03:00:00Z",
+                                "headline": "Earthquake hits northern Japan"}))
+    flash = only_dispatch(path, reference)
+    assert (flash.body, flash.headline) == ("", "Earthquake hits northern Japan")
+    assert flash.parse_warnings == ("no_dateline", "headline_only")
+
+
+@pytest.mark.parametrize("relative", ["ninjs/3.0_ap_audio.json", "ninjs/3.0_ap_video.json"])
 def test_ninjs_without_text_body_is_rejected(relative, reference):
     (item,) = read_all(sample(relative), reference)
     assert isinstance(item, Rejection)
@@ -309,9 +326,13 @@ def test_reuters_sgml_fixture(reference):
     )
     assert first.published_at == utc(2024, 2, 26, 15, 1, 1, 790000)
     assert first.story_key == "reuters-21578:1"
-    # The dateline says Feb 26 while DATE is Feb 27: the dateline's day wins.
-    assert second.published_at == utc(2024, 2, 26)
+    assert first.dateline_date == date(2024, 2, 26)
+    # The dateline says Feb 26 while DATE is Feb 27: published_at is the item's own time, the
+    # dateline's local day is kept apart.
+    assert second.published_at == utc(2024, 2, 27, 9, 12)
+    assert second.dateline_date == date(2024, 2, 26)
     assert third.published_at == utc(2024, 2, 27, 11, 30)
+    assert first.parse_warnings == ()
     assert not any("Reuter" in d.body or "\x03" in d.body for d in (first, second, third))
 
 
@@ -339,7 +360,7 @@ def test_format_is_sniffed_from_bytes_not_extension(tmp_path, reference):
         (b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/"><unclosed>', "malformed_xml"),
         (b"<root><child/></root>", "unknown_format"),
         (b"\x00\x01\x02\x03binary\xff\xfe\x00\x00" * 20, "binary_file"),
-        (b"just some words without any dateline at all\n", "no_dateline"),
+        (b"just some words without any dateline at all\n", "no_prose"),
     ],
 )
 def test_bad_inputs_become_rejections(tmp_path, content, reason, reference):
@@ -485,3 +506,53 @@ def test_valid_looking_input_never_reaches_the_reader_bug_catch_all(
     dispatches = [item for item in items if isinstance(item, ParsedDispatch)]
     assert dispatches, [getattr(item, "reason", None) for item in items]
     assert {d.source_format for d in dispatches} == {"jsonl" if kind == "jsonl" else kind}
+
+
+_SGML_FLASH = b"""<REUTERS NEWID="7">
+<DATE>26-FEB-1987 15:52:15.00</DATE>
+<TEXT TYPE="BRIEF">&#2;
+******<TITLE>NEW ZEALAND CENTRAL BANK CUTS DISCOUNT RATE</TITLE>
+&#3;</TEXT>
+</REUTERS>
+<REUTERS NEWID="8">
+<DATE>26-FEB-1987 15:52:15.00</DATE>
+<TEXT>&#2;
+<TITLE>N.Z. DISCOUNT RATE CUT TO 20 PCT</TITLE>
+<DATELINE>    WELLINGTON, Feb 27 - </DATELINE><BODY>The Reserve Bank of New Zealand cut its
+discount rate to 20 pct from 22 pct, a spokesman said.
+ Reuter
+&#3;</BODY></TEXT>
+</REUTERS>
+<REUTERS NEWID="9">
+<DATE>26-FEB-1987 15:53:00.00</DATE>
+<TEXT>&#2;
+&#3;</TEXT>
+</REUTERS>
+"""
+
+
+def test_sgml_title_only_record_is_a_headline_only_dispatch(tmp_path, reference):
+    path = tmp_path / "flash.sgm"
+    path.write_bytes(_SGML_FLASH)
+    flash, story, empty = read_all(path, reference)
+    assert flash.body == "" and flash.headline == "NEW ZEALAND CENTRAL BANK CUTS DISCOUNT RATE"
+    assert flash.parse_warnings == ("no_dateline", "headline_only")
+    assert flash.published_at == utc(1987, 2, 26, 15, 52, 15)
+    # WELLINGTON, Feb 27 on an item filed 26-FEB-1987 15:52: the time is the item's, the
+    # dateline's local day is Feb 27.
+    assert story.published_at == utc(1987, 2, 26, 15, 52, 15)
+    assert story.dateline_date == date(1987, 2, 27)
+    assert (story.dateline_place, story.dateline_country) == ("Wellington", "NZ")
+    assert empty.reason == "no_text_body"
+
+
+def test_sgml_zone_less_date_is_read_in_the_configured_zone(tmp_path, reference):
+    import dataclasses
+    from types import MappingProxyType
+
+    path = tmp_path / "flash.sgm"
+    path.write_bytes(_SGML_FLASH)
+    eastern = dataclasses.replace(
+        reference, source_timezones=MappingProxyType({"sgml-reuters": "America/New_York"}))
+    flash = read_all(path, eastern)[0]
+    assert flash.published_at == utc(1987, 2, 26, 20, 52, 15)  # 15:52 EST is 20:52 UTC

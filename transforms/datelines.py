@@ -17,18 +17,20 @@ _YEARS_TO_SEARCH = 9
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     (
-        ("january", "jan"),
-        ("february", "feb", "febr"),
-        ("march", "mar"),
-        ("april", "apr"),
-        ("may",),
-        ("june", "jun"),
-        ("july", "jul"),
-        ("august", "aug"),
-        ("september", "sep", "sept"),
-        ("october", "oct"),
-        ("november", "nov"),
-        ("december", "dec"),
+        # English, then the French, German and Swedish spellings of European agencies' datelines
+        # ("PARIS, 12 mars (AFP) -", "BERLIN, 14. März (dpa) -", "STOCKHOLM, 3 maj (TT) -").
+        ("january", "jan", "janvier", "janv", "januar", "januari", "jänner"),
+        ("february", "feb", "febr", "février", "fevrier", "févr", "februar", "februari"),
+        ("march", "mar", "mars", "märz", "maerz", "mrz"),
+        ("april", "apr", "avril", "avr"),
+        ("may", "mai", "maj"),
+        ("june", "jun", "juin", "juni"),
+        ("july", "jul", "juillet", "juil", "juli"),
+        ("august", "aug", "août", "aout", "augusti"),
+        ("september", "sep", "sept", "septembre"),
+        ("october", "oct", "octobre", "oktober", "okt"),
+        ("november", "nov", "novembre"),
+        ("december", "dec", "décembre", "decembre", "déc", "dezember", "dez"),
     ),
     start=1,
 ):

@@ -8,12 +8,22 @@ earlier stage produced.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 PARSER_VERSION = "wirehouse-parse/1"
 
 PUB_STATUSES = ("usable", "withheld", "canceled")
 SIGNALS = ("update", "correction", "kill")
+
+# Warnings a dispatch may carry in `parse_warnings`: it was kept, but something was missing or
+# had to be guessed. Anything worse than these is a quarantine reason instead.
+WARNINGS = {
+    "no_dateline": "no dateline: place, country and dateline_date are NULL",
+    "no_headline": "no headline found",
+    "headline_only": "a headline with no body text (a flash or brief)",
+    "date_from_file_time": "the item gives no date: published_at is the file's (or member's) time",
+    "language_detected": "the item gives no language: it was detected from the text",
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,10 @@ class ParsedDispatch:
     pub_status: str = "usable"
     embargo_until: datetime | None = None
     signal: str | None = None
+    # The local day the dateline names (it may differ from published_at's UTC day).
+    dateline_date: date | None = None
+    # What was missing or guessed: see WARNINGS.
+    parse_warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

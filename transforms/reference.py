@@ -13,9 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 AGENCIES_FILE = "agencies.csv"
 PLACES_FILE = "places.csv"
+# Which zone a format's zone-less timestamps are in (Reuters-21578 DATE has none); UTC if unlisted.
+SOURCE_TIMEZONES_FILE = "source_timezones.csv"
 
 # Anything that is not a letter or digit separates words, so "Agence France-Presse",
 # "agence france presse" and "AGENCE FRANCE PRESSE" all compare equal.
@@ -57,6 +60,11 @@ class Reference:
         default_factory=lambda: MappingProxyType({})
     )
     regions: Mapping[str, str] = field(default_factory=lambda: _frozen({}))
+    source_timezones: Mapping[str, str] = field(default_factory=lambda: _frozen({}))
+
+    def timezone_of(self, source_format: str) -> ZoneInfo:
+        """The zone a source's zone-less timestamps are read in (UTC unless configured)."""
+        return ZoneInfo(self.source_timezones.get(source_format) or "UTC")
 
     def canonical_agency(self, credit: str) -> str | None:
         """Canonical agency name for a credit as written, or None when it is not an agency."""
@@ -120,13 +128,29 @@ def _places_from(
     return places, places_in_region, regions
 
 
+def _timezones_from(path: Path) -> dict[str, str]:
+    """source_format -> IANA zone; an unknown zone name fails loudly here, not mid-run."""
+    if not path.exists():
+        return {}
+    zones = {}
+    for row in _read_rows(path):
+        source, zone = row.get("source_format", ""), row.get("timezone", "")
+        if source and zone:
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"{path}: unknown time zone {zone!r} for {source}") from exc
+            zones[source] = zone
+    return zones
+
+
 def default_seeds_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "seeds"
 
 
 @functools.lru_cache(maxsize=8)
 def load_reference(seeds_dir: Path) -> Reference:
-    """Read `agencies.csv` and `places.csv` from a seeds folder."""
+    """Read `agencies.csv`, `places.csv` and (if present) `source_timezones.csv`."""
     agencies = _agencies_from(_read_rows(Path(seeds_dir) / AGENCIES_FILE))
     places, places_in_region, regions = _places_from(_read_rows(Path(seeds_dir) / PLACES_FILE))
     return Reference(
@@ -134,4 +158,5 @@ def load_reference(seeds_dir: Path) -> Reference:
         places=_frozen(places),
         places_in_region=MappingProxyType(places_in_region),
         regions=_frozen(regions),
+        source_timezones=_frozen(_timezones_from(Path(seeds_dir) / SOURCE_TIMEZONES_FILE)),
     )

@@ -8,6 +8,7 @@ either the old enrichment or the new, never a mix or a gap.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,24 +16,32 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from schemas.tables import TABLES
-from schemas.views import sql_literal
 from transforms import storage
 from transforms.entities import TaggerInfo
+from transforms.language_tagging import DEFAULT_LANGUAGE, expected_provenance_sql
 from transforms.query import QueryRefused, check_read_only, open_warehouse
 
 ENRICHMENT_TABLES = ("mentions", "quotes", "taggings")
 
 
-def selection_sql(info: TaggerInfo, where: str | None, force: bool) -> str:
-    """SQL selecting the versions to re-tag; `where` is an analyst's filter on `dispatches`."""
-    model, pipeline_hash = sql_literal(info.model), sql_literal(info.pipeline_hash)
+def selection_sql(
+    info: TaggerInfo | Mapping[str, TaggerInfo], where: str | None, force: bool
+) -> str:
+    """SQL selecting the versions to re-tag; `where` is an analyst's filter on `dispatches`.
+
+    `info` is the provenance per language (a single TaggerInfo is English's): a version differs
+    when its tagging is missing or was made by another model or pipeline hash than its
+    language's; a language with no pipeline expects the `no_model_for_language` provenance.
+    """
+    infos = {DEFAULT_LANGUAGE: info} if isinstance(info, TaggerInfo) else dict(info)
+    model, pipeline_hash = expected_provenance_sql(infos, "d.language")
     differs = (
         "TRUE"
         if force
         else f"(t.version_id IS NULL OR t.model <> {model} OR t.pipeline_hash <> {pipeline_hash})"
     )
     sql = (
-        "SELECT d.dispatch_id, d.version_id, d.body, d.published_date "
+        "SELECT d.dispatch_id, d.version_id, d.body, d.headline, d.language, d.published_date "
         "FROM dispatches AS d LEFT JOIN taggings AS t USING (version_id) "
         f"WHERE {differs}"
     )
@@ -42,7 +51,11 @@ def selection_sql(info: TaggerInfo, where: str | None, force: bool) -> str:
 
 
 def plan_retag_batches(
-    warehouse: Path, info: TaggerInfo, where: str | None, force: bool, staging: Path,
+    warehouse: Path,
+    info: TaggerInfo | Mapping[str, TaggerInfo],
+    where: str | None,
+    force: bool,
+    staging: Path,
     batch_size: int = 500,
 ) -> list[Path]:
     """Write the bodies to re-tag as staged batches; returns the batch folders."""

@@ -43,6 +43,8 @@ def dispatch_row(dispatch: ParsedDispatch, run_id: str, ingested_at: datetime) -
         "run_id": run_id,
         "parser_version": PARSER_VERSION,
         "published_date": published_at.date(),
+        "dateline_date": dispatch.dateline_date,
+        "parse_warnings": list(dispatch.parse_warnings),
     }
 
 
@@ -58,14 +60,22 @@ def quarantine_row(rejection: Rejection, run_id: str, detected_at: datetime) -> 
 
 
 def mention_rows(
-    dispatch: dict, mentions: list[MentionSpan], model: str, pipeline_hash: str, run_id: str
+    dispatch: dict,
+    mentions: list[MentionSpan],
+    model: str,
+    pipeline_hash: str,
+    run_id: str,
+    field: str = "body",
 ) -> list[dict]:
+    """Mention rows of one field (body or headline); offsets point into that field."""
     version = dispatch["version_id"]
+    # Body mention ids are what they were before headlines were tagged, so nothing re-keys.
+    kind = "mention" if field == "body" else f"mention:{field}"
     return [
         {
             "dispatch_id": dispatch["dispatch_id"],
             "version_id": version,
-            "mention_id": span_id(version, "mention", m.start_char, m.end_char, m.label),
+            "mention_id": span_id(version, kind, m.start_char, m.end_char, m.label),
             "text": m.text,
             "label": m.label,
             "start_char": m.start_char,
@@ -76,6 +86,7 @@ def mention_rows(
             "pipeline_hash": pipeline_hash,
             "run_id": run_id,
             "published_date": dispatch["published_date"],
+            "field": field,
         }
         for m in mentions
     ]
@@ -104,7 +115,13 @@ def quote_rows(
 
 
 def tagging_row(
-    dispatch: dict, info, mentions: int, quotes: int, run_id: str, tagged_at: datetime
+    dispatch: dict,
+    info,
+    mentions: int,
+    quotes: int,
+    run_id: str,
+    tagged_at: datetime,
+    status: str = "tagged",
 ) -> dict:
     """Provenance of one tagging: lets `retag` find versions tagged by another pipeline."""
     return {
@@ -117,4 +134,5 @@ def tagging_row(
         "run_id": run_id,
         "tagged_at": tagged_at,
         "published_date": dispatch["published_date"],
+        "status": status,
     }

@@ -7,6 +7,7 @@ wrap these functions in tasks, and tests call them directly.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -22,9 +23,19 @@ from spacy.language import Language
 
 from schemas.tables import RUNS, TABLES
 from transforms import storage
-from transforms.entities import tag_bodies, tagger_info
+from transforms.entities import tag_bodies
+from transforms.headline_mentions import confirmed_headline_mentions
+from transforms.language_tagging import (
+    LABELS_TO_OURS,
+    NO_MODEL_STATUS,
+    TAGGED,
+    Taggers,
+    as_taggers,
+    tagging_language,
+)
+from transforms.languages import with_language
 from transforms.readers import read_path
-from transforms.records import ParsedDispatch, Rejection
+from transforms.records import MentionSpan, ParsedDispatch, Rejection
 from transforms.reference import Reference
 from transforms.rows import dispatch_row, mention_rows, quarantine_row, quote_rows, tagging_row
 
@@ -176,9 +187,11 @@ def _table_from_rows(table_name: str, rows: list[dict]) -> pa.Table:
 
 
 def read_items(source: SourceFile, reference: Reference) -> Iterator[ParsedDispatch | Rejection]:
-    """Every item of one source file; a reader bug becomes a rejection, never an exception."""
+    """Every item of one source file, each dispatch with its language; a reader bug becomes a
+    rejection, never an exception."""
     try:
-        yield from read_path(Path(source.path), reference=reference)
+        for item in read_path(Path(source.path), reference=reference):
+            yield with_language(item) if isinstance(item, ParsedDispatch) else item
     except Exception as exc:  # noqa: BLE001 - a reader bug must not sink the whole batch
         yield Rejection(source.path, "reader_error", f"{type(exc).__name__}: {exc}", source.sha256)
 
@@ -264,26 +277,70 @@ def parse_batch(
     return BatchCounts(files=len(ledger), dispatches=len(dispatches), quarantined=len(rejected))
 
 
-def tag_batch(batch: Path, nlp: Language, run_id: str, n_process: int = 1) -> BatchCounts:
-    """Tag the staged dispatches of a batch; writes staged mention and quote rows."""
-    parsed = pq.read_table(
-        batch / "dispatches.parquet",
-        columns=["dispatch_id", "version_id", "body", "published_date"],
-    ).to_pylist()
-    info = tagger_info(nlp)
+def tag_batch(
+    batch: Path, nlp: Language | Taggers, run_id: str, n_process: int = 1
+) -> BatchCounts:
+    """Tag the staged dispatches of a batch, each by the pipeline for its language only, body
+    and headline; writes staged mention, quote and tagging rows. A dispatch in a language with
+    no pipeline gets no mentions and a `no_model_for_language` tagging."""
+    taggers = as_taggers(nlp)
+    parsed = _rows_to_tag(batch / "dispatches.parquet")
     tagged_at = datetime.now(UTC)
     mentions: list[dict] = []
     quotes: list[dict] = []
     taggings: list[dict] = []
-    tagged = tag_bodies(nlp, (row["body"] for row in parsed), n_process=n_process)
-    for row, (spans, quoted) in zip(parsed, tagged, strict=True):
-        mentions += mention_rows(row, spans, info.model, info.pipeline_hash, run_id)
-        quotes += quote_rows(row, quoted, info.model, info.pipeline_hash, run_id)
-        taggings.append(tagging_row(row, info, len(spans), len(quoted), run_id, tagged_at))
+    by_language: dict[str, list[dict]] = {}
+    for row in parsed:
+        by_language.setdefault(tagging_language(row.get("language")), []).append(row)
+    for language, rows in sorted(by_language.items()):
+        model = taggers.nlp_for(language)
+        info = taggers.info_for(language)
+        if model is None:
+            taggings += [tagging_row(row, info, 0, 0, run_id, tagged_at, NO_MODEL_STATUS) for row in rows]
+            continue
+        in_body = tag_bodies(model, (row["body"] for row in rows), n_process=n_process)
+        titled = [row for row in rows if row.get("headline")]
+        in_headline = {
+            row["version_id"]: spans
+            for row, (spans, _) in zip(
+                titled, tag_bodies(model, (row["headline"] for row in titled)), strict=True
+            )
+        }
+        for row, (spans, quoted) in zip(rows, in_body, strict=True):
+            spans = ours(spans)
+            headline_spans = confirmed_headline_mentions(
+                ours(in_headline.get(row["version_id"], [])), spans
+            )
+            mentions += mention_rows(row, spans, info.model, info.pipeline_hash, run_id)
+            mentions += mention_rows(
+                row, headline_spans, info.model, info.pipeline_hash, run_id, field="headline"
+            )
+            quotes += quote_rows(row, quoted, info.model, info.pipeline_hash, run_id)
+            taggings.append(tagging_row(
+                row, info, len(spans) + len(headline_spans), len(quoted), run_id, tagged_at, TAGGED
+            ))
     stage_rows("mentions", mentions, batch / "mentions.parquet")
     stage_rows("quotes", quotes, batch / "quotes.parquet")
     stage_rows("taggings", taggings, batch / "taggings.parquet")
     return BatchCounts(mentions=len(mentions), quotes=len(quotes))
+
+
+def _rows_to_tag(path: Path) -> list[dict]:
+    """What tagging needs of each staged dispatch; batches staged before headlines and
+    languages were tagged lack those columns, and read as None."""
+    wanted = ["dispatch_id", "version_id", "body", "headline", "language", "published_date"]
+    present = set(pq.read_schema(path).names)
+    rows = pq.read_table(path, columns=[c for c in wanted if c in present]).to_pylist()
+    return [{name: row.get(name) for name in wanted} for row in rows]
+
+
+def ours(spans: list[MentionSpan]) -> list[MentionSpan]:
+    """Mentions with other models' label names mapped to ours (fr "PER" is our "PERSON")."""
+    return [
+        dataclasses.replace(span, label=LABELS_TO_OURS[span.label])
+        if span.label in LABELS_TO_OURS else span
+        for span in spans
+    ]
 
 
 def _staged(batch: Path, name: str) -> pa.Table:

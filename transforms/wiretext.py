@@ -1,9 +1,16 @@
 """Reader for plain wire text: one dispatch per text, in any of the common agency layouts.
 
 A dispatch is found by its dateline, `PLACE[, Region][, Month Day[, Year]] (Credit) <dash>`, the
-one line every agency sends. What comes before the dateline is the header (headline, editor
-note, byline); what comes after it is the body, up to a trailer (END, copyright, reporting
-credits). Agencies that put the headline last (Jiji) send it after the trailer.
+one line every agency sends, or the credit-less `PLACE[, Region] _ ` of the NYT News Service.
+What comes before the dateline is the header (headline, editor note, byline); what comes after
+it is the body, up to a trailer (END, copyright, reporting credits). Agencies that put the
+headline last (Jiji) send it after the trailer.
+
+Newspaper stories and broadcast transcripts often have no dateline at all. They are still
+stories: a text without a dateline is a dispatch when it is *a news text* (`is_news_text`: at
+least one sentence of `MIN_SENTENCE_WORDS` words ending in `.`, `!` or `?`), with its dateline
+fields NULL and `no_dateline` in its parse warnings. Anything less (a list, a note, a stray
+header) is refused as `no_prose`.
 """
 
 from __future__ import annotations
@@ -25,7 +32,10 @@ from transforms.identity import _SLUG
 from transforms.records import ParsedDispatch, ParseError
 from transforms.reference import Reference
 
-LANGUAGE = "en"
+# Wire text says nothing about its language: it is detected later, from the text.
+LANGUAGE = None
+# The smallest sentence that makes a text without a dateline a story (see `is_news_text`).
+MIN_SENTENCE_WORDS = 6
 
 # --- cleaning ------------------------------------------------------------------------------
 
@@ -105,7 +115,8 @@ _MAX_PLACE_WORDS = 5
 _MONTH = r"(?P<month>[^\W\d_]{3,9}\.?)"
 _OPTIONAL_YEAR = r"(?:,?\s+(?P<year>\d{4}))?"
 _MONTH_DAY = re.compile(rf"^{_MONTH}\s*(?P<day>\d{{1,2}}){_OPTIONAL_YEAR}$")  # Jan. 5, 2026
-_DAY_MONTH = re.compile(rf"^(?P<day>\d{{1,2}})\s+{_MONTH}{_OPTIONAL_YEAR}$")  # 5 January
+# 5 January; 14. März
+_DAY_MONTH = re.compile(rf"^(?P<day>\d{{1,2}})\.?\s+{_MONTH}{_OPTIONAL_YEAR}$")
 _YEAR = re.compile(r"^\d{4}$")
 
 
@@ -201,6 +212,38 @@ def match_dateline(line: str, reference: Reference) -> Dateline | None:
         if not _is_name(credit):
             return None
     return Dateline(place, region, found, credit, agency or credit, match.group("rest"))
+
+
+# NYT News Service: "WASHINGTON _ The economy ...", "NEWARK, N.J. _ A new ...". Without a credit
+# the place must shout, and a dash other than the NYT's underscore needs a region or a date too,
+# so that a capitalised headline with a dash is not taken for a dateline.
+_CREDITLESS_DATELINE = re.compile(
+    r"^(?P<lead>[^()\n_]{1,90}?)[ \t]*(?P<dash>(?<=\s)_|--|—)(?:[ \t]+(?P<rest>.*))?$"
+)
+
+
+def match_creditless_dateline(line: str, reference: Reference) -> Dateline | None:
+    """`PLACE[, Region][, Month Day] _ text` with no agency credit; the agency stays unknown.
+
+    With `--` or `—` instead of the underscore the place also needs a region, a date, or to be
+    a place the reference knows ("NEW YORK -- ..."), so a shouted headline is not a dateline."""
+    match = _CREDITLESS_DATELINE.match(line.strip())
+    if not match:
+        return None
+    parts = _split_lead(match.group("lead"))
+    if parts is None:
+        return None
+    place, region, found = parts
+    if place is None or not _shouts(_without_connectors(place)) or len(place) < 3:
+        return None
+    if (
+        match.group("dash") != "_"
+        and region is None
+        and found == DatelineDate()
+        and reference.country_of(place) is None
+    ):
+        return None
+    return Dateline(place, region, found, "", None, match.group("rest") or "")
 
 
 def _without_connectors(text: str) -> str:
@@ -324,8 +367,24 @@ def split_editor_note(headline: str) -> tuple[str, str | None]:
     return headline[: match.start()].strip(), match.group("note").strip()
 
 
+# A news service's credit line in the header: "c.1998 N.Y. Times News Service".
+_CREDIT_LINE = re.compile(r"^(?:\(c\)|c\.|©|Copyright)\s*(?P<year>\d{4}),?\s+(?P<name>\S.*)$", re.I)
+
+
+def header_credit(lines: list[str], reference: Reference) -> tuple[str | None, str | None]:
+    """(agency, copyright) from a credit line in the header: how a file says who sent it when
+    its dateline has no credit. The agency is None unless the reference knows the name."""
+    for raw in lines:
+        match = _CREDIT_LINE.match(_squeeze(raw))
+        if match:
+            return reference.canonical_agency(match.group("name")), _squeeze(raw)
+    return None, None
+
+
 def _is_furniture(line: str, after_byline: bool, reference: Reference) -> bool:
-    """Routing slugs, a bare agency name, or "AP Business Writer" under a byline."""
+    """Routing slugs, a bare agency name, a credit line, or "AP Business Writer" under a byline."""
+    if _CREDIT_LINE.match(line):
+        return True
     if _ROUTING_LINE.match(line) or reference.canonical_agency(line) is not None:
         return True
     return after_byline and bool(_STAFF_LINE.match(line))
@@ -506,12 +565,105 @@ def read_body(text: str, *, want_headline: bool) -> Body:
 # --- the reader ----------------------------------------------------------------------------
 
 
-def _find_dateline(lines: list[str], reference: Reference) -> tuple[int, Dateline]:
+def _find_dateline(lines: list[str], reference: Reference) -> tuple[int, Dateline] | None:
+    """The first credited dateline; else the first credit-less one (a credit is the stronger
+    sign, so it wins even on a later line); None when there is neither."""
     for index, line in enumerate(lines):
         dateline = match_dateline(line, reference)
         if dateline is not None:
             return index, dateline
-    raise ParseError("no_dateline", "no 'PLACE (Agency) -' dateline found")
+    for index, line in enumerate(lines):
+        dateline = match_creditless_dateline(line, reference)
+        if dateline is not None:
+            return index, dateline
+    return None
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]+(?=[\"”’)\]]*(?:\s|$))")
+_WORD = re.compile(r"\b[^\W\d_][\w'’-]*")
+
+
+def is_news_text(text: str) -> bool:
+    """Whether text holds prose: one sentence of MIN_SENTENCE_WORDS words (with letters) ending
+    in `.`, `!` or `?`. Lists, notes, headers and furniture have none; every story has one."""
+    joined = " ".join(text.split())
+    return any(
+        len(_WORD.findall(sentence)) >= MIN_SENTENCE_WORDS for sentence in _SENTENCE.findall(joined)
+    )
+
+
+_MAX_HEADER_LINES = 6
+
+
+def _is_header_line(line: str) -> bool:
+    words = line.split()
+    if _BYLINE.match(line) or _ROUTING_LINE.match(line):
+        return True
+    if line.startswith("(") and line.endswith(")"):
+        return True
+    return 0 < len(words) <= _MAX_TRAILING_HEADLINE_WORDS and not line.endswith(_SENTENCE_END)
+
+
+def _split_undated(cleaned: str) -> tuple[list[str], str]:
+    """(header lines, body text) of a text with no dateline.
+
+    Leading blocks (blank-line separated) whose every line is short and unpunctuated, a byline
+    or a routing slug are the header; a hard-wrapped first paragraph always has a line ending
+    a sentence, so it is never mistaken for one.
+    """
+    blocks = re.split(r"\n[ \t]*\n", cleaned.strip())
+    header: list[str] = []
+    taken = 0
+    for block in blocks[:-1]:
+        lines = [_squeeze(line) for line in block.split("\n") if line.strip()]
+        if not lines or len(header) + len(lines) > _MAX_HEADER_LINES:
+            break
+        if not all(_is_header_line(line) for line in lines):
+            break
+        header += lines
+        taken += 1
+    return header, "\n\n".join(blocks[taken:])
+
+
+def _undated_dispatch(
+    cleaned: str,
+    *,
+    reference_time: datetime,
+    reference: Reference,
+    source_uri: str,
+    raw_sha256: str,
+    source_format: str,
+) -> ParsedDispatch:
+    """A story with no dateline: header and body split by layout alone, dateline fields NULL."""
+    header_lines, rest = _split_undated(cleaned)
+    body = read_body(rest, want_headline=False)
+    if not is_news_text(body.text):
+        raise ParseError(
+            "no_prose",
+            f"no dateline and no sentence of {MIN_SENTENCE_WORDS}+ words: not a news text",
+        )
+    header = read_header(header_lines, reference)
+    agency, credit_copyright = header_credit(header_lines, reference)
+    warnings = ["no_dateline"]
+    if header.headline is None:
+        warnings.append("no_headline")
+    warnings.append("date_from_file_time")
+    return ParsedDispatch(
+        source_uri=source_uri,
+        source_format=source_format,
+        raw_sha256=raw_sha256,
+        body=body.text,
+        headline=header.headline,
+        byline=header.byline,
+        editor_note=header.editor_note,
+        agency=agency,
+        published_at=published_at_for(utc_date(reference_time), reference_time),
+        copyright=body.copyright or credit_copyright,
+        language=LANGUAGE,
+        signal=signal_of(header.headline, header.editor_note),
+        story_version=update_number(header.headline),
+        parse_warnings=tuple(warnings),
+    )
 
 
 def parse_wire_text(
@@ -528,7 +680,13 @@ def parse_wire_text(
     if not cleaned.strip():
         raise ParseError("empty", "no text after removing control characters")
     lines = cleaned.split("\n")
-    index, dateline = _find_dateline(lines, reference)
+    found = _find_dateline(lines, reference)
+    if found is None:
+        return _undated_dispatch(
+            cleaned, reference_time=reference_time, reference=reference, source_uri=source_uri,
+            raw_sha256=raw_sha256, source_format=source_format,
+        )
+    index, dateline = found
     header = read_header(lines[:index], reference)
     body = read_body(
         "\n".join([dateline.rest, *lines[index + 1 :]]), want_headline=header.headline is None
@@ -540,6 +698,11 @@ def parse_wire_text(
     if headline and header.headline is None:
         headline, note = split_editor_note(headline)
     day = dateline_day(dateline.date, reference_time)
+    dated = dateline.date != DatelineDate()
+    credit_agency, credit_copyright = header_credit(lines[:index], reference)
+    warnings = [] if headline else ["no_headline"]
+    if not dated:
+        warnings.append("date_from_file_time")
     return ParsedDispatch(
         source_uri=source_uri,
         source_format=source_format,
@@ -548,14 +711,16 @@ def parse_wire_text(
         headline=headline or None,
         byline=header.byline,
         editor_note=note,
-        agency=dateline.agency,
+        agency=dateline.agency or credit_agency,
         dateline_place=display_place(dateline.place) if dateline.place else None,
         dateline_country=(
             reference.country_of(dateline.place, dateline.region) if dateline.place else None
         ),
         published_at=published_at_for(day, reference_time),
-        copyright=body.copyright,
+        copyright=body.copyright or credit_copyright,
         language=LANGUAGE,
         signal=signal_of(headline, note),
         story_version=update_number(headline),
+        dateline_date=day if dated else None,
+        parse_warnings=tuple(warnings),
     )

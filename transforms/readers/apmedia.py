@@ -26,6 +26,9 @@ SOURCE_FORMAT = "ap-media-json"
 _INLINE_KEYS = ("body", "value", "content", "text", "data")
 
 
+_BODY_KEYS = ("body_text", "body_html", "body_xhtml", "bodies")
+
+
 def looks_like_ap_media(text: str) -> bool:
     head = text[:4096]
     return text.startswith("{") and '"data"' in head and '"item"' in head and any(
@@ -42,17 +45,21 @@ def read_ap_media(
     item = _item(document)
     if item is None:
         raise ParseError("no_text_body", "AP Media API response without data.item")
+    ninjs = _as_ninjs(item)
+    linked = sorted(str(name) for name in (item.get("renditions") or {}))
+    if linked and not any(key in ninjs for key in _BODY_KEYS):
+        # The story's text exists but only behind a link we cannot fetch: refusing it says so,
+        # where a headline-only dispatch would pass it off as a flash.
+        raise ParseError("no_text_body", f"AP {item.get('type') or 'item'} without inline text"
+                         f" (renditions only link to it: {', '.join(linked)})")
     try:
-        dispatch = dispatch_from_ninjs(_as_ninjs(item), source_uri=source_uri,
+        dispatch = dispatch_from_ninjs(ninjs, source_uri=source_uri,
                                        raw_sha256=sha256_hex(data), reference=reference,
                                        source_format=SOURCE_FORMAT)
     except ParseError as exc:
         if exc.reason != "no_text_body":
             raise
-        linked = sorted(str(name) for name in (item.get("renditions") or {}))
-        raise ParseError("no_text_body", f"AP {item.get('type') or 'item'} without inline text"
-                         + (f" (renditions only link to it: {', '.join(linked)})"
-                            if linked else "")) from exc
+        raise ParseError("no_text_body", f"AP {item.get('type') or 'item'} without inline text") from exc
     yield dispatch
 
 
@@ -78,7 +85,7 @@ def _as_ninjs(item: Mapping[str, Any]) -> dict[str, Any]:
         parts = [location.get("city"), location.get("countryareaname") or
                  location.get("countryname")]
         ninjs["located"] = ", ".join(str(p) for p in parts if p)
-    if not any(key in ninjs for key in ("body_text", "body_html", "body_xhtml", "bodies")):
+    if not any(key in ninjs for key in _BODY_KEYS):
         inline = _rendition_text(item.get("renditions"))
         if inline:
             ninjs["bodies"] = [inline]

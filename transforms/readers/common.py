@@ -133,6 +133,21 @@ def parse_dateline_field(text: str, reference: Reference) -> DatelineHint | None
     return DatelineHint(located.place, _not_weekday(located.region), credit=credit)
 
 
+def structural_warnings(
+    hint: DatelineHint | None, headline: str | None, body: str
+) -> tuple[str, ...]:
+    """Parse warnings for what a structured item lacks: a dateline, a headline, a body."""
+    return tuple(
+        warning
+        for warning, applies in (
+            ("no_dateline", hint is None),
+            ("no_headline", not headline),
+            ("headline_only", not body),
+        )
+        if applies
+    )
+
+
 def first_agency(reference: Reference, candidates: Iterable[str | None]) -> str | None:
     """The first candidate credit that the reference knows as an agency."""
     for candidate in candidates:

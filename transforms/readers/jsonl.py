@@ -22,6 +22,7 @@ from transforms.readers.common import (
     pub_status_from,
     sha256_hex,
     signal_from,
+    structural_warnings,
     version_number,
 )
 from transforms.readers.limits import ReaderLimits
@@ -114,12 +115,13 @@ def dispatch_from_flat_record(
     explicit_agency = _first_text(fields, "agency", "credit", "source")
     agency = first_agency(reference, (explicit_agency, hint.credit if hint else None))
     signal = _first_text(fields, "signal")
+    headline = _collapsed(_first_text(fields, "headline", "title"))
     return ParsedDispatch(
         source_uri=source_uri,
         source_format=source_format,
         raw_sha256=raw_sha256,
         body=body,
-        headline=_collapsed(_first_text(fields, "headline", "title")),
+        headline=headline,
         byline=_collapsed(_first_text(fields, "byline", "by", "author")),
         # An agency named outright is kept even when the reference does not know it yet.
         agency=agency or _collapsed(explicit_agency),
@@ -133,6 +135,7 @@ def dispatch_from_flat_record(
         pub_status=pub_status_from(_first_text(fields, "pub_status", "pubstatus", "status")),
         embargo_until=parse_iso_datetime(_first_text(fields, "embargo_until", "embargoed")),
         signal=signal if signal in SIGNALS else signal_from(signal, _first_text(fields, "ednote")),
+        parse_warnings=structural_warnings(hint, headline, body),
     )
 
 

@@ -27,6 +27,7 @@ from transforms.readers.common import (
     signal_from,
     split_leading_editor_note,
     split_located,
+    structural_warnings,
     tidy_place,
     version_number,
 )
@@ -141,13 +142,14 @@ def dispatch_from_news_item(
         kind = item_class if item_class in _MEDIA_CLASSES else "item"
         raise ParseError("no_text_body", f"NewsML-G2 {kind} has no text content")
     hint = _dateline(content_meta, nitf, body, reference)
+    headline = _text(_child(content_meta, "headline")) or _nitf_text(nitf, "hl1")
     pub_status = pub_status_from(_attr(_child(item_meta, "pubStatus"), "qcode"))
     return ParsedDispatch(
         source_uri=source_uri,
         source_format="newsml-g2",
         raw_sha256=raw_sha256,
         body=body,
-        headline=_text(_child(content_meta, "headline")) or _nitf_text(nitf, "hl1"),
+        headline=headline,
         byline=_text(_child(content_meta, "by")) or _nitf_text(nitf, "byline"),
         agency=first_agency(reference, _agency_candidates(item, hint)),
         dateline_place=hint.place if hint else None,
@@ -161,6 +163,7 @@ def dispatch_from_news_item(
         embargo_until=parse_iso_datetime(_text(_child(item_meta, "embargoed"))),
         signal=_signal(item_meta, pub_status),
         editor_note=_text(_child(item_meta, "edNote")) or leading_note,
+        parse_warnings=structural_warnings(hint, headline, body),
     )
 
 

@@ -23,6 +23,7 @@ from transforms.readers.common import (
     pub_status_from,
     signal_from,
     split_located,
+    structural_warnings,
     version_number,
 )
 from transforms.readers.html_text import html_to_text
@@ -55,9 +56,10 @@ def dispatch_from_ninjs(
 ) -> ParsedDispatch:
     """Map one ninjs object; raises ParseError("no_text_body") for media without text."""
     fields = _casefolded(obj)
-    body = _body_text(fields)
-    if not body:
-        kind = _text(fields.get("type")) or "item"
+    body = _body_text(fields) or _description_text(fields)
+    headline = _headline(fields)
+    kind = _text(fields.get("type")) or "item"
+    if not body and not (headline and kind.casefold() in ("text", "item")):
         raise ParseError("no_text_body", f"ninjs {kind} has no text body")
     hint = _dateline(fields, body, reference)
     pub_status = pub_status_from(fields.get("pubstatus"))
@@ -66,7 +68,7 @@ def dispatch_from_ninjs(
         source_format=source_format,
         raw_sha256=raw_sha256,
         body=body,
-        headline=_headline(fields),
+        headline=headline,
         byline=_text(fields.get("byline")) or _text(fields.get("by")),
         agency=first_agency(reference, _agency_candidates(fields, hint)),
         dateline_place=hint.place if hint else None,
@@ -80,7 +82,21 @@ def dispatch_from_ninjs(
         embargo_until=parse_iso_datetime(fields.get("embargoed")),
         signal=_signal(fields, pub_status),
         editor_note=_text(fields.get("ednote")) or None,
+        parse_warnings=structural_warnings(hint, headline, body),
     )
+
+
+def _description_text(fields: Mapping[str, Any]) -> str:
+    """The text of a `descriptions` entry with role `text`: where NTB puts a story that has no
+    body. Summaries and captions (other roles) are not the story."""
+    for description in (_casefolded(d) for d in _dicts(fields.get("descriptions"))):
+        if str(description.get("role", "")).casefold() != "text":
+            continue
+        kind = _content_kind(description)
+        text = body_to_text(str(description.get("value") or ""), "plain" if kind == "other" else kind)
+        if text:
+            return text
+    return ""
 
 
 def _casefolded(obj: Mapping[str, Any]) -> dict[str, Any]:

