@@ -29,6 +29,27 @@ WarehouseOption = Annotated[
 ]
 
 
+FollowLinksOption = Annotated[
+    bool,
+    typer.Option(
+        "--follow-links",
+        help="Read symlinked files whose target is outside the folder (else: quarantined "
+        "as outside_landing)",
+    ),
+]
+
+
+def _archive_folder(archive_to: Path | None, source: Path) -> str | None:
+    """The archive folder, refused when it lies inside the landing folder (the next run would
+    walk it)."""
+    if archive_to is None:
+        return None
+    target, landing = archive_to.resolve(), source.resolve()
+    if source.is_dir() and target.is_relative_to(landing):
+        _fail(f"--archive-to {archive_to} must be outside the landing folder {source}", 2)
+    return str(target)
+
+
 def _settings(warehouse: Path | None = None, **overrides: object) -> Settings:
     return Settings.from_env().with_overrides(warehouse=warehouse, **overrides)
 
@@ -65,19 +86,40 @@ def run(
         str | None, typer.Option(help="Installed spaCy pipeline [default: $WIREHOUSE_PIPELINE]")
     ] = None,
     wait: Annotated[bool, typer.Option(help="Wait for another run to finish instead of refusing")] = False,
+    settle: Annotated[
+        float | None,
+        typer.Option(
+            min=0, metavar="SECONDS",
+            help="Leave files modified in the last SECONDS for the next run; 0 reads them "
+            "[default: $WIREHOUSE_SETTLE_SECONDS or 60]",
+        ),
+    ] = None,
+    follow_links: FollowLinksOption = False,
+    archive_to: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Move each ingested file here (same relative path) once its commit is done",
+        ),
+    ] = None,
 ) -> None:
     """Run the nightly flow: ingest every new file under SOURCE, parse, tag, commit.
 
     Files already ingested (same content hash) are skipped, so running twice writes nothing
-    the second time. Bad files go to the quarantine table; the run still exits 0.
+    the second time. Bad files go to the quarantine table; the run still exits 0. Files still
+    arriving (partial-upload names such as *.part, or modified in the last --settle seconds)
+    are left for the next run; symlinks out of SOURCE are quarantined unless --follow-links.
 
-    Example:
+    Examples:
 
         wirehouse run --source landing/ --warehouse warehouse/
+
+        wirehouse run --source landing/ --settle 300 --archive-to done/
     """
-    settings = _settings(warehouse, pipeline=pipeline)
+    settings = _settings(warehouse, pipeline=pipeline, settle_seconds=settle)
     if not source.exists():
         _fail(f"source {source} does not exist")
+    archive_folder = _archive_folder(archive_to, source)
     _refuse_if_busy(settings.warehouse, f"wirehouse run {source}", wait)
     apply_prefect_defaults()
     from flows.nightly import nightly
@@ -91,6 +133,9 @@ def run(
             seeds_dir=str(settings.seeds),
             batch_files=settings.batch_files,
             wait=wait,
+            settle_seconds=settings.settle_seconds,
+            follow_links=follow_links,
+            archive_to=archive_folder,
         )
     except WarehouseError as exc:
         _fail(str(exc))
@@ -206,6 +251,7 @@ def serve(
             "pipeline": settings.pipeline,
             "seeds_dir": str(settings.seeds),
             "batch_files": settings.batch_files,
+            "settle_seconds": settings.settle_seconds,
         },
         limit=1,
     )
@@ -361,6 +407,14 @@ def backfill(
         str | None, typer.Option(help="Installed spaCy pipeline [default: $WIREHOUSE_PIPELINE]")
     ] = None,
     wait: Annotated[bool, typer.Option(help="Wait for another run to finish instead of refusing")] = False,
+    settle: Annotated[
+        float,
+        typer.Option(
+            min=0, metavar="SECONDS",
+            help="Leave files modified in the last SECONDS (archives are usually at rest: 0)",
+        ),
+    ] = 0.0,
+    follow_links: FollowLinksOption = False,
 ) -> None:
     """Backfill archives: every file under PATHS (subfolders, archives member by member).
 
@@ -368,7 +422,9 @@ def backfill(
     must see the warehouse and the input at the same paths). Killed and rerun, it carries on
     from what was committed, with no duplicates. --from/--to keep publication dates in that
     inclusive window; files are then not marked as ingested, so another window can read
-    them again. Ends with compaction and a `runs` row.
+    them again. Ends with compaction and a `runs` row. Partial-upload names (*.part, ...)
+    are skipped, as are files modified in the last --settle seconds when it is set; symlinks
+    out of each PATH are quarantined unless --follow-links.
 
     Example:
 
@@ -399,6 +455,8 @@ def backfill(
             commit_seconds=commit_seconds,
             wait=wait,
             show_progress=sys.stdout.isatty(),
+            settle_seconds=settle,
+            follow_links=follow_links,
         )
     except WarehouseError as exc:
         _fail(str(exc))
