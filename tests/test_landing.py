@@ -182,3 +182,44 @@ def test_archive_across_file_systems_copies_then_removes(tmp_path: Path, monkeyp
     assert moved == archive / "a.txt" and moved.read_text(encoding="utf-8") == DISPATCH
     assert not found.exists()
     assert [p.name for p in archive.iterdir()] == ["a.txt"]  # no temporary left behind
+
+
+def test_archive_with_a_landing_folder_named_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    found = _file(tmp_path / "landing" / "sub" / "a.txt")
+    item = stages.SourceFile(str(found.resolve()), stages.file_sha256(found), found.stat().st_size,
+                             found_at=os.path.abspath(found))
+    moved = archive_file(Path(item.found_at), item.sha256, Path("landing"), Path("archive"))
+    assert moved is not None and moved.resolve() == (tmp_path / "archive" / "sub" / "a.txt")
+
+
+def test_backfill_stream_defers_and_refuses_like_the_nightly_run(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from transforms.backfill_batching import BatchStream
+    from transforms.reference import default_seeds_dir, load_reference
+
+    archive = tmp_path / "archive"
+    _file(archive / "1998" / "a.txt")
+    _file(archive / "1998" / "b.txt.part")
+    _file(archive / "1998" / "c.txt", text="still copying", mtime=None)
+    (archive / "link-out.txt").symlink_to(_file(tmp_path / "elsewhere" / "x.txt", text="other"))
+    reference = load_reference(default_seeds_dir())
+
+    def stream(**options) -> tuple[BatchStream, list[dict]]:
+        run = BatchStream(paths=[archive], warehouse=tmp_path / "wh", staging=tmp_path / "staging",
+                          reference=reference, run_id="r", **options)
+        refused = [row for batch in run.batches()
+                   for row in pq.read_table(batch.folder / "quarantine.parquet").to_pylist()]
+        return run, refused
+
+    settled, refused = stream(settle_seconds=60)
+    assert (settled.counts.files_seen, settled.counts.files_deferred, settled.counts.files_read) == (4, 2, 1)
+    refusals = [(Path(r["source_uri"]).name, r["reason"]) for r in refused]
+    assert refusals == [("link-out.txt", "outside_landing")]
+
+    followed, refused = stream(follow_links=True)  # settle 0: the copying file is read too
+    assert (followed.counts.files_deferred, followed.counts.files_read) == (1, 3)
+    assert "outside_landing" not in [r["reason"] for r in refused]

@@ -115,8 +115,11 @@ class FileState:
 
 def archive_path(found: Path, landing_root: Path, archive_root: Path) -> Path:
     """Where an ingested file goes: the same path relative to the landing folder."""
-    relative = Path(found.name) if landing_root.is_file() else found.relative_to(landing_root)
-    return archive_root / relative
+    if landing_root.is_file():
+        return archive_root / found.name
+    # Absolute but unresolved on both sides: a landing folder reached through a symlink, or
+    # named relative to the working directory, still contains what was found under it.
+    return archive_root / Path(os.path.abspath(found)).relative_to(os.path.abspath(landing_root))
 
 
 def _sha256(path: Path) -> str:
