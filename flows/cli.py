@@ -99,7 +99,8 @@ def run(
         Path | None,
         typer.Option(
             metavar="DIR",
-            help="Move each ingested file here (same relative path) once its commit is done",
+            help="Move each ingested file here (same relative path) once its commit is done; "
+            "files that gave no dispatch stay",
         ),
     ] = None,
 ) -> None:

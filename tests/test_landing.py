@@ -223,3 +223,17 @@ def test_backfill_stream_defers_and_refuses_like_the_nightly_run(tmp_path: Path)
     followed, refused = stream(follow_links=True)  # settle 0: the copying file is read too
     assert (followed.counts.files_deferred, followed.counts.files_read) == (1, 3)
     assert "outside_landing" not in [r["reason"] for r in refused]
+
+
+def test_cli_refuses_an_archive_folder_inside_the_landing_folder(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    (tmp_path / "landing").mkdir()
+    landing = tmp_path / "landing"
+    result = CliRunner().invoke(app, ["run", "--source", str(landing), "--warehouse",
+                                      str(tmp_path / "wh"), "--archive-to", str(landing / "done")])
+    assert result.exit_code == 2
+    assert "must be outside the landing folder" in result.output
+    assert not (tmp_path / "wh").exists()
