@@ -43,7 +43,9 @@ def test_ephemeral_server_start_up_gets_a_generous_timeout_prefect_reads() -> No
     env: dict[str, str] = {}
     apply_prefect_defaults(env)
     ours = int(env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"])
-    stock = PrefectSettings().server.ephemeral.startup_timeout_seconds
+    from prefect.settings.models.server.ephemeral import ServerEphemeralSettings
+
+    stock = ServerEphemeralSettings.model_fields["startup_timeout_seconds"].default
     assert ours >= 120 and ours > stock
     user = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "45"}
     apply_prefect_defaults(user)
