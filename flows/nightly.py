@@ -47,11 +47,14 @@ class RunSummary:
 
 @task(name="discover", cache_policy=NO_CACHE)
 def discover_task(sources: list[str], warehouse: str, run_id: str, batch_files: int,
-                  settle_seconds: float = 0.0, follow_links: bool = False) -> dict:
+                  settle_seconds: float = 0.0, follow_links: bool = False,
+                  archiving: bool = False) -> dict:
     found = stages.discover([Path(s) for s in sources], Path(warehouse), settle_seconds, follow_links)
     staging = storage.staging_dir(Path(warehouse), run_id)
     batches = stages.plan_batches(found.fresh, staging, max_files=batch_files)
-    before = stages.write_file_list(found.ingested_before, staging / "ingested-before.json")
+    # Only an archiving run needs the list of files found again (to move them).
+    before = stages.write_file_list(found.ingested_before if archiving else [],
+                                    staging / "ingested-before.json")
     return {"files_seen": found.files_seen, "files_deferred": found.deferred,
             "batches": [str(b) for b in batches], "ingested_before": str(before)}
 
@@ -103,7 +106,7 @@ def nightly(
     with exclusive_writer(warehouse_path, f"wirehouse run {source}", wait):
         found = discover_task(sources=[source], warehouse=warehouse, run_id=run_id,
                               batch_files=batch_files, settle_seconds=settle_seconds,
-                              follow_links=follow_links)
+                              follow_links=follow_links, archiving=bool(archive_to))
         totals = stages.BatchCounts(deferred=found["files_deferred"])
         archived = 0
         status = "failed"
