@@ -6,6 +6,7 @@ Prefect is imported only inside the commands that run flows, after its defaults 
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +48,12 @@ def _archive_folder(archive_to: Path | None, source: Path) -> str | None:
     target, landing = archive_to.resolve(), source.resolve()
     if source.is_dir() and target.is_relative_to(landing):
         _fail(f"--archive-to {archive_to} must be outside the landing folder {source}", 2)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(f"cannot create --archive-to {archive_to}: {exc.strerror}")
+    if not os.access(target, os.W_OK | os.X_OK):
+        _fail(f"--archive-to {archive_to} is not writable")
     return str(target)
 
 
@@ -230,7 +237,6 @@ def serve(
 
         PREFECT_API_URL=http://127.0.0.1:4200/api wirehouse serve --source landing/ --cron "0 2 * * *"
     """
-    import os
 
     settings = _settings(warehouse, cron=cron, timezone=timezone)
     if not os.environ.get("PREFECT_API_URL"):

@@ -62,7 +62,10 @@ def discover_task(sources: list[str], warehouse: str, run_id: str, batch_files: 
 @task(name="archive", cache_policy=NO_CACHE)
 def archive_task(file_list: str, warehouse: str, source: str, archive_to: str) -> int:
     files = stages.read_file_list(Path(file_list))
-    return stages.archive_ingested(files, Path(warehouse), Path(source), Path(archive_to))
+    result = stages.archive_ingested(files, Path(warehouse), Path(source), Path(archive_to))
+    for failure in result.failed:
+        get_run_logger().warning("not archived, left in the landing folder: %s", failure)
+    return result.moved
 
 
 @task(name="parse", cache_policy=NO_CACHE)

@@ -237,3 +237,36 @@ def test_cli_refuses_an_archive_folder_inside_the_landing_folder(tmp_path: Path)
     assert result.exit_code == 2
     assert "must be outside the landing folder" in result.output
     assert not (tmp_path / "wh").exists()
+
+
+def test_archive_ingested_moves_only_ledger_files_with_dispatches_and_survives_errors(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+
+    from schemas.tables import INGESTED_FILES
+
+    root, archive, warehouse = tmp_path / "landing", tmp_path / "archive", tmp_path / "wh"
+    paths = {name: _file(root / name, text=f"{name} bytes") for name in
+             ("good.txt", "refused.txt", "unknown.txt", "stuck.txt")}
+    items = [stages.SourceFile(str(p.resolve()), stages.file_sha256(p), p.stat().st_size,
+                               found_at=os.path.abspath(p)) for p in paths.values()]
+    now = datetime.now(UTC)
+    ledger = [stages.ledger_row(item, read, refused, "r1", now) for item, read, refused in
+              ((items[0], 1, 0), (items[1], 0, 1), (items[3], 2, 0))]
+    stages.commit_batches([], warehouse, "c1",
+                          extra={"ingested_files": pa.Table.from_pylist(ledger, INGESTED_FILES.schema)})
+    real_archive_file = stages.archive_file
+
+    def disk_full_for_stuck(found: Path, *args):
+        if found.name == "stuck.txt":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_archive_file(found, *args)
+
+    monkeypatch.setattr(stages, "archive_file", disk_full_for_stuck)
+    result = stages.archive_ingested(items, warehouse, root, archive)
+    assert result.moved == 1 and len(result.failed) == 1 and "stuck.txt" in result.failed[0]
+    assert sorted(p.name for p in archive.iterdir()) == ["good.txt"]
+    assert sorted(p.name for p in root.iterdir()) == ["refused.txt", "stuck.txt", "unknown.txt"]
