@@ -55,13 +55,15 @@ class BackfillSummary:
     mentions_written: int
     quarantined: int
     status: str
+    files_deferred: int = 0
 
     def describe(self) -> str:
+        later = f" {self.files_deferred} still arriving, left." if self.files_deferred else ""
         return (
             f"{self.files_seen} files seen, {self.files_skipped} already ingested, "
             f"{self.files_read} read: {self.dispatches_written} dispatches and "
             f"{self.mentions_written} mentions written, {self.quarantined} quarantined "
-            f"(run {self.run_id})."
+            f"(run {self.run_id}).{later}"
         )
 
 
@@ -71,9 +73,9 @@ class CommittedTotals:
 
     counts: stages.BatchCounts = field(default_factory=stages.BatchCounts)
 
-    def for_runs_row(self, files_read: int) -> stages.BatchCounts:
+    def for_runs_row(self, files_read: int, files_deferred: int = 0) -> stages.BatchCounts:
         # files_ingested counts the files read, many of which may hold no new dispatch.
-        return replace(self.counts, files=files_read)
+        return replace(self.counts, files=files_read, deferred=files_deferred)
 
 
 # --- tasks ----------------------------------------------------------------------------------
@@ -175,6 +177,8 @@ def backfill(
     commit_seconds: float = 30.0,
     wait: bool = False,
     show_progress: bool = False,
+    settle_seconds: float = 0.0,
+    follow_links: bool = False,
 ) -> BackfillSummary:
     """Ingest every item under `paths` (dates from/to inclusive, ISO) not in the warehouse yet.
 
@@ -194,6 +198,8 @@ def backfill(
             published_from=published_from,
             published_to=published_to,
             batch_dispatches=batch_dispatches,
+            settle_seconds=settle_seconds,
+            follow_links=follow_links,
         )
         display = ProgressDisplay(total_input_bytes(stream.paths), show_progress)
         totals = CommittedTotals()
@@ -206,7 +212,8 @@ def backfill(
         finally:
             display.close()
             record_run_task(warehouse, run_id, "backfill", started_at, stream.counts.files_seen,
-                            totals.for_runs_row(stream.counts.files_read), status)
+                            totals.for_runs_row(stream.counts.files_read, stream.counts.files_deferred),
+                            status)
     summary = BackfillSummary(
         run_id=run_id,
         files_seen=stream.counts.files_seen,
@@ -216,6 +223,7 @@ def backfill(
         mentions_written=totals.counts.mentions,
         quarantined=totals.counts.quarantined,
         status=status,
+        files_deferred=stream.counts.files_deferred,
     )
     get_run_logger().info(summary.describe())
     return summary

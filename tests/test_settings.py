@@ -47,3 +47,31 @@ def test_bad_pipelines_setting_is_a_clear_error() -> None:
 
     with pytest.raises(ValueError, match="LANG=PIPELINE"):
         Settings.from_env({"WIREHOUSE_PIPELINES": "french:fr_core_news_sm"})
+
+
+def test_settle_seconds_default_and_environment() -> None:
+    assert Settings().settle_seconds == Settings.from_env({}).settle_seconds == 60
+    assert Settings.from_env({"WIREHOUSE_SETTLE_SECONDS": "0"}).settle_seconds == 0
+    assert Settings.from_env({"WIREHOUSE_SETTLE_SECONDS": "300"}).with_overrides(
+        settle_seconds=5.0).settle_seconds == 5.0
+
+
+def test_ephemeral_server_start_up_gets_a_generous_timeout_prefect_reads() -> None:
+    from prefect.settings.models.root import Settings as PrefectSettings
+
+    env: dict[str, str] = {}
+    apply_prefect_defaults(env)
+    ours = int(env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"])
+    from prefect.settings.models.server.ephemeral import ServerEphemeralSettings
+
+    stock = ServerEphemeralSettings.model_fields["startup_timeout_seconds"].default
+    assert ours >= 120 and ours > stock
+    user = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "45"}
+    apply_prefect_defaults(user)
+    assert user["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] == "45"
+    # The variable's name is the one Prefect reads (a typo would be silently ignored).
+    import os
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(ours)}):
+        assert PrefectSettings().server.ephemeral.startup_timeout_seconds == ours

@@ -30,7 +30,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from transforms import stages, storage
+from transforms.landing import Arrival, arrival_of
 from transforms.reference import Reference
+from transforms.rows import quarantine_row
 
 DEFAULT_BATCH_DISPATCHES = 256
 # A run of rejections with no dispatch between them (a folder of junk) still cuts a batch, so
@@ -126,6 +128,7 @@ class StreamCounts:
     files_seen: int = 0
     files_skipped: int = 0
     files_read: int = 0
+    files_deferred: int = 0
     dispatches: int = 0
     quarantined: int = 0
     bytes_done: int = 0
@@ -147,6 +150,9 @@ class BatchStream:
     published_from: str | None = None
     published_to: str | None = None
     batch_dispatches: int = DEFAULT_BATCH_DISPATCHES
+    # Archives are usually at rest, so nothing is left for settling unless asked.
+    settle_seconds: float = 0.0
+    follow_links: bool = False
     counts: StreamCounts = field(default_factory=StreamCounts)
     current_file: Path | None = None
 
@@ -169,9 +175,20 @@ class BatchStream:
         return self.counts.bytes_done + (position or 0)
 
     def batches(self) -> Iterator[StagedBatch]:
-        for path in input_files(self.paths):
-            self.counts.files_seen += 1
-            yield from self._read_file(path)
+        now = time.time()
+        for root in self.paths:
+            for path in stages.landing_files(root):
+                self.counts.files_seen += 1
+                arrival = arrival_of(path, root, now, self.settle_seconds, self.follow_links)
+                if arrival.deferred:
+                    self.counts.files_deferred += 1
+                elif arrival is Arrival.OUTSIDE_LANDING:
+                    found_at = os.path.abspath(path)
+                    link = stages.SourceFile(found_at, "", 0, found_at, arrival.value)
+                    self._take_refusal(quarantine_row(stages.refusal_of(link), self.run_id,
+                                                      datetime.now(UTC)))
+                else:
+                    yield from self._read_file(path)
         if not self._rows.is_empty():
             yield self._stage()
 

@@ -11,8 +11,9 @@ import dataclasses
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from schemas.tables import RUNS, TABLES
 from transforms import storage
 from transforms.entities import tag_bodies
 from transforms.headline_mentions import confirmed_headline_mentions
+from transforms.landing import Arrival, FileState, archive_file, arrival_of
 from transforms.language_tagging import (
     LABELS_TO_OURS,
     NO_MODEL_STATUS,
@@ -47,6 +49,20 @@ class SourceFile:
     path: str
     sha256: str
     size: int
+    # Where discovery found it (a symlink stays a symlink here, while `path` is resolved).
+    found_at: str = ""
+    # A reason to refuse it without reading it (a link out of the landing folder).
+    refusal: str = ""
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What a run found under its landing folders."""
+
+    files_seen: int
+    fresh: list[SourceFile]  # to read (refused links included, to be quarantined)
+    deferred: int = 0  # still arriving: left for a later run
+    ingested_before: list[SourceFile] = field(default_factory=list)  # hash already in the ledger
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,7 @@ class BatchCounts:
     mentions: int = 0
     quotes: int = 0
     quarantined: int = 0
+    deferred: int = 0
 
     def __add__(self, other: BatchCounts) -> BatchCounts:
         return BatchCounts(
@@ -64,6 +81,7 @@ class BatchCounts:
             mentions=self.mentions + other.mentions,
             quotes=self.quotes + other.quotes,
             quarantined=self.quarantined + other.quarantined,
+            deferred=self.deferred + other.deferred,
         )
 
 
@@ -108,20 +126,104 @@ def ingested_hashes(warehouse: Path) -> set[str]:
     return set(ledger.column("file_sha256").to_pylist())
 
 
-def discover(sources: Iterable[Path], warehouse: Path) -> tuple[int, list[SourceFile]]:
-    """Files under the sources not ingested before (by content hash); also the count seen."""
-    seen = 0
+def ingested_file_dispatches(warehouse: Path) -> dict[str, int]:
+    """Content hash → dispatches read from it, for every file in the ledger."""
+    ledger = storage.read_table(warehouse, "ingested_files", ["file_sha256", "dispatches"])
+    return dict(zip(ledger.column("file_sha256").to_pylist(), ledger.column("dispatches").to_pylist(),
+                    strict=True))
+
+
+def refused_links(warehouse: Path) -> set[str]:
+    """Links already quarantined as `outside_landing`: refused once, not every night."""
+    rows = storage.read_table(warehouse, "quarantine", ["source_uri", "reason"])
+    return {
+        uri for uri, reason in zip(rows.column("source_uri").to_pylist(),
+                                   rows.column("reason").to_pylist(), strict=True)
+        if reason == Arrival.OUTSIDE_LANDING.value
+    }
+
+
+def discover(
+    sources: Iterable[Path],
+    warehouse: Path,
+    settle_seconds: float = 0.0,
+    follow_links: bool = False,
+    now: float | None = None,
+) -> Discovery:
+    """Files under the sources not ingested before (by content hash), with what was left.
+
+    Files still arriving (partial-upload names, modified within `settle_seconds`, or changed
+    while being hashed) are deferred; symlinks out of a landing folder are refused unless
+    `follow_links`.
+    """
+    clock = time.time() if now is None else now
+    seen = deferred = 0
     known = ingested_hashes(warehouse)
+    refused = refused_links(warehouse)
     fresh: list[SourceFile] = []
+    before: list[SourceFile] = []
     for source in sources:
         for path in landing_files(source):
             seen += 1
-            source_file = read_source_file(path)
+            found_at = os.path.abspath(path)
+            arrival = arrival_of(path, source, clock, settle_seconds, follow_links)
+            if arrival.deferred:
+                deferred += 1
+                continue
+            if arrival is Arrival.OUTSIDE_LANDING:
+                if found_at not in refused:
+                    fresh.append(SourceFile(found_at, "", 0, found_at, arrival.value))
+                continue
+            state = FileState.of(path)
+            source_file = replace(read_source_file(path), found_at=found_at)
+            if state != FileState.of(path):
+                deferred += 1
+                continue
             if source_file.sha256 and source_file.sha256 in known:
+                before.append(source_file)
                 continue
             known.add(source_file.sha256)
             fresh.append(source_file)
-    return seen, fresh
+    return Discovery(seen, fresh, deferred, before)
+
+
+def write_file_list(files: list[SourceFile], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([item.__dict__ for item in files]), encoding="utf-8")
+    return path
+
+
+def read_file_list(path: Path) -> list[SourceFile]:
+    return [SourceFile(**item) for item in json.loads(path.read_text("utf-8"))]
+
+
+@dataclass(frozen=True)
+class ArchiveResult:
+    moved: int = 0
+    failed: tuple[str, ...] = ()  # "path: error", left in the landing folder for the next run
+
+
+def archive_ingested(
+    files: list[SourceFile], warehouse: Path, landing_root: Path, archive_root: Path
+) -> ArchiveResult:
+    """Move to the archive the files whose hash the committed ledger holds with at least one
+    dispatch read; call it only after the commit that wrote their ledger rows returned. Files
+    that gave no dispatch (all refused) stay in the landing folder for a person to look at.
+    A file that cannot be moved (permissions, disk full) stays too: its rows are committed, so
+    that is no reason to fail the run, and the next run tries again."""
+    ledger = ingested_file_dispatches(warehouse)
+    moved = 0
+    failed: list[str] = []
+    for item in files:
+        if not item.sha256 or not item.found_at or ledger.get(item.sha256, 0) <= 0:
+            continue
+        try:
+            placed = archive_file(Path(item.found_at), item.sha256, landing_root, archive_root)
+        except OSError as exc:
+            failed.append(f"{item.found_at}: {exc}")
+            continue
+        moved += placed is not None
+    return ArchiveResult(moved, tuple(failed))
 
 
 def plan_batches(
@@ -142,16 +244,13 @@ def plan_batches(
     folders = []
     for number, batch in enumerate(batches, start=1):
         folder = staging / f"batch-{number:05d}"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "files.json").write_text(
-            json.dumps([item.__dict__ for item in batch]), encoding="utf-8"
-        )
+        write_file_list(batch, folder / "files.json")
         folders.append(folder)
     return folders
 
 
 def batch_files(batch: Path) -> list[SourceFile]:
-    return [SourceFile(**item) for item in json.loads((batch / "files.json").read_text("utf-8"))]
+    return read_file_list(batch / "files.json")
 
 
 class KnownVersions:
@@ -217,6 +316,12 @@ def in_date_window(day: date, published_from: str | None, published_to: str | No
     return not ((published_from and text < published_from) or (published_to and text > published_to))
 
 
+def refusal_of(source: SourceFile) -> Rejection:
+    target = os.path.realpath(source.found_at or source.path)
+    return Rejection(source.found_at or source.path, source.refusal,
+                     f"symlink to {target}, outside the landing folder; --follow-links reads it")
+
+
 def ledger_row(source: SourceFile, read: int, refused: int, run_id: str, now: datetime) -> dict:
     """The `ingested_files` row of a file read in full."""
     return {
@@ -255,6 +360,10 @@ def parse_batch(
     ledger: list[dict] = []
     batch_versions: set[str] = set()
     for source in batch_files(batch):
+        if source.refusal:
+            # Refused unread: no content, so nothing for the ledger either.
+            rejected.append(quarantine_row(refusal_of(source), run_id, now))
+            continue
         read = refused = 0
         for item in read_items(source, reference):
             row, refusal = item_rows(item, run_id, now)
@@ -404,6 +513,7 @@ def run_row(
         "dispatches_written": counts.dispatches,
         "mentions_written": counts.mentions,
         "quarantined": counts.quarantined,
+        "files_deferred": counts.deferred,
         "status": status,
     }
     return pa.Table.from_pylist([row], schema=RUNS.schema)
