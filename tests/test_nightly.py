@@ -94,7 +94,9 @@ def test_jiji_sample_through_a_real_prefect_run(tmp_path: Path, jiji_sample: Pat
                     "published_at": "2026-01-14T08:00:00Z"} for i in range(1 + number % 2 * 2)]
         (more / f"records-{number}.jsonl").write_text(
             "\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
-    state = nightly(source=str(more), warehouse=str(warehouse), batch_files=2, return_state=True)
+    # settle_seconds=0: the files were written a moment ago.
+    state = nightly(source=str(more), warehouse=str(warehouse), batch_files=2, settle_seconds=0,
+                    return_state=True)
     assert state.result().dispatches_written == 5
     tasks = asyncio.run(_task_names(state.state_details.flow_run_id))
     assert _task_counts(tasks) == {"discover": 1, "parse": 2, "tag": 2, "commit": 2, "record-run": 1}
@@ -122,5 +124,5 @@ def test_cli_quarantines_bad_files_and_keeps_the_good(tmp_path: Path, jiji_sampl
     assert "3 quarantined" in result.stdout
     reasons = _rows(warehouse, "SELECT source_uri, reason FROM quarantine ORDER BY source_uri")
     assert [(Path(uri).name, reason) for uri, reason in reasons] == [
-        ("empty.txt", "empty_file"), ("image.bin", "binary_file"), ("notes.txt", "no_dateline")]
+        ("empty.txt", "empty_file"), ("image.bin", "binary_file"), ("notes.txt", "no_prose")]
     assert _rows(warehouse, "SELECT count(*) FROM dispatches") == [(1,)]

@@ -141,7 +141,7 @@ def test_retag_of_part_of_a_file_keeps_the_rest_of_that_file(tmp_path: Path) -> 
 
     write_same_day_landing(tmp_path / "landing", 6)
     warehouse = tmp_path / "warehouse"
-    nightly(source=str(tmp_path / "landing"), warehouse=str(warehouse))
+    nightly(source=str(tmp_path / "landing"), warehouse=str(warehouse), settle_seconds=0)
     partition = "published_date=2026-01-14"
     for table in ENRICHMENT:  # both agencies' rows share one file of one partition
         assert live_files_per_partition(warehouse, table) == {f"{table}/{partition}": 1}, table
@@ -187,7 +187,7 @@ def test_a_killed_retag_leaves_old_or_new_enrichment_and_finishes_next_time(tmp_
 
     write_same_day_landing(tmp_path / "landing", 40, agencies=("Reuters", "AFP", "Kyodo"))
     base = tmp_path / "base"
-    nightly(source=str(tmp_path / "landing"), warehouse=str(base))
+    nightly(source=str(tmp_path / "landing"), warehouse=str(base), settle_seconds=0)
     old_hash = _consistent_enrichment(base)
     seeds = tmp_path / "seeds"
     shutil.copytree(default_seeds_dir(), seeds)
