@@ -56,6 +56,7 @@ from transforms.canonical import (
     surface_form,
 )
 from transforms.entity_rules import (
+    abbreviates,
     figures_line_ranges,
     is_not_a_name,
     not_names,
@@ -506,7 +507,7 @@ def _with_defined_abbreviations(
         if doc[end].text != "(" or doc[end + 2].text != ")":
             continue
         short = doc[end + 1].text
-        if not _ABBREVIATION_SHAPE.match(short) or not _abbreviates(short, ent.text):
+        if not _ABBREVIATION_SHAPE.match(short) or not abbreviates(short, ent.text):
             continue
         defined[alias_key(short)] = Alias(surface_form(ent.text, ent.label_), ent.label_)
         if end + 1 not in covered:
@@ -514,24 +515,6 @@ def _with_defined_abbreviations(
     if extra:
         ents = sorted(ents + extra, key=lambda span: span.start)
     return ents, defined
-
-
-def _abbreviates(short: str, name: str) -> bool:
-    """The capitals of `short` appear, in order, among the initials of `name`'s words, and the
-    first letters agree ("EC": European Community, "MITI": Ministry of International Trade and
-    Industry)."""
-    initials = [word[0] for word in re.split(r"[\s\-]+", name) if word and word[0].isupper()]
-    capitals = [ch for ch in short if ch.isupper()]
-    if not initials or not capitals or capitals[0] != initials[0]:
-        return False
-    position = 0
-    for ch in capitals:
-        while position < len(initials) and initials[position] != ch:
-            position += 1
-        if position == len(initials):
-            return False
-        position += 1
-    return True
 
 
 def _with_untagged_surnames(doc: Doc, ents: list[Span]) -> list[Span]:

@@ -39,7 +39,7 @@ from datetime import date, timedelta
 
 import pyarrow as pa
 
-from transforms.entity_rules import term_key
+from transforms.entity_rules import abbreviates, term_key
 
 RULES = ("abbreviation", "form", "full_name", "surname")
 SURNAME_WINDOW_DAYS = 30
@@ -158,7 +158,7 @@ def _is_defined_abbreviation(text: str, canonical: str) -> bool:
         text != canonical
         and bool(_ACRONYM.match(text))
         and len(canonical.split()) > 1
-        and canonical[:1].upper() == text[:1]
+        and abbreviates(text, canonical)
     )
 
 

@@ -8,8 +8,9 @@ trailing full stop. What each kind means for a span the model tagged:
 * ``currency``, ``unit`` (dollar, yen, tonnes, ...): a span ending in one is an amount or a
   currency ("U.S. Dollar", "Swiss francs");
 * ``row_label``, ``rating``, ``number_word``, ``function_word``, ``company_suffix``: a span made
-  only of these is not a name ("Net", "BB", "the", "Co Inc"); inside a longer name they are
-  fine ("Texaco Inc", "Bank of Japan");
+  only of function words and words of one of these kinds is not a name ("Net", "BB", "the",
+  "Co Inc", "the Co"); inside a longer name, or mixed ("Group of Seven"), they are fine
+  ("Texaco Inc", "Bank of Japan");
 * ``table_word`` (up, off, unch, month abbreviations): only helps to recognise a figures line
   ("Wheat May 2.88-1/4 up 1/2 cts"); "May" alone may still be a name.
 
@@ -103,13 +104,25 @@ def is_not_a_name(words: Sequence[str], lists: NotNames) -> bool:
         return True
     if kinds and kinds[-1] & _AMOUNT_KINDS:
         return True
-    return bool(kinds) and all(k & _ALONE_KINDS for k in kinds)
+    return _only_list_words_of_one_kind(kinds)
+
+
+def _only_list_words_of_one_kind(kinds: Sequence[frozenset[str]]) -> bool:
+    """ "the", "Co Inc", "the Co", "Net": function words and words of one other kind only.
+    Words of different kinds together make a name ("Group of Seven", "Net Holdings Inc")."""
+    rest = [k - {"function_word"} for k in kinds if k != {"function_word"}]
+    if any(not k & _ALONE_KINDS for k in kinds):
+        return False
+    if not rest:
+        return True
+    shared = frozenset.intersection(*rest) & _ALONE_KINDS
+    return bool(shared)
 
 
 def is_figures_line(line: str, lists: NotNames) -> bool:
     """A row of a results or statistics block (see the module docstring)."""
     words = line.split()
-    if len(words) < 2 or not _FIGURE.search(line):
+    if len(words) < 2:
         return False
     figures = [_is_figure(w, lists) for w in words]
     if sum(figures) < 2:
@@ -143,3 +156,21 @@ def figures_line_ranges(text: str, lists: NotNames) -> list[tuple[int, int]]:
             ranges.append((start, end))
         start = end
     return ranges
+
+
+def abbreviates(short: str, name: str) -> bool:
+    """The capitals of `short` appear, in order, among the initials of `name`'s words, and the
+    first letters agree ("EC": European Community, "MITI": Ministry of International Trade and
+    Industry)."""
+    initials = [word[0] for word in re.split(r"[\s\-]+", name) if word and word[0].isupper()]
+    capitals = [ch for ch in short if ch.isupper()]
+    if not initials or not capitals or capitals[0] != initials[0]:
+        return False
+    position = 0
+    for ch in capitals:
+        while position < len(initials) and initials[position] != ch:
+            position += 1
+        if position == len(initials):
+            return False
+        position += 1
+    return True

@@ -97,7 +97,7 @@ def replace_enrichment(
         written[name] = fresh.num_rows
         files = storage.stage_table_files(table, fresh, staging, commit_id)
         if name == "mentions":
-            mention_parts.append(fresh.select(list(_FACT_COLUMNS)))
+            mention_parts.append(_mention_facts(fresh, ""))
         for relative in manifest.files(name):
             old = pq.read_table(warehouse / relative)
             stale = pc.is_in(old.column("version_id"), versions)
@@ -123,7 +123,10 @@ def replace_enrichment(
     return written
 
 
-_FACT_COLUMNS = ("label", "canonical", "text", "published_date")
+_FACT_SCHEMA = pa.schema(
+    [("label", pa.string()), ("canonical", pa.string()), ("text", pa.string()),
+     ("published_date", pa.date32())]
+)
 
 
 def _mention_facts(rows: pa.Table, relative: str) -> pa.Table:
@@ -131,4 +134,4 @@ def _mention_facts(rows: pa.Table, relative: str) -> pa.Table:
     if "published_date" not in rows.column_names:
         day = date.fromisoformat(relative.split("published_date=")[1].split("/")[0])
         rows = rows.append_column("published_date", pa.array([day] * rows.num_rows, pa.date32()))
-    return rows.select(list(_FACT_COLUMNS))
+    return rows.select(_FACT_SCHEMA.names).cast(_FACT_SCHEMA)
