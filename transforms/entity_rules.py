@@ -46,6 +46,7 @@ _TABLE_KINDS = frozenset(
     {"abbreviation", "currency", "unit", "row_label", "number_word", "table_word"}
 )
 _FIGURE = re.compile(r"\d")
+_FIGURE_WORD = re.compile(r"\S*\d\S*")
 _LETTER = re.compile(r"[^\W\d_]")
 FIGURES_SHARE = 0.6
 ROW_LABEL_WORDS = 4
@@ -123,6 +124,9 @@ def is_figures_line(line: str, lists: NotNames) -> bool:
     """A row of a results or statistics block (see the module docstring)."""
     words = line.split()
     if len(words) < 2:
+        return False
+    # A wrapped line of prose: many words, few figures. One regex pass rejects it cheaply.
+    if len(words) > 2 * ROW_LABEL_WORDS and 5 * len(_FIGURE_WORD.findall(line)) < len(words):
         return False
     figures = [_is_figure(w, lists) for w in words]
     if sum(figures) < 2:
