@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.entity_resolution import EntityAlias, MentionFact, entity_alias_rows
+from schemas.tables import TABLES
+from transforms import stages, storage
+from transforms.entity_resolution import (
+    EntityAlias,
+    MentionFact,
+    aliases_from_table,
+    entity_alias_rows,
+    facts_from_mentions,
+)
 
+# As in seeds/not_names.csv (company_suffix), for the tests that read the seeds.
 SUFFIXES = frozenset({"inc", "co", "corp"})
 DAY = date(1987, 3, 11)
 
@@ -114,3 +125,34 @@ def test_incremental_commits_give_the_same_table_as_one(facts, cuts, shuffle) ->
     for lo, hi in zip(bounds, bounds[1:], strict=False):
         rows = entity_alias_rows(rows, shuffled[lo:hi], company_suffixes=SUFFIXES)
     assert rows == at_once
+
+
+def mention_table(rows: list[tuple[str, str, str, date]]) -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {"dispatch_id": f"d{i}", "version_id": f"v{i}", "mention_id": f"m{i}", "text": text,
+             "label": label, "start_char": 0, "end_char": len(text), "sentence_index": 0,
+             "canonical": canonical, "model": "m", "pipeline_hash": "h", "run_id": "r",
+             "published_date": day}
+            for i, (label, canonical, text, day) in enumerate(rows)
+        ],
+        schema=TABLES["mentions"].schema,
+    )
+
+
+def test_a_warehouse_from_before_the_table_is_read_once_then_kept(tmp_path: Path) -> None:
+    """Mentions committed before `entity_aliases` existed count, from the first commit on."""
+    warehouse = tmp_path / "warehouse"
+    old = mention_table([("PERSON", "Ronald Reagan", "Ronald Reagan", DAY)])
+    staged = storage.stage_table_files(TABLES["mentions"], old, tmp_path / "staging", "c1")
+    storage.commit(warehouse, {"mentions": staged})
+    new = mention_table([("PERSON", "Reagan", "Reagan", DAY + timedelta(days=2))])
+    table, replaced = stages.entity_aliases_after(warehouse, new)
+    assert replaced == []
+    rows = aliases_from_table(table)
+    assert [(r.name, r.canonical) for r in rows if r.rule == "surname"] == [
+        ("Reagan", "Ronald Reagan")
+    ]
+    assert rows == entity_alias_rows(
+        [], facts_from_mentions(pa.concat_tables([old, new])), company_suffixes=SUFFIXES
+    )

@@ -50,12 +50,13 @@ _NAME_END = re.compile(r"[\s,.]+$")
 
 @dataclass(frozen=True)
 class MentionFact:
-    """What resolution needs from one mention row."""
+    """What resolution needs from mention rows: `count` mentions alike in these four."""
 
     label: str
     canonical: str
     text: str
     published_date: date
+    count: int = 1
 
 
 @dataclass(frozen=True, order=True)
@@ -140,16 +141,16 @@ def _evidence_of(rows: Iterable[EntityAlias]) -> _Evidence:
 
 
 def _add_fact(evidence: _Evidence, fact: MentionFact) -> None:
-    evidence.forms[(fact.label, fact.canonical)] += 1
+    evidence.forms[(fact.label, fact.canonical)] += fact.count
     if _is_defined_abbreviation(fact.text, fact.canonical):
-        evidence.abbreviations[(fact.label, fact.text, fact.canonical)] += 1
+        evidence.abbreviations[(fact.label, fact.text, fact.canonical)] += fact.count
     if fact.label != "PERSON":
         return
     words = fact.canonical.split()
     if len(words) > 1:
-        evidence.full_names[(fact.canonical, fact.published_date)] += 1
+        evidence.full_names[(fact.canonical, fact.published_date)] += fact.count
     elif len(words) == 1 and words[0][:1].isupper():
-        evidence.surnames[(fact.canonical, fact.published_date)] += 1
+        evidence.surnames[(fact.canonical, fact.published_date)] += fact.count
 
 
 def _is_defined_abbreviation(text: str, canonical: str) -> bool:
@@ -212,9 +213,16 @@ def _surname_key(full_name: str) -> str:
 # --- Arrow adapters (the storage layer reads and writes tables) ---------------------------
 
 
+FACT_COLUMNS = ("label", "canonical", "text", "published_date")
+
+
 def facts_from_mentions(mentions: pa.Table) -> list[MentionFact]:
-    """MentionFacts from mention rows (columns label, canonical, text, published_date)."""
-    columns = [mentions.column(c).to_pylist() for c in ("label", "canonical", "text", "published_date")]
+    """MentionFacts from mention rows (columns `FACT_COLUMNS`), alike rows counted in Arrow:
+    a backfill commit holds hundreds of thousands of mentions but far fewer distinct facts."""
+    counted = mentions.select(list(FACT_COLUMNS)).group_by(list(FACT_COLUMNS)).aggregate(
+        [([], "count_all")]
+    )
+    columns = [counted.column(c).to_pylist() for c in (*FACT_COLUMNS, "count_all")]
     return [MentionFact(*values) for values in zip(*columns, strict=True)]
 
 

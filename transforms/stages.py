@@ -24,6 +24,7 @@ from schemas.tables import RUNS, TABLES
 from transforms import storage
 from transforms.entities import tag_bodies, tagger_info
 from transforms.entity_resolution import (
+    FACT_COLUMNS,
     aliases_from_table,
     aliases_to_rows,
     entity_alias_rows,
@@ -301,12 +302,20 @@ def entity_aliases_after(
     warehouse: Path, mentions: pa.Table, seeds_dir: Path | None = None, *, rebuild: bool = False
 ) -> tuple[pa.Table, list[str]]:
     """The whole `entity_aliases` table after adding `mentions`, and the committed files it
-    replaces. Reads only that small table (or nothing, with `rebuild`), never other mentions."""
+    replaces. Reads only that small table (or nothing, with `rebuild`), never other mentions,
+    except once: a warehouse with mentions from before the table existed is read in full."""
     suffixes = company_suffixes(read_not_name_rows((seeds_dir or default_seeds_dir()) / "not_names.csv"))
-    existing = [] if rebuild else aliases_from_table(storage.read_table(warehouse, "entity_aliases"))
+    manifest = storage.read_manifest(warehouse)
+    replaced = list(manifest.files("entity_aliases"))
+    existing: list = []
+    if not rebuild and replaced:
+        existing = aliases_from_table(storage.read_table(warehouse, "entity_aliases"))
+    elif not rebuild and manifest.files("mentions"):
+        stored = storage.read_table(warehouse, "mentions", columns=list(FACT_COLUMNS))
+        existing = entity_alias_rows([], facts_from_mentions(stored), company_suffixes=suffixes)
     rows = entity_alias_rows(existing, facts_from_mentions(mentions), company_suffixes=suffixes)
     table = pa.Table.from_pylist(aliases_to_rows(rows), schema=TABLES["entity_aliases"].schema)
-    return table, list(storage.read_manifest(warehouse).files("entity_aliases"))
+    return table, replaced
 
 
 def commit_batches(
