@@ -69,7 +69,8 @@ def test_not_names(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["Texaco Inc", "Bank of Japan", "AT&T", "Standard & Poor's Corp", "EC", "U.S.", "May",
-     "Net Holdings Inc", "Group of Seven", "Pacific Gas and Electric Co", "Reagan"],
+     "Net Holdings Inc", "Group of Seven", "Pacific Gas and Electric Co", "Reagan", "東京電力",
+     "Lee Jae-myung"],
 )
 def test_names_stay(text: str) -> None:
     assert not is_not_a_name(text.split(), LISTS)

@@ -94,18 +94,22 @@ def company_suffixes(rows: Sequence[Sequence[str]]) -> frozenset[str]:
 
 def is_not_a_name(words: Sequence[str], lists: NotNames) -> bool:
     """True for a span (its words, punctuation tokens included) that is not a name."""
+    # C-level string tests first: this runs for every entity of every dispatch.
     text = "".join(words)
-    if not any(ch.isupper() for ch in text):
+    if text.islower():  # cased letters, none upper case; a name in an uncased script stays
         return True
-    if len(_LETTER.findall(text)) + len(_FIGURE.findall(text)) <= 1:
+    if len(text) <= 3 and sum(ch.isalnum() for ch in text) <= 1:
         return True
-    content = [w for w in words if _LETTER.search(w) or _FIGURE.search(w)]
-    kinds = [lists.kinds_of(w) for w in content]
+    kinds = [lists.kinds_of(w) for w in words if not _is_punctuation(w)]
     if any("abbreviation" in k for k in kinds):
         return True
     if kinds and kinds[-1] & _AMOUNT_KINDS:
         return True
     return _only_list_words_of_one_kind(kinds)
+
+
+def _is_punctuation(word: str) -> bool:
+    return not any(ch.isalnum() for ch in word)
 
 
 def _only_list_words_of_one_kind(kinds: Sequence[frozenset[str]]) -> bool:
@@ -122,11 +126,15 @@ def _only_list_words_of_one_kind(kinds: Sequence[frozenset[str]]) -> bool:
 
 def is_figures_line(line: str, lists: NotNames) -> bool:
     """A row of a results or statistics block (see the module docstring)."""
+    # A line of prose: many words, few figures. C-level passes reject it before any splitting.
+    spaces = line.count(" ")
+    if spaces > 2 * ROW_LABEL_WORDS:
+        if _FIGURE.search(line) is None:
+            return False
+        if 5 * len(_FIGURE_WORD.findall(line)) < len(line.split()):
+            return False
     words = line.split()
     if len(words) < 2:
-        return False
-    # A wrapped line of prose: many words, few figures. One regex pass rejects it cheaply.
-    if len(words) > 2 * ROW_LABEL_WORDS and 5 * len(_FIGURE_WORD.findall(line)) < len(words):
         return False
     figures = [_is_figure(w, lists) for w in words]
     if sum(figures) < 2:
