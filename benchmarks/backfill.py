@@ -330,6 +330,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="backfill worker processes")
     parser.add_argument("--cost-docs", type=int, default=1000,
                         help="bodies for the entity pipeline's cost against the bare model")
+    parser.add_argument("--only-cost", action="store_true",
+                        help="run only (e), e.g. `--docs 1000 --only-cost` to compare two commits")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     env = bench_env()
@@ -339,6 +341,9 @@ def main() -> None:
     bodies = corpus_bodies(corpus)
     tokens_hint = sum(len(b.split()) for b in bodies)
     print(f"corpus: {corpus} ({size / 1e6:.1f} MB), {len(bodies)} dispatches, {tokens_hint} words")
+    if args.only_cost:
+        entity_cost(bodies, args.cost_docs)
+        return
 
     a_seconds = bare_model_seconds(bodies)
     print(f"(a) bare model, NER only, n_process=2: {a_seconds:.1f} s, "
@@ -369,8 +374,12 @@ def main() -> None:
     print(f"(d) top entities per day over {args.mentions:,} mentions: first {first:.2f} s, "
           f"median {median:.2f} s, {rows} rows (target < {TARGET_QUERY_SECONDS:.0f} s)")
 
-    bare, configured = tagging_cost(bodies[: args.cost_docs])
-    print(f"(e) entity pipeline cost over {min(args.cost_docs, len(bodies))} bodies, one process, "
+    entity_cost(bodies, args.cost_docs)
+
+
+def entity_cost(bodies: list[str], docs: int) -> None:
+    bare, configured = tagging_cost(bodies[:docs])
+    print(f"(e) entity pipeline cost over {min(docs, len(bodies))} bodies, one process, "
           f"best of 3: bare model {bare:.1f} s, configured tag_bodies {configured:.1f} s: "
           f"ratio {configured / bare:.3f} (target <= {TARGET_ENTITY_COST_RATIO})")
 

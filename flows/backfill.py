@@ -93,9 +93,11 @@ def tag_task(batch: str, pipeline: str, seeds_dir: str, run_id: str) -> stages.B
 
 
 @task(name="commit", cache_policy=NO_CACHE)
-def commit_task(batches: list[str], warehouse: str, commit_id: str) -> stages.BatchCounts:
+def commit_task(
+    batches: list[str], warehouse: str, commit_id: str, seeds_dir: str
+) -> stages.BatchCounts:
     folders = [Path(b) for b in batches]
-    counts = stages.commit_batches(folders, Path(warehouse), commit_id)
+    counts = stages.commit_batches(folders, Path(warehouse), commit_id, seeds_dir=Path(seeds_dir))
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
     return counts
@@ -257,7 +259,8 @@ def _tag_and_commit(
     def commit_ready() -> None:
         nonlocal commits
         commits += 1
-        written = commit_task([str(b.folder) for b in ready], warehouse, f"{run_id}-{commits:05d}")
+        written = commit_task([str(b.folder) for b in ready], warehouse, f"{run_id}-{commits:05d}",
+                              seeds)
         totals.counts = totals.counts + written
         ready.clear()
         schedule.committed()

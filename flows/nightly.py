@@ -80,8 +80,8 @@ def tag_task(batch: str, pipeline: str, seeds_dir: str, run_id: str) -> stages.B
 
 
 @task(name="commit", cache_policy=NO_CACHE)
-def commit_task(batch: str, warehouse: str, commit_id: str) -> stages.BatchCounts:
-    return stages.commit_batches([Path(batch)], Path(warehouse), commit_id)
+def commit_task(batch: str, warehouse: str, commit_id: str, seeds_dir: str) -> stages.BatchCounts:
+    return stages.commit_batches([Path(batch)], Path(warehouse), commit_id, seeds_dir=Path(seeds_dir))
 
 
 @flow(name="nightly", log_prints=False)
@@ -117,7 +117,7 @@ def nightly(
             for number, batch in enumerate(found["batches"], start=1):
                 parsed = parse_task(batch, warehouse, seeds, run_id)
                 tag_task(batch, pipeline, seeds, run_id)
-                written = commit_task(batch, warehouse, f"{run_id}-{number:05d}")
+                written = commit_task(batch, warehouse, f"{run_id}-{number:05d}", seeds)
                 if archive_to:
                     archived += archive_task(f"{batch}/files.json", warehouse, source, archive_to)
                 totals = totals + stages.BatchCounts(

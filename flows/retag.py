@@ -28,8 +28,12 @@ def tag_task(batch: str, pipeline: str, seeds_dir: str, run_id: str) -> stages.B
 
 
 @task(name="replace-enrichment", cache_policy=NO_CACHE)
-def replace_task(warehouse: str, batches: list[str], commit_id: str) -> dict[str, int]:
-    return retagging.replace_enrichment(Path(warehouse), [Path(b) for b in batches], commit_id)
+def replace_task(
+    warehouse: str, batches: list[str], commit_id: str, seeds_dir: str
+) -> dict[str, int]:
+    return retagging.replace_enrichment(
+        Path(warehouse), [Path(b) for b in batches], commit_id, seeds_dir=Path(seeds_dir)
+    )
 
 
 @flow(name="retag")
@@ -50,7 +54,7 @@ def retag(
         batches = select_task(warehouse, pipeline, seeds, where, force, run_id)
         for batch in batches:
             tag_task(batch, pipeline, seeds, run_id)
-        written = replace_task(warehouse, batches, run_id) if batches else {}
+        written = replace_task(warehouse, batches, run_id, seeds) if batches else {}
         # For a retag, "dispatches written" counts the versions re-tagged.
         counts = stages.BatchCounts(
             dispatches=written.get("taggings", 0), mentions=written.get("mentions", 0)

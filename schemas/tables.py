@@ -224,6 +224,33 @@ INGESTED_FILES = Table(
     contract=Contract(unique=(("file_sha256",),), not_null=("file_sha256", "run_id")),
 )
 
+ENTITY_ALIASES = Table(
+    name="entity_aliases",
+    description=(
+        "Cross-warehouse entity resolution, kept at every commit from the new mentions "
+        "(README: entity resolution)."
+    ),
+    schema=pa.schema(
+        [
+            _field("rule", pa.string(), "form, abbreviation, full_name or surname", False),
+            _field("label", pa.string(), "Label of the mentions this row is about", False),
+            _field("name", pa.string(), "Name as in mentions.canonical (abbreviation: as written)", False),
+            _field("seen_on", pa.date32(), "Day (full_name, surname rows); null for the others"),
+            _field("canonical", pa.string(), "Warehouse-wide name it resolves to; null if none"),
+            _field("canonical_label", pa.string(), "Label of the entity it resolves to"),
+            _field("mentions", pa.int64(), "Mentions counted as evidence", False),
+        ]
+    ),
+    contract=Contract(
+        unique=(("rule", "label", "name", "seen_on", "canonical"),),
+        not_null=("rule", "label", "name", "mentions"),
+        accepted_values={"rule": ("abbreviation", "form", "full_name", "surname")},
+    ),
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (DISPATCHES, MENTIONS, QUOTES, TAGGINGS, QUARANTINE, RUNS, INGESTED_FILES)
+    t.name: t
+    for t in (
+        DISPATCHES, MENTIONS, QUOTES, TAGGINGS, QUARANTINE, RUNS, INGESTED_FILES, ENTITY_ALIASES,
+    )
 }

@@ -44,18 +44,33 @@ SEMI JOIN dispatches_latest AS d ON m.version_id = d.version_id""",
     "quotes_latest": """
 SELECT q.* FROM quotes AS q
 SEMI JOIN dispatches_latest AS d ON q.version_id = d.version_id""",
+    # Names resolved across the warehouse through entity_aliases: a surname by its day, any
+    # other name by its form (see transforms.entity_resolution).
     "entities": """
 SELECT
     substr(md5(label || '|' || canonical), 1, 16) AS entity_id,
     label,
     canonical AS text,
-    list_sort(list_distinct(list(m.text))) AS aliases,
+    list_sort(list_distinct(list(text))) AS aliases,
     count(*) AS mentions,
-    count(DISTINCT m.dispatch_id) AS dispatches,
-    min(d.published_at) AS first_seen,
-    max(d.published_at) AS last_seen
-FROM mentions_latest AS m
-JOIN dispatches_latest AS d USING (version_id)
+    count(DISTINCT dispatch_id) AS dispatches,
+    min(published_at) AS first_seen,
+    max(published_at) AS last_seen
+FROM (
+    SELECT
+        m.text,
+        m.dispatch_id,
+        d.published_at,
+        coalesce(s.canonical_label, f.canonical_label, m.label) AS label,
+        coalesce(s.canonical, f.canonical, m.canonical) AS canonical
+    FROM mentions_latest AS m
+    JOIN dispatches_latest AS d USING (version_id)
+    LEFT JOIN entity_aliases AS s
+        ON s.rule = 'surname' AND s.label = m.label AND s.name = m.canonical
+        AND s.seen_on = m.published_date AND s.canonical IS NOT NULL
+    LEFT JOIN entity_aliases AS f
+        ON f.rule = 'form' AND f.label = m.label AND f.name = m.canonical
+)
 GROUP BY label, canonical""",
 }
 

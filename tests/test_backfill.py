@@ -356,6 +356,10 @@ def test_a_reader_never_sees_a_row_twice_or_misses_one_during_compaction(tmp_pat
             storage.compact(warehouse, f"compact-{round_number:03d}", max_files=1)
             add_commit()
             add_commit()
+            # Pace the writer so that the reader really reads between rounds, however fast either is.
+            wanted = len(seen) + 1
+            while len(seen) < wanted and not errors and reader.is_alive():
+                time.sleep(0.01)
     finally:
         stop.set()
         reader.join()

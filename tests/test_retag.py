@@ -10,7 +10,10 @@ import pytest
 
 from schemas.tables import TABLES
 from tests.warehouse_files import live_files_per_partition
+from transforms import storage
 from transforms.contracts import check_contracts
+from transforms.entity_resolution import aliases_from_table, entity_alias_rows, facts_from_mentions
+from transforms.entity_rules import company_suffixes, read_not_name_rows
 from transforms.query import QueryRefused, run_query
 from transforms.reference import default_seeds_dir
 from transforms.samples import copy_sample_dispatches
@@ -54,6 +57,12 @@ def test_retag_after_an_alias_change_replaces_mentions_once(tagged_warehouse: Pa
     assert check_contracts(warehouse) == []
     canon = _rows(warehouse, "SELECT DISTINCT canonical FROM mentions WHERE text LIKE '%Morimoto%'")
     assert canon == [("Foreign Minister Aiko Morimoto",)]
+    # entity_aliases is rebuilt from the mentions that replaced the old ones, not added to.
+    suffixes = company_suffixes(read_not_name_rows(seeds / "not_names.csv"))
+    facts = facts_from_mentions(storage.read_table(warehouse, "mentions"))
+    assert aliases_from_table(storage.read_table(warehouse, "entity_aliases")) == (
+        entity_alias_rows([], facts, company_suffixes=suffixes)
+    )
     assert retag(warehouse=str(warehouse), seeds_dir=str(seeds)) == {}
     runs = _rows(warehouse, "SELECT flow, count(*) FROM runs GROUP BY flow ORDER BY flow")
     assert runs == [("nightly", 1), ("retag", 3)]

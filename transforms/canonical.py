@@ -18,7 +18,13 @@ Decisions an analyst can rely on:
 * A shorter name resolves to a longer PERSON name in the same dispatch when its words are the
   start or the end of that name (``Koizumi`` -> ``Shinjiro Koizumi``, ``Xi`` -> ``Xi Jinping``),
   preferring the nearest earlier full name and falling back to a single later one.
-  Organisations resolve the same way by leading words (``Toyota`` -> ``Toyota Motor Corp.``).
+  Organisations resolve the same way by leading words (``Toyota`` -> ``Toyota Motor Corp.``),
+  except an acronym ("EC" is not "EC Commission").
+* An all-capitals name ("LONDON" in a dateline, "TEXACO" in a table header) takes the ordinary
+  spelling of the same name elsewhere in the dispatch, else that of a place in
+  ``seeds/places.csv``; otherwise it stays as written (acronyms such as "EC" or "AT&T").
+* US state and common place abbreviations (``seeds/place_abbreviations.csv``: "Calif." ->
+  "California") are aliases with the label GPE; a row of ``aliases.csv`` for the same key wins.
 * The label vote runs over groups of mentions that share a canonical name or a surface form,
   so one string never carries two labels in one dispatch. Gazetteer and alias labels win;
   otherwise the majority wins, and a tie goes to the mention written in full.
@@ -124,11 +130,46 @@ def read_alias_rows(path: Path) -> list[list[str]]:
         ]
 
 
+def read_place_abbreviation_rows(path: Path) -> list[list[str]]:
+    """seeds/place_abbreviations.csv (header abbreviation,place) as alias rows labelled GPE."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            [row["abbreviation"].strip(), row["place"].strip(), "GPE"]
+            for row in csv.DictReader(handle)
+            if row.get("abbreviation") and row.get("place")
+        ]
+
+
+def read_place_names(path: Path) -> list[str]:
+    """The place names of seeds/places.csv, in file order."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [row["place"].strip() for row in csv.DictReader(handle) if row.get("place")]
+
+
+def is_all_capitals(text: str) -> bool:
+    """ "LONDON", "TEXACO INC", and acronyms too ("EC"): callers fold only to a spelling seen."""
+    return text.isupper() and sum(ch.isalpha() for ch in text) > 1
+
+
+def case_folded(surfaces: Sequence[str], places: Mapping[str, str]) -> list[str]:
+    """All-capitals surfaces in their ordinary spelling from the same dispatch, else from
+    `places` (casefolded name -> spelling); others unchanged."""
+    if not any(is_all_capitals(s) for s in surfaces):
+        return list(surfaces)
+    ordinary = {s.casefold(): s for s in surfaces if not is_all_capitals(s)}
+    return [
+        ordinary.get(s.casefold()) or places.get(s.casefold()) or s if is_all_capitals(s) else s
+        for s in surfaces
+    ]
+
+
 def resolve_mentions(
-    mentions: Sequence[MentionInput], aliases: Mapping[str, Alias]
+    mentions: Sequence[MentionInput],
+    aliases: Mapping[str, Alias],
+    places: Mapping[str, str] | None = None,
 ) -> list[Resolution]:
     """Canonical name and voted label for each mention, in the order given."""
-    surfaces = [surface_form(m.text, m.label) for m in mentions]
+    surfaces = case_folded([surface_form(m.text, m.label) for m in mentions], places or {})
     keys = [s.casefold() for s in surfaces]  # = alias_key(s): surfaces are normalised
     own = [
         _own_resolution(m.label, surface, key, aliases)
@@ -144,7 +185,8 @@ def resolve_mentions(
             person = _person_for(i, label, words, persons)
             if person is not None:
                 canonical, label = own[person][0], "PERSON"
-            elif label in _ORG_LABELS:
+            elif label in _ORG_LABELS and not surfaces[i].isupper():
+                # An acronym is not the first word of a longer name ("EC" in "EC Commission").
                 same_label = [j for j in orgs if mentions[j].label == label]
                 org = _longer_name(i, words, same_label, part="prefix")
                 if org is not None:

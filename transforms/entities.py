@@ -7,10 +7,13 @@ The configured pipeline (`load_tagger`) is, in order:
    ``ner`` so the model respects its spans and predicts around them: on an overlap the
    gazetteer wins ("Standard Missile-3 Block 2A" stays one WEAPON, not ORG "Standard").
 3. ``ner`` - the trained model, the only trained component kept (same entities, ~1.7x faster).
-4. ``wirehouse_entity_cleanup_v1`` - drops value labels (dates, numbers), entities inside a
-   copyright line and PERSON spans containing a news-agency name; trims articles, titles and
-   possessives from spans; sets canonical names from seeds/aliases.csv and within-dispatch
-   resolution, one label per entity (`transforms.canonical`).
+4. ``wirehouse_entity_cleanup_v2`` - drops value labels (dates, numbers), entities inside a
+   copyright line, PERSON spans containing a news-agency name, spans that are not names and
+   anything on a figures line of a results table (`transforms.entity_rules`,
+   seeds/not_names.csv); trims articles, titles and possessives from spans and joins names
+   around "&" ("Standard & Poor's Corp"); sets canonical names from seeds/aliases.csv,
+   seeds/place_abbreviations.csv, abbreviations defined in the text ("European Community
+   (EC)") and within-dispatch resolution, one label per entity (`transforms.canonical`).
 
 The tokenizer also splits a dash glued to a closing bracket or an abbreviation
 ("(Jiji Press)–Japanese", "U.S.-Japan") so the model sees the words.
@@ -41,11 +44,23 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from transforms.canonical import (
+    Alias,
     MentionInput,
+    alias_key,
     alias_table,
     read_alias_rows,
+    read_place_abbreviation_rows,
+    read_place_names,
     resolve_mentions,
     strip_article,
+    surface_form,
+)
+from transforms.entity_rules import (
+    abbreviates,
+    figures_line_ranges,
+    is_not_a_name,
+    not_names,
+    read_not_name_rows,
 )
 from transforms.quotes import find_quotes
 from transforms.records import MentionSpan, QuoteSpan
@@ -55,7 +70,7 @@ SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
 ENTITIES_VERSION = "wirehouse-entities/1"
 
 GAZETTEER = "wirehouse_gazetteer_v1"
-CLEANUP = "wirehouse_entity_cleanup_v1"
+CLEANUP = "wirehouse_entity_cleanup_v2"
 GAZETTEER_SPANS_KEY = "wirehouse_gazetteer"
 _NO_ZONE_CHUNK = 10_000
 
@@ -107,7 +122,8 @@ _PERSON_TITLES = frozenset(
      "Ozeki", "Secretary", "General", "Gen.", "Adm.", "Lt.", "Col.", "Sgt.", "King", "Queen",
      "Pope", "Prince", "Princess", "Emperor", "Empress", "Mayor", "Judge", "Justice", "Coach",
      "Manager", "Chief", "Executive", "CEO", "Director", "Commissioner", "Ambassador",
-     "Speaker", "Leader", "Vice", "Deputy", "Defense", "Foreign", "Finance", "Lawmaker"}
+     "Speaker", "Leader", "Vice", "Deputy", "Defense", "Foreign", "Finance", "Lawmaker",
+     "Treasurer", "Chancellor"}
 )
 
 
@@ -144,7 +160,11 @@ def add_components(nlp: Language, *, seeds_dir: Path | None = None) -> Language:
     _intern_labels(nlp, {p["label"] for p in patterns} | set(EMITTED_LABELS))
     cleanup_config = {
         "agency_names": agency_names(patterns),
-        "aliases": read_alias_rows(seeds / "aliases.csv"),
+        # Place abbreviations first: a row of aliases.csv for the same key overrides them.
+        "aliases": read_place_abbreviation_rows(seeds / "place_abbreviations.csv")
+        + read_alias_rows(seeds / "aliases.csv"),
+        "not_names": read_not_name_rows(seeds / "not_names.csv"),
+        "places": read_place_names(seeds / "places.csv"),
     }
     nlp.add_pipe(CLEANUP, name=CLEANUP, last=True, config=cleanup_config)
     return nlp
@@ -254,11 +274,16 @@ class EntityCleanup:
     """After NER: entities analysts can count, with canonical names.
 
     1. gazetteer entities get their own label back;
-    2. dropped: value labels, anything inside a copyright line, a PERSON containing a news-agency
-       name, a portfolio tagged as ORG in front of a title ("Defense" in "Defense Minister");
-    3. spans lose a leading article, titles, possessive and loose lowercase words at the edges;
-    4. an upper-case dateline place becomes a GPE; untagged repeats of a surname become PERSON;
-    5. canonical names and the voted label (`transforms.canonical`); the canonical name is the
+    2. dropped: value labels, anything inside a copyright line or on a figures line of a results
+       table, a PERSON containing a news-agency name, a portfolio tagged as ORG in front of a
+       title ("Defense" in "Defense Minister");
+    3. spans lose a leading article, titles, possessive and loose lowercase words at the edges,
+       and take in "& Name" around them ("Poor's Corp" -> "Standard & Poor's Corp");
+    4. spans that are not names are dropped (`transforms.entity_rules`: "cts", "Avg", "Co");
+    5. an upper-case dateline place becomes a GPE; untagged repeats of a surname become PERSON;
+       an abbreviation defined in brackets after a name ("European Community (EC)") is an
+       alias of that name in this dispatch;
+    6. canonical names and the voted label (`transforms.canonical`); the canonical name is the
        entity's ``kb_id``, which survives the trip back from worker processes.
 
     One component, so `doc.ents` is rebuilt once per dispatch.
@@ -270,21 +295,28 @@ class EntityCleanup:
         drop_labels: Sequence[str],
         aliases: Sequence[Sequence[str]],
         gazetteer_key: str,
+        not_name_rows: Sequence[Sequence[str]] = (),
+        places: Sequence[str] = (),
     ) -> None:
         self.gazetteer_key = gazetteer_key
         self.drop_labels = frozenset(drop_labels)
         self.aliases = alias_table(aliases)
+        self.not_names = not_names(not_name_rows)
+        self.places = {alias_key(place): place for place in places}
         alternatives = "|".join(re.escape(n) for n in sorted(agency_names, key=len, reverse=True))
         self.agency = re.compile(rf"\b(?:{alternatives})\b") if alternatives else None
 
     def __call__(self, doc: Doc) -> Doc:
         gazetteer = {(s.start, s.end): s.label_ for s in doc.spans.get(self.gazetteer_key, [])}
         ents = _with_untagged_surnames(doc, self._cleaned(doc, gazetteer))
+        ents, defined = _with_defined_abbreviations(doc, ents)
         inputs = [
             MentionInput(e.text, e.label_, gazetteer.get((e.start, e.end)) == e.label_)
             for e in ents
         ]
-        resolutions = resolve_mentions(inputs, self.aliases)
+        # Curated aliases win over a definition in the text.
+        aliases = {**defined, **self.aliases} if defined else self.aliases
+        resolutions = resolve_mentions(inputs, aliases, self.places)
         doc.ents = [
             Span(doc, e.start, e.end, label=r.label, kb_id=r.canonical)
             for e, r in zip(ents, resolutions, strict=True)
@@ -292,7 +324,7 @@ class EntityCleanup:
         return doc
 
     def _cleaned(self, doc: Doc, gazetteer: dict[tuple[int, int], str]) -> list[Span]:
-        blocked = _copyright_ranges(doc)
+        blocked = _copyright_ranges(doc) + self._figures_ranges(doc)
         dateline = _dateline_place(doc)
         kept: list[Span] = [dateline] if dateline is not None else []
         for ent in doc.ents:
@@ -303,10 +335,21 @@ class EntityCleanup:
                 continue
             if dateline is not None and ent.start < dateline.end:
                 continue
-            trimmed = _trimmed(ent)
-            if trimmed is not None:
-                kept.append(trimmed)
-        return kept
+            trimmed = _trimmed(_before_free_dash(ent))
+            if trimmed is None:
+                continue
+            joined = _joined_across_ampersand(trimmed)
+            if not is_not_a_name([t.text for t in joined], self.not_names):
+                kept.append(joined)
+        # Joining across "&" can reach a neighbouring entity ("Standard" + "Poor's Corp").
+        return sorted(filter_spans(kept), key=lambda span: span.start) if kept else kept
+
+    def _figures_ranges(self, doc: Doc) -> list[tuple[int, int]]:
+        # Only bodies with several lines can hold a table; most prose is one or a few lines.
+        text = doc.text
+        if text.count("\n") < 2:
+            return []
+        return figures_line_ranges(text, self.not_names)
 
     def _unwanted(self, ent: Span) -> bool:
         if ent.label_ in self.drop_labels:
@@ -323,6 +366,8 @@ class EntityCleanup:
         "drop_labels": list(VALUE_LABELS),
         "aliases": [],
         "gazetteer_key": GAZETTEER_SPANS_KEY,
+        "not_names": [],
+        "places": [],
     },
 )
 def make_entity_cleanup(
@@ -332,8 +377,10 @@ def make_entity_cleanup(
     drop_labels: list[str],
     aliases: list[list[str]],
     gazetteer_key: str,
+    not_names: list[list[str]],
+    places: list[str],
 ) -> EntityCleanup:
-    return EntityCleanup(agency_names, drop_labels, aliases, gazetteer_key)
+    return EntityCleanup(agency_names, drop_labels, aliases, gazetteer_key, not_names, places)
 
 
 def _copyright_ranges(doc: Doc) -> list[tuple[int, int]]:
@@ -408,6 +455,66 @@ def _loose_at_start(doc: Doc, start: int, end: int, label: str) -> bool:
     if token.is_lower and token.is_alpha:
         return True
     return label == "PERSON" and token.text in _PERSON_TITLES
+
+
+_FREE_DASHES = frozenset({"-", "--", "\u2013", "\u2014"})
+
+
+def _before_free_dash(ent: Span) -> Span:
+    """ "HONG KONG - Gold closed ...": a dash between spaces ends a name (a section dateline in
+    a roundup); "U.S.-Japan" has no spaces and stays."""
+    for token in ent[:-1]:
+        if token.text in _FREE_DASHES and token.i > ent.start and ent.doc[token.i - 1].whitespace_:
+            return Span(ent.doc, ent.start, token.i, label=ent.label_)
+    return ent
+
+
+def _joined_across_ampersand(ent: Span) -> Span:
+    """ "Poor's Corp" in "Standard & Poor's Corp", "Smith" in "Smith & Wesson": a name joined
+    by "&" is one name; the model often keeps only one side."""
+    doc = ent.doc
+    start, end = ent.start, ent.end
+    while start >= 2 and doc[start - 1].text == "&" and _capitalised(doc[start - 2]):
+        start -= 2
+    while end + 1 < len(doc) and doc[end].text == "&" and _capitalised(doc[end + 1]):
+        end += 2
+        if end + 1 < len(doc) and doc[end].text in _POSSESSIVE_TOKENS and _capitalised(doc[end + 1]):
+            end += 2
+    if (start, end) == (ent.start, ent.end):
+        return ent
+    return Span(doc, start, end, label=ent.label_)
+
+
+def _capitalised(token: Token) -> bool:
+    return token.text[:1].isupper()
+
+
+_ABBREVIATION_SHAPE = re.compile(r"^[A-Z][A-Za-z&]{1,7}$")
+
+
+def _with_defined_abbreviations(
+    doc: Doc, ents: list[Span]
+) -> tuple[list[Span], dict[str, Alias]]:
+    """ "European Community (EC)": the bracketed abbreviation is an alias of the name before it
+    in this dispatch, and a mention itself (with the name's label) if the model missed it."""
+    defined: dict[str, Alias] = {}
+    extra: list[Span] = []
+    covered = {e.start for e in ents}
+    for ent in ents:
+        end = ent.end
+        if len(ent) < 2 or end + 2 >= len(doc):
+            continue
+        if doc[end].text != "(" or doc[end + 2].text != ")":
+            continue
+        short = doc[end + 1].text
+        if not _ABBREVIATION_SHAPE.match(short) or not abbreviates(short, ent.text):
+            continue
+        defined[alias_key(short)] = Alias(surface_form(ent.text, ent.label_), ent.label_)
+        if end + 1 not in covered:
+            extra.append(Span(doc, end + 1, end + 2, label=ent.label_))
+    if extra:
+        ents = sorted(ents + extra, key=lambda span: span.start)
+    return ents, defined
 
 
 def _with_untagged_surnames(doc: Doc, ents: list[Span]) -> list[Span]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from schemas.tables import TABLES
-from transforms import storage
+from transforms import stages, storage
 from transforms.entities import TaggerInfo
 from transforms.language_tagging import DEFAULT_LANGUAGE, expected_provenance_sql
 from transforms.query import QueryRefused, check_read_only, open_warehouse
@@ -86,8 +87,11 @@ def plan_retag_batches(
         con.close()
 
 
-def replace_enrichment(warehouse: Path, batches: list[Path], commit_id: str) -> dict[str, int]:
-    """Swap the enrichment rows of the re-tagged versions for the new ones, atomically."""
+def replace_enrichment(
+    warehouse: Path, batches: list[Path], commit_id: str, seeds_dir: Path | None = None
+) -> dict[str, int]:
+    """Swap the enrichment rows of the re-tagged versions for the new ones, atomically; the
+    `entity_aliases` table is rebuilt from the mentions kept and the new ones."""
     versions = pa.concat_tables(
         [pq.read_table(b / "dispatches.parquet", columns=["version_id"]) for b in batches]
     ).column("version_id")
@@ -96,6 +100,7 @@ def replace_enrichment(warehouse: Path, batches: list[Path], commit_id: str) -> 
     staged: dict[str, dict[str, Path]] = {}
     removed: dict[str, list[str]] = {}
     written: dict[str, int] = {}
+    mention_parts: list[pa.Table] = []
     for name in ENRICHMENT_TABLES:
         table = TABLES[name]
         fresh = pa.concat_tables(
@@ -104,9 +109,13 @@ def replace_enrichment(warehouse: Path, batches: list[Path], commit_id: str) -> 
         )
         written[name] = fresh.num_rows
         files = storage.stage_table_files(table, fresh, staging, commit_id)
+        if name == "mentions":
+            mention_parts.append(_mention_facts(fresh, ""))
         for relative in manifest.files(name):
             old = pq.read_table(warehouse / relative)
             stale = pc.is_in(old.column("version_id"), versions)
+            if name == "mentions":
+                mention_parts.append(_mention_facts(old.filter(pc.invert(stale)), relative))
             if not pc.any(stale).as_py():
                 continue
             removed.setdefault(name, []).append(relative)
@@ -116,5 +125,26 @@ def replace_enrichment(warehouse: Path, batches: list[Path], commit_id: str) -> 
                 storage.write_parquet_durably(kept, staging / target)
                 files[target] = staging / target
         staged[name] = files
+    aliases, replaced = stages.entity_aliases_after(
+        warehouse, pa.concat_tables(mention_parts), seeds_dir, rebuild=True
+    )
+    staged["entity_aliases"] = storage.stage_table_files(
+        TABLES["entity_aliases"], aliases, staging, commit_id
+    )
+    removed["entity_aliases"] = replaced
     storage.commit(warehouse, staged, removed)
     return written
+
+
+_FACT_SCHEMA = pa.schema(
+    [("label", pa.string()), ("canonical", pa.string()), ("text", pa.string()),
+     ("published_date", pa.date32())]
+)
+
+
+def _mention_facts(rows: pa.Table, relative: str) -> pa.Table:
+    """The columns resolution needs; a stored file has its partition value only in its path."""
+    if "published_date" not in rows.column_names:
+        day = date.fromisoformat(relative.split("published_date=")[1].split("/")[0])
+        rows = rows.append_column("published_date", pa.array([day] * rows.num_rows, pa.date32()))
+    return rows.select(_FACT_SCHEMA.names).cast(_FACT_SCHEMA)

@@ -25,6 +25,14 @@ from spacy.language import Language
 from schemas.tables import RUNS, TABLES
 from transforms import storage
 from transforms.entities import tag_bodies
+from transforms.entity_resolution import (
+    FACT_COLUMNS,
+    aliases_from_table,
+    aliases_to_rows,
+    entity_alias_rows,
+    facts_from_mentions,
+)
+from transforms.entity_rules import company_suffixes, read_not_name_rows
 from transforms.headline_mentions import confirmed_headline_mentions
 from transforms.landing import Arrival, FileState, archive_file, arrival_of
 from transforms.language_tagging import (
@@ -38,7 +46,7 @@ from transforms.language_tagging import (
 from transforms.languages import with_language
 from transforms.readers import read_path
 from transforms.records import MentionSpan, ParsedDispatch, Rejection
-from transforms.reference import Reference
+from transforms.reference import Reference, default_seeds_dir
 from transforms.rows import dispatch_row, mention_rows, quarantine_row, quote_rows, tagging_row
 
 HASH_CHUNK = 1 << 20
@@ -457,10 +465,35 @@ def _staged(batch: Path, name: str) -> pa.Table:
     return pq.read_table(path) if path.exists() else TABLES[name].schema.empty_table()
 
 
+def entity_aliases_after(
+    warehouse: Path, mentions: pa.Table, seeds_dir: Path | None = None, *, rebuild: bool = False
+) -> tuple[pa.Table, list[str]]:
+    """The whole `entity_aliases` table after adding `mentions`, and the committed files it
+    replaces. Reads only that small table (or nothing, with `rebuild`), never other mentions,
+    except once: a warehouse with mentions from before the table existed is read in full."""
+    suffixes = company_suffixes(read_not_name_rows((seeds_dir or default_seeds_dir()) / "not_names.csv"))
+    manifest = storage.read_manifest(warehouse)
+    replaced = list(manifest.files("entity_aliases"))
+    existing: list = []
+    if not rebuild and replaced:
+        existing = aliases_from_table(storage.read_table(warehouse, "entity_aliases"))
+    elif not rebuild and manifest.files("mentions"):
+        stored = storage.read_table(warehouse, "mentions", columns=list(FACT_COLUMNS))
+        existing = entity_alias_rows([], facts_from_mentions(stored), company_suffixes=suffixes)
+    rows = entity_alias_rows(existing, facts_from_mentions(mentions), company_suffixes=suffixes)
+    table = pa.Table.from_pylist(aliases_to_rows(rows), schema=TABLES["entity_aliases"].schema)
+    return table, replaced
+
+
 def commit_batches(
-    batches: list[Path], warehouse: Path, commit_id: str, extra: dict[str, pa.Table] | None = None
+    batches: list[Path],
+    warehouse: Path,
+    commit_id: str,
+    extra: dict[str, pa.Table] | None = None,
+    seeds_dir: Path | None = None,
 ) -> BatchCounts:
-    """Commit the staged rows of tagged batches (and any extra rows) in one atomic step."""
+    """Commit the staged rows of tagged batches (and any extra rows) in one atomic step, with
+    the `entity_aliases` table brought up to date with the new mentions."""
     known = KNOWN_VERSIONS.of(warehouse)
     per_table: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
     for batch in batches:
@@ -478,6 +511,11 @@ def commit_batches(
     keep = combined["dispatches"]["version_id"]
     for name in ("mentions", "quotes", "taggings"):
         combined[name] = combined[name].filter(pc.is_in(combined[name]["version_id"], keep))
+    removed: dict[str, list[str]] = {}
+    if combined["mentions"].num_rows:
+        combined["entity_aliases"], removed["entity_aliases"] = entity_aliases_after(
+            warehouse, combined["mentions"], seeds_dir
+        )
     staging = storage.staging_dir(warehouse, commit_id) / "commit"
     staged = {
         name: storage.stage_table_files(TABLES[name], rows, staging, commit_id)
@@ -485,7 +523,7 @@ def commit_batches(
         if rows.num_rows
     }
     if staged:
-        storage.commit(warehouse, staged)
+        storage.commit(warehouse, staged, removed)
     return BatchCounts(
         files=combined["ingested_files"].num_rows,
         dispatches=combined["dispatches"].num_rows,
