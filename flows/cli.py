@@ -25,7 +25,10 @@ app = typer.Typer(
 
 WarehouseOption = Annotated[
     Path | None,
-    typer.Option("--warehouse", "-w", help="Warehouse folder [default: $WIREHOUSE_DIR or ./warehouse]"),
+    typer.Option(
+        "--warehouse", "-w",
+        help="Warehouse folder or s3://bucket/prefix [default: $WIREHOUSE_DIR or ./warehouse]",
+    ),
 ]
 
 
@@ -38,19 +41,42 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _warehouse_uri(settings: Settings) -> str:
+    """The warehouse as flows take it: an absolute folder, or s3://bucket/prefix."""
+    from transforms.storage import WarehouseError, location
+
+    try:
+        return location(settings.warehouse).uri
+    except WarehouseError as exc:
+        _fail(str(exc), 2)
+        raise
+
+
 def _refuse_if_busy(warehouse: Path, command: str, wait: bool) -> None:
     """Say at once, before Prefect starts, that another run holds the warehouse.
 
     The flow takes the lock itself; this early probe only spares the user a start-up and a
     traceback in the common case.
     """
-    from transforms.storage import WarehouseError, WarehouseLock, writable_warehouse
+    from transforms.storage import (
+        WarehouseError,
+        WarehouseLock,
+        check_reachable,
+        location,
+        refuse_legacy_layout,
+        writable_warehouse,
+    )
 
-    if wait or not warehouse.exists():
-        return
-    probe = WarehouseLock(warehouse, command)
     try:
-        with writable_warehouse(warehouse):
+        loc = location(warehouse)
+        with writable_warehouse(loc):
+            check_reachable(loc)
+            if loc.remote or not loc.path.exists():
+                return
+            refuse_legacy_layout(loc)
+            if wait:
+                return
+            probe = WarehouseLock(loc, command)
             probe.acquire()
             probe.release()
     except WarehouseError as exc:
@@ -86,7 +112,7 @@ def run(
     try:
         summary = nightly(
             source=str(source),
-            warehouse=str(settings.warehouse),
+            warehouse=_warehouse_uri(settings),
             pipeline=settings.pipeline,
             seeds_dir=str(settings.seeds),
             batch_files=settings.batch_files,
@@ -104,26 +130,36 @@ def sql(
     output_format: Annotated[
         str, typer.Option("--format", "-f", help="table, csv or json (one array of objects)")
     ] = "table",
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Read an older commit: a marker number or an ISO timestamp"),
+    ] = None,
 ) -> None:
     """Run read-only SQL against the warehouse views (dispatches, mentions, entities, …).
 
     Only SELECT and EXPLAIN run: writes, COPY, ATTACH, INSTALL, LOAD and SET are refused.
+    Reads the latest commit; --as-of reads an older one (time travel).
 
     Examples:
 
         wirehouse sql "SELECT label, text, mentions FROM entities ORDER BY mentions DESC LIMIT 10"
 
         wirehouse sql "SELECT * FROM runs" --format json
+
+        wirehouse sql "SELECT count(*) FROM dispatches" --as-of 3 --warehouse s3://news/wh
     """
     from transforms.query import QueryRefused, as_csv, as_json, run_query
+    from transforms.storage import WarehouseError
 
     settings = _settings(warehouse)
     if output_format not in ("table", "csv", "json"):
         _fail("--format must be table, csv or json", 2)
     try:
-        result = run_query(settings.warehouse, query)
+        result = run_query(_warehouse_uri(settings), query, as_of=as_of)
     except QueryRefused as exc:
         _fail(str(exc), 2)
+    except WarehouseError as exc:
+        _fail(str(exc))
     except Exception as exc:  # noqa: BLE001 - DuckDB errors are the user's to read
         _fail(f"query failed: {exc}")
     if output_format == "json":
@@ -145,8 +181,12 @@ def check(warehouse: WarehouseOption = None) -> None:
         wirehouse check --warehouse warehouse/
     """
     from transforms.contracts import check_contracts
+    from transforms.storage import WarehouseError
 
-    violations = check_contracts(_settings(warehouse).warehouse)
+    try:
+        violations = check_contracts(_warehouse_uri(_settings(warehouse)))
+    except WarehouseError as exc:
+        _fail(str(exc))
     for v in violations:
         typer.echo(f"FAIL {v.table}.{v.columns}: {v.check} ({v.failing_rows} rows)")
     if violations:
@@ -202,7 +242,7 @@ def serve(
         schedule=Cron(settings.cron, timezone=settings.timezone),
         parameters={
             "source": str(source.resolve()),
-            "warehouse": str(settings.warehouse.resolve()),
+            "warehouse": _warehouse_uri(settings),
             "pipeline": settings.pipeline,
             "seeds_dir": str(settings.seeds),
             "batch_files": settings.batch_files,
@@ -232,7 +272,7 @@ def compact(
     from transforms.storage import WarehouseError
 
     try:
-        report = compact_flow(warehouse=str(settings.warehouse), max_files=max_files, wait=wait)
+        report = compact_flow(warehouse=_warehouse_uri(settings), max_files=max_files, wait=wait)
     except WarehouseError as exc:
         _fail(str(exc))
     typer.echo(
@@ -272,7 +312,7 @@ def retag(
 
     try:
         written = retag_flow(
-            warehouse=str(settings.warehouse), pipeline=settings.pipeline,
+            warehouse=_warehouse_uri(settings), pipeline=settings.pipeline,
             seeds_dir=str(settings.seeds), where=where, force=force, wait=wait,
         )
     except (WarehouseError, QueryRefused) as exc:
@@ -284,6 +324,32 @@ def retag(
             f"Re-tagged {written['taggings']} dispatches: {written['mentions']} mentions, "
             f"{written['quotes']} quotes."
         )
+
+
+@app.command()
+def upgrade(warehouse: WarehouseOption = None) -> None:
+    """Convert a warehouse of the old `_manifest.json` layout to Delta tables, in place.
+
+    Every other command refuses such a warehouse until it is upgraded. Safe to rerun if it
+    was interrupted.
+
+    Example:
+
+        wirehouse upgrade --warehouse warehouse/
+    """
+    from transforms.storage import WarehouseError, WarehouseLock, location, upgrade_legacy_layout
+
+    loc = location(_warehouse_uri(_settings(warehouse)))
+    try:
+        if loc.remote or not (loc.path / "_manifest.json").exists():
+            typer.echo(f"Nothing to upgrade: {loc} is not in the _manifest.json layout.")
+            return
+        with WarehouseLock(loc, "wirehouse upgrade"):
+            converted = upgrade_legacy_layout(loc)
+    except WarehouseError as exc:
+        _fail(str(exc))
+    rows = ", ".join(f"{n} {name}" for name, n in converted.items()) or "no rows"
+    typer.echo(f"Upgraded {loc} to Delta tables: {rows}.")
 
 
 @app.command("seed-landing")
@@ -388,7 +454,7 @@ def backfill(
     try:
         summary = run_backfill(
             [str(p.resolve()) for p in paths],
-            str(settings.warehouse),
+            _warehouse_uri(settings),
             workers=settings.workers,
             dask_address=dask_address,
             pipeline=settings.pipeline,

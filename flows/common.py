@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,16 +29,24 @@ def cached_tagger(pipeline: str, seeds_dir: str) -> Language:
 
 
 @contextmanager
-def exclusive_writer(warehouse: Path, command: str, wait: bool) -> Iterator[None]:
-    """Hold the warehouse for one writer: the lock, clear errors for disk and permission
-    failures, and leftovers of killed runs cleared before and after."""
-    warehouse.mkdir(parents=True, exist_ok=True)
-    with storage.writable_warehouse(warehouse), storage.WarehouseLock(warehouse, command, wait=wait):
-        storage.collect_garbage(warehouse)
-        try:
-            yield
-        finally:
-            storage.collect_garbage(warehouse)
+def exclusive_writer(warehouse: Path | str, command: str, wait: bool) -> Iterator[None]:
+    """Hold the warehouse for one writer: the lock (local warehouses), clear errors for disk,
+    permission and storage failures, and commits of killed runs finished before and after."""
+    loc = storage.location(warehouse)
+    with storage.writable_warehouse(loc):
+        storage.check_reachable(loc)
+        storage.refuse_legacy_layout(loc)
+        if loc.remote:
+            lock = contextlib.nullcontext()
+        else:
+            loc.path.mkdir(parents=True, exist_ok=True)
+            lock = storage.WarehouseLock(loc, command, wait=wait)
+        with lock:
+            storage.collect_garbage(loc)
+            try:
+                yield
+            finally:
+                storage.collect_garbage(loc)
 
 
 @task(name="record-run", cache_policy=NO_CACHE)

@@ -218,7 +218,7 @@ def _wait_for_committed_dispatches(warehouse: Path, process: subprocess.Popen) -
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail("the backfill finished before it could be killed")
-        if storage.read_manifest(warehouse).files("dispatches"):
+        if storage.committed_files(warehouse, "dispatches"):
             return
         time.sleep(0.02)
     pytest.fail("no commit within 300 s")
@@ -244,7 +244,7 @@ def test_date_window_then_full_run_equals_one_full_run(tmp_path: Path) -> None:
         (len(days), len(days))]
     assert _sql(windowed, "SELECT count(*) FROM ingested_files") == [(12,)]
     assert _sql(windowed, "SELECT count(*) FROM quarantine") == [(1,)]
-    files = storage.read_manifest(windowed).files("dispatches")
+    files = storage.committed_files(windowed, "dispatches")
     per_partition: dict[str, int] = {}
     for relative in files:
         per_partition[str(Path(relative).parent)] = per_partition.get(str(Path(relative).parent), 0) + 1
@@ -277,10 +277,8 @@ def test_a_reader_never_sees_a_row_twice_or_misses_one_during_compaction(tmp_pat
     def add_commit() -> None:
         nonlocal commits
         commit_id = f"c{commits:03d}"
-        staging = storage.staging_dir(warehouse, commit_id)
         rows = _rows(commits * per_commit, per_commit)
-        storage.commit(warehouse, {"dispatches": storage.stage_table_files(
-            DISPATCHES, rows, staging, commit_id)})
+        storage.commit_rows(warehouse, {"dispatches": rows}, commit_id)
         commits += 1
 
     for _ in range(6):

@@ -8,11 +8,11 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from pathlib import Path
 from uuid import UUID
 
 import duckdb
 
+from schemas.tables import TABLES
 from schemas.views import sql_literal, view_statements
 from transforms import storage
 
@@ -48,21 +48,55 @@ def check_read_only(sql: str) -> list[str]:
     return [statement.query for statement in statements]
 
 
-def open_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
+def register_views(
+    con: duckdb.DuckDBPyConnection, warehouse: storage.Warehouse, as_of: str | int | None = None
+) -> storage.Snapshot:
+    """Create the views over the snapshot pinned by the latest commit marker (or `as_of`).
+
+    A local warehouse is read by DuckDB's read_parquet over the pinned files (as views.sql
+    does); an S3 one through Arrow datasets of the pinned Delta versions, since DuckDB's own
+    S3 and Delta extensions are not available.
+    """
+    loc = storage.location(warehouse)
+    storage.refuse_legacy_layout(loc)
+    snapshot = storage.read_snapshot(loc, as_of)
+    if loc.remote:
+        relations: dict[str, str | None] = {}
+        for name in TABLES:
+            dataset = storage.pinned_dataset(loc, name, snapshot)
+            relations[name] = None
+            if dataset is not None:
+                relations[name] = f"_delta_{name}"
+                con.register(relations[name], dataset)
+        statements = view_statements(relations=relations)
+    else:
+        con.execute(f"SET file_search_path = {sql_literal(str(loc.path.resolve()))}")
+        files = {name: tuple(storage.committed_files(loc, name, snapshot)) for name in TABLES}
+        statements = view_statements(files)
+    for statement in statements:
+        con.execute(statement)
+    return snapshot
+
+
+def open_warehouse(
+    warehouse: storage.Warehouse, as_of: str | int | None = None
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the warehouse views, extensions off, configuration locked."""
     con = duckdb.connect(":memory:")
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
-    con.execute(f"SET file_search_path = {sql_literal(str(warehouse.resolve()))}")
-    for statement in view_statements(storage.read_manifest(warehouse).tables):
-        con.execute(statement)
+    try:
+        register_views(con, warehouse, as_of)
+    except BaseException:
+        con.close()
+        raise
     con.execute("SET lock_configuration = true")
     return con
 
 
-def run_query(warehouse: Path, sql: str) -> QueryResult:
+def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = None) -> QueryResult:
     statements = check_read_only(sql)
-    con = open_warehouse(warehouse)
+    con = open_warehouse(warehouse, as_of)
     try:
         result = None
         for statement in statements:

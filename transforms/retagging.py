@@ -1,8 +1,8 @@
 """Re-tagging stored dispatches whose tagging provenance differs from the current pipeline.
 
 Parsing is not repeated: bodies come from the `dispatches` table. The new mentions, quotes and
-taggings replace the old ones of the same versions in one manifest commit, so readers see
-either the old enrichment or the new, never a mix or a gap.
+taggings replace the old ones of the same versions in one warehouse commit, so readers see
+either the old enrichment or the new, never a mix or a gap (see transforms.storage).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from schemas.tables import TABLES
@@ -73,35 +72,17 @@ def plan_retag_batches(
         con.close()
 
 
-def replace_enrichment(warehouse: Path, batches: list[Path], commit_id: str) -> dict[str, int]:
+def replace_enrichment(warehouse: Path | str, batches: list[Path], commit_id: str) -> dict[str, int]:
     """Swap the enrichment rows of the re-tagged versions for the new ones, atomically."""
     versions = pa.concat_tables(
         [pq.read_table(b / "dispatches.parquet", columns=["version_id"]) for b in batches]
     ).column("version_id")
-    manifest = storage.read_manifest(warehouse)
-    staging = storage.staging_dir(warehouse, commit_id) / "retag"
-    staged: dict[str, dict[str, Path]] = {}
-    removed: dict[str, list[str]] = {}
-    written: dict[str, int] = {}
+    fresh: dict[str, pa.Table] = {}
     for name in ENRICHMENT_TABLES:
-        table = TABLES[name]
-        fresh = pa.concat_tables(
+        fresh[name] = pa.concat_tables(
             [pq.read_table(b / f"{name}.parquet") for b in batches if (b / f"{name}.parquet").exists()]
-            or [table.schema.empty_table()]
+            or [TABLES[name].schema.empty_table()]
         )
-        written[name] = fresh.num_rows
-        files = storage.stage_table_files(table, fresh, staging, commit_id)
-        for relative in manifest.files(name):
-            old = pq.read_table(warehouse / relative)
-            stale = pc.is_in(old.column("version_id"), versions)
-            if not pc.any(stale).as_py():
-                continue
-            removed.setdefault(name, []).append(relative)
-            kept = old.filter(pc.invert(stale))
-            if kept.num_rows:
-                target = f"{Path(relative).parent}/part-{commit_id}-k{len(removed[name]):04d}.parquet"
-                storage.write_parquet_durably(kept, staging / target)
-                files[target] = staging / target
-        staged[name] = files
-    storage.commit(warehouse, staged, removed)
-    return written
+    storage.commit_rows(warehouse, fresh, commit_id,
+                        replace={name: versions for name in ENRICHMENT_TABLES})
+    return {name: rows.num_rows for name, rows in fresh.items()}

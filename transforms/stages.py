@@ -92,12 +92,12 @@ def read_source_file(path: Path) -> SourceFile:
         return SourceFile(str(resolved), "", 0)
 
 
-def ingested_hashes(warehouse: Path) -> set[str]:
+def ingested_hashes(warehouse: storage.Warehouse) -> set[str]:
     ledger = storage.read_table(warehouse, "ingested_files", ["file_sha256"])
     return set(ledger.column("file_sha256").to_pylist())
 
 
-def discover(sources: Iterable[Path], warehouse: Path) -> tuple[int, list[SourceFile]]:
+def discover(sources: Iterable[Path], warehouse: storage.Warehouse) -> tuple[int, list[SourceFile]]:
     """Files under the sources not ingested before (by content hash); also the count seen."""
     seen = 0
     known = ingested_hashes(warehouse)
@@ -144,25 +144,21 @@ def batch_files(batch: Path) -> list[SourceFile]:
 
 
 class KnownVersions:
-    """version_ids already committed, loaded incrementally as the manifest grows."""
+    """version_ids already committed, reloaded only when the pinned dispatches version moves."""
 
     def __init__(self) -> None:
-        self._loaded: dict[Path, set[str]] = {}
-        self._ids: dict[Path, set[str]] = {}
+        self._ids: dict[str, tuple[int | None, set[str]]] = {}
 
-    def of(self, warehouse: Path) -> set[str]:
-        key = warehouse.resolve()
-        loaded = self._loaded.setdefault(key, set())
-        ids = self._ids.setdefault(key, set())
-        live = set(storage.read_manifest(warehouse).files("dispatches"))
-        if loaded - live:
-            # Compaction replaced files: start again from the new ones.
-            loaded.clear()
-            ids.clear()
-        for relative in sorted(live - loaded):
-            ids.update(pq.read_table(warehouse / relative, columns=["version_id"])[0].to_pylist())
-            loaded.add(relative)
-        return ids
+    def of(self, warehouse: storage.Warehouse) -> set[str]:
+        key = storage.location(warehouse).uri
+        snapshot = storage.read_snapshot(warehouse)
+        version = snapshot.versions.get("dispatches")
+        cached = self._ids.get(key)
+        if cached is None or cached[0] != version:
+            ids = storage.read_table(warehouse, "dispatches", ["version_id"], snapshot)
+            cached = (version, set(ids.column("version_id").to_pylist()))
+            self._ids[key] = cached
+        return cached[1]
 
 
 KNOWN_VERSIONS = KnownVersions()
@@ -223,7 +219,7 @@ def stage_rows(table_name: str, rows: list[dict], path: Path) -> None:
 
 def parse_batch(
     batch: Path,
-    warehouse: Path,
+    warehouse: storage.Warehouse,
     reference: Reference,
     run_id: str,
     published_from: str | None = None,
@@ -291,7 +287,10 @@ def _staged(batch: Path, name: str) -> pa.Table:
 
 
 def commit_batches(
-    batches: list[Path], warehouse: Path, commit_id: str, extra: dict[str, pa.Table] | None = None
+    batches: list[Path],
+    warehouse: storage.Warehouse,
+    commit_id: str,
+    extra: dict[str, pa.Table] | None = None,
 ) -> BatchCounts:
     """Commit the staged rows of tagged batches (and any extra rows) in one atomic step."""
     known = KNOWN_VERSIONS.of(warehouse)
@@ -311,14 +310,7 @@ def commit_batches(
     keep = combined["dispatches"]["version_id"]
     for name in ("mentions", "quotes", "taggings"):
         combined[name] = combined[name].filter(pc.is_in(combined[name]["version_id"], keep))
-    staging = storage.staging_dir(warehouse, commit_id) / "commit"
-    staged = {
-        name: storage.stage_table_files(TABLES[name], rows, staging, commit_id)
-        for name, rows in combined.items()
-        if rows.num_rows
-    }
-    if staged:
-        storage.commit(warehouse, staged)
+    storage.commit_rows(warehouse, combined, commit_id)
     return BatchCounts(
         files=combined["ingested_files"].num_rows,
         dispatches=combined["dispatches"].num_rows,
