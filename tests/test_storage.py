@@ -60,7 +60,8 @@ def test_empty_warehouse_has_every_view_with_no_rows(tmp_path: Path) -> None:
 def test_commit_makes_partitioned_rows_visible(tmp_path: Path) -> None:
     rows = _dispatch_rows([date(2026, 1, 15), date(2026, 1, 15), date(2026, 1, 14)])
     snapshot = storage.commit_rows(tmp_path, {"dispatches": rows}, "c1")
-    assert snapshot.marker == 1 and snapshot.versions == {"dispatches": 0}
+    # Marker 1 claimed the commit, marker 2 committed it.
+    assert snapshot.marker == 2 and snapshot.versions == {"dispatches": 0}
     files = storage.committed_files(tmp_path, "dispatches")
     assert sorted({f.rsplit("/", 1)[0] for f in files}) == [
         "dispatches/published_date=2026-01-14",
@@ -95,8 +96,9 @@ def _kill_on(monkeypatch: pytest.MonkeyPatch, name: str, after_calls: int) -> No
     monkeypatch.setattr(storage, name, dying)
 
 
-@pytest.mark.parametrize(("step", "after"), [("write_deltalake", 1), ("write_marker", 0)],
-                         ids=["between-two-tables", "before-the-marker"])
+@pytest.mark.parametrize(("step", "after"),
+                         [("write_deltalake", 1), ("write_deltalake", 2), ("finish_open_commit", 1)],
+                         ids=["claimed-no-table-yet", "between-two-tables", "before-the-marker"])
 def test_a_half_applied_commit_is_invisible_then_rolled_forward_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str, after: int
 ) -> None:
@@ -107,10 +109,10 @@ def test_a_half_applied_commit_is_invisible_then_rolled_forward_once(
         _kill_on(patched, step, after)
         with pytest.raises(_Killed):
             storage.commit_rows(tmp_path, batch, "c2")
-    # The dispatches table already holds the batch, the marker does not name it yet.
-    assert storage.open_delta(tmp_path, "dispatches").version() == 0
+    # The commit is claimed (its marker row says so), the tables may hold part of it: readers
+    # still see the previous committed marker.
     assert (_count(tmp_path, "dispatches"), _count(tmp_path, "quarantine")) == (0, 2)
-    assert [j.commit_id for j in storage.pending_commits(tmp_path)] == ["c2"]
+    assert storage.pending_commits(tmp_path) == ["c2"]
     assert storage.collect_garbage(tmp_path) == 1
     assert (_count(tmp_path, "dispatches"), _count(tmp_path, "quarantine")) == (3, 7)
     assert storage.collect_garbage(tmp_path) == 0
@@ -122,7 +124,7 @@ def test_a_half_applied_commit_is_invisible_then_rolled_forward_once(
 def test_an_undecided_commit_is_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(2)}, "c1")
     with monkeypatch.context() as patched:
-        _kill_on(patched, "_write_text", 0)  # the journal is never written
+        _kill_on(patched, "_append_marker", 0)  # rows staged, never claimed
         with pytest.raises(_Killed):
             storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(5)}, "c2")
     assert (tmp_path / storage.PENDING_DIR / "c2" / "quarantine.parquet").exists()
@@ -144,7 +146,9 @@ def test_as_of_reads_an_older_marker(tmp_path: Path) -> None:
     first = storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(3)}, "c1")
     storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(4)}, "c2")
     assert run_query(tmp_path, "SELECT count(*) FROM quarantine").rows == [(7,)]
-    assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of=1).rows == [(3,)]
+    assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of=first.marker).rows == [(3,)]
+    # A claim's number reads the commit before it.
+    assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of=1).rows == [(0,)]
     assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of="0").rows == [(0,)]
     moment = first.committed_at.isoformat()
     assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of=moment).rows == [(3,)]

@@ -149,9 +149,9 @@ class KnownVersions:
     def __init__(self) -> None:
         self._ids: dict[str, tuple[int | None, set[str]]] = {}
 
-    def of(self, warehouse: storage.Warehouse) -> set[str]:
+    def of(self, warehouse: storage.Warehouse, snapshot: storage.Snapshot | None = None) -> set[str]:
         key = storage.location(warehouse).uri
-        snapshot = storage.read_snapshot(warehouse)
+        snapshot = snapshot or storage.read_snapshot(warehouse)
         version = snapshot.versions.get("dispatches")
         cached = self._ids.get(key)
         if cached is None or cached[0] != version:
@@ -292,8 +292,13 @@ def commit_batches(
     commit_id: str,
     extra: dict[str, pa.Table] | None = None,
 ) -> BatchCounts:
-    """Commit the staged rows of tagged batches (and any extra rows) in one atomic step."""
-    known = KNOWN_VERSIONS.of(warehouse)
+    """Commit the staged rows of tagged batches (and any extra rows) in one atomic step.
+
+    Rows the warehouse already holds are dropped against the snapshot the commit is claimed
+    on: a version already committed (with its mentions, quotes and taggings), a file already
+    in the ledger, a refusal already quarantined. So a writer racing another on S3 never
+    commits a file twice.
+    """
     per_table: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
     for batch in batches:
         for name in ("dispatches", "mentions", "quotes", "taggings", "quarantine", "ingested_files"):
@@ -304,20 +309,54 @@ def commit_batches(
         name: pa.concat_tables(parts) if parts else TABLES[name].schema.empty_table()
         for name, parts in per_table.items()
     }
-    committed = pa.array(sorted(known), type=pa.string())
-    fresh = pc.invert(pc.is_in(combined["dispatches"]["version_id"], committed))
-    combined["dispatches"] = combined["dispatches"].filter(fresh)
-    keep = combined["dispatches"]["version_id"]
-    for name in ("mentions", "quotes", "taggings"):
-        combined[name] = combined[name].filter(pc.is_in(combined[name]["version_id"], keep))
-    storage.commit_rows(warehouse, combined, commit_id)
+    committed: dict[str, pa.Table] = {}
+
+    def dedupe(snapshot: storage.Snapshot, rows: dict[str, pa.Table]) -> dict[str, pa.Table]:
+        fresh_rows = without_committed_rows(warehouse, snapshot, rows)
+        committed.clear()
+        committed.update(fresh_rows)
+        return fresh_rows
+
+    storage.commit_rows(warehouse, combined, commit_id, dedupe=dedupe)
     return BatchCounts(
-        files=combined["ingested_files"].num_rows,
-        dispatches=combined["dispatches"].num_rows,
-        mentions=combined["mentions"].num_rows,
-        quotes=combined["quotes"].num_rows,
-        quarantined=combined["quarantine"].num_rows,
+        files=committed["ingested_files"].num_rows,
+        dispatches=committed["dispatches"].num_rows,
+        mentions=committed["mentions"].num_rows,
+        quotes=committed["quotes"].num_rows,
+        quarantined=committed["quarantine"].num_rows,
     )
+
+
+def _not_in(column: pa.ChunkedArray, values: set) -> pa.ChunkedArray:
+    return pc.invert(pc.is_in(column, pa.array(sorted(values), type=column.type)))
+
+
+def without_committed_rows(
+    warehouse: storage.Warehouse, snapshot: storage.Snapshot, rows: dict[str, pa.Table]
+) -> dict[str, pa.Table]:
+    """The rows of a batch that `snapshot` does not hold yet (see commit_batches)."""
+    rows = dict(rows)
+    known = KNOWN_VERSIONS.of(warehouse, snapshot)
+    rows["dispatches"] = rows["dispatches"].filter(_not_in(rows["dispatches"]["version_id"], known))
+    keep = rows["dispatches"]["version_id"]
+    for name in ("mentions", "quotes", "taggings"):
+        rows[name] = rows[name].filter(pc.is_in(rows[name]["version_id"], keep))
+    if rows["ingested_files"].num_rows:
+        ledger = storage.read_table(warehouse, "ingested_files", ["file_sha256"], snapshot)
+        seen = set(ledger.column("file_sha256").to_pylist())
+        rows["ingested_files"] = rows["ingested_files"].filter(
+            _not_in(rows["ingested_files"]["file_sha256"], seen))
+    if rows["quarantine"].num_rows:
+        columns = ["source_uri", "reason", "raw_sha256"]
+        refused = storage.read_table(warehouse, "quarantine", columns, snapshot).to_pylist()
+        if refused:
+            keys = {(r["source_uri"], r["reason"], r["raw_sha256"] or "") for r in refused}
+            mask = [
+                (r["source_uri"], r["reason"], r["raw_sha256"] or "") not in keys
+                for r in rows["quarantine"].select(columns).to_pylist()
+            ]
+            rows["quarantine"] = rows["quarantine"].filter(pa.array(mask, pa.bool_()))
+    return rows
 
 
 def run_row(

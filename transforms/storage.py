@@ -39,12 +39,13 @@ import errno
 import fcntl
 import json
 import os
+import random
 import shutil
 import socket
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,7 +56,7 @@ import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
-from deltalake.exceptions import DeltaError, TableNotFoundError
+from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
 from schemas.tables import TABLES, Table
 from schemas.views import render_views_sql
@@ -75,12 +76,18 @@ VACUUM_RETENTION_HOURS = 1.0
 
 Warehouse = str | Path
 
+CLAIMED = "claimed"
+COMMITTED = "committed"
+MAX_CLAIM_ATTEMPTS = 200
+
 MARKER_SCHEMA = pa.schema(
     [
         pa.field("marker", pa.int64(), nullable=False),
         pa.field("commit_id", pa.string(), nullable=False),
+        pa.field("state", pa.string(), nullable=False),
         pa.field("committed_at", pa.timestamp("us", tz="UTC"), nullable=False),
         pa.field("versions", pa.string(), nullable=False),
+        pa.field("journal", pa.string(), nullable=False),
     ]
 )
 
@@ -334,7 +341,8 @@ def refuse_legacy_layout(warehouse: Warehouse) -> None:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A commit marker: the Delta version of every table that readers pin. Marker 0 is empty."""
+    """A committed marker: the Delta version of every table that readers pin. Marker 0 is the
+    empty warehouse."""
 
     marker: int = 0
     commit_id: str = ""
@@ -357,9 +365,8 @@ def open_delta(warehouse: Warehouse, name: str, version: int | None = None) -> D
         raise storage_error(loc, exc) from exc
 
 
-def _marker_row(table: DeltaTable, marker: int) -> dict | None:
-    rows = table.to_pyarrow_dataset().to_table(filter=pc.field("marker") == marker).to_pylist()
-    return rows[0] if rows else None
+def _marker_rows(table: DeltaTable, expression: pc.Expression) -> list[dict]:
+    return table.to_pyarrow_dataset().to_table(filter=expression).to_pylist()
 
 
 def _snapshot(row: dict) -> Snapshot:
@@ -367,42 +374,39 @@ def _snapshot(row: dict) -> Snapshot:
                     {k: int(v) for k, v in json.loads(row["versions"]).items()})
 
 
+def _committed_at_or_before(markers: DeltaTable, number: int) -> Snapshot:
+    # A claim is always followed by its committed row before the next claim, so the newest
+    # committed marker at or before N is N or N - 1.
+    rows = _marker_rows(markers, (pc.field("marker") >= number - 1) & (pc.field("marker") <= number)
+                        & (pc.field("state") == COMMITTED))
+    return _snapshot(max(rows, key=lambda r: r["marker"])) if rows else Snapshot()
+
+
 def read_snapshot(warehouse: Warehouse, as_of: str | int | None = None) -> Snapshot:
-    """The latest marker, or the one named by `as_of`: a marker number, or an ISO timestamp
-    (the last marker committed at or before it)."""
+    """The latest committed marker, or the one in force at `as_of`: a marker number, or an ISO
+    timestamp (the last marker committed at or before it)."""
     markers = open_delta(warehouse, MARKER_TABLE)
     if markers is None:
         if as_of not in (None, 0, "0"):
             raise WarehouseError(f"warehouse {location(warehouse)} has no commits to travel back to")
         return Snapshot()
     latest = markers.version() + 1  # marker N is the _commits table's Delta version N - 1
-    wanted: int
     if as_of is None:
-        wanted = latest
-    elif isinstance(as_of, int) or str(as_of).strip().isdigit():
+        return _committed_at_or_before(markers, latest)
+    if isinstance(as_of, int) or str(as_of).strip().isdigit():
         wanted = int(as_of)
-        if wanted == 0:
-            return Snapshot()
         if wanted > latest:
-            raise WarehouseError(f"no marker {wanted}: the latest commit of the warehouse is {latest}")
-    else:
-        try:
-            moment = datetime.fromisoformat(str(as_of).strip())
-        except ValueError as exc:
-            raise WarehouseError(f"--as-of takes a marker number or an ISO timestamp, not {as_of!r}") from exc
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        limit = pa.scalar(moment, MARKER_SCHEMA.field("committed_at").type)
-        rows = markers.to_pyarrow_dataset().to_table(
-            columns=["marker"], filter=pc.field("committed_at") <= limit
-        )
-        if rows.num_rows == 0:
-            return Snapshot()
-        wanted = pc.max(rows.column("marker")).as_py()
-    row = _marker_row(markers, wanted)
-    if row is None:
-        raise WarehouseError(f"marker {wanted} of {location(warehouse)} is missing")
-    return _snapshot(row)
+            raise WarehouseError(f"no marker {wanted}: the latest marker of the warehouse is {latest}")
+        return _committed_at_or_before(markers, wanted) if wanted else Snapshot()
+    try:
+        moment = datetime.fromisoformat(str(as_of).strip())
+    except ValueError as exc:
+        raise WarehouseError(f"--as-of takes a marker number or an ISO timestamp, not {as_of!r}") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    limit = pa.scalar(moment, MARKER_SCHEMA.field("committed_at").type)
+    rows = _marker_rows(markers, (pc.field("committed_at") <= limit) & (pc.field("state") == COMMITTED))
+    return _snapshot(max(rows, key=lambda r: r["marker"])) if rows else Snapshot()
 
 
 def pinned_table(warehouse: Warehouse, name: str, snapshot: Snapshot) -> DeltaTable | None:
@@ -463,7 +467,7 @@ def pinned_dataset(warehouse: Warehouse, name: str, snapshot: Snapshot) -> pads.
 
 @dataclass(frozen=True)
 class Journal:
-    """A decided commit: which tables get which staged rows, and which rows a re-tag replaces."""
+    """A claimed commit: which tables get which staged rows, and which rows a re-tag replaces."""
 
     commit_id: str
     tables: tuple[str, ...]
@@ -481,8 +485,20 @@ class Journal:
                    data.get("replace_column", "version_id"))
 
 
+class _MarkerTaken(Exception):
+    """Another writer appended to `_commits` first: re-read and try again."""
+
+
+Dedupe = Callable[[Snapshot, Mapping[str, pa.Table]], Mapping[str, pa.Table]]
+
+
 def _pending(commit_id: str, name: str = "") -> str:
     return f"{PENDING_DIR}/{commit_id}" + (f"/{name}" if name else "")
+
+
+def _pending_path(loc: Location, commit_id: str, name: str) -> Path | str:
+    uri = loc.child(_pending(commit_id, name))
+    return uri if loc.remote else Path(uri)
 
 
 def commit_rows(
@@ -490,33 +506,106 @@ def commit_rows(
     rows_by_table: Mapping[str, pa.Table],
     commit_id: str,
     replace: Mapping[str, pa.Array] | None = None,
+    dedupe: Dedupe | None = None,
 ) -> Snapshot:
     """Commit rows of several tables so that readers see all of them or none (see the module
     docstring). `replace` names tables whose rows with a `version_id` in the given array are
-    deleted in the same commit (a re-tag). Writer-only: call it as the warehouse's writer."""
+    replaced in the same commit (a re-tag). `dedupe` drops rows the latest snapshot already
+    holds; it runs against the very snapshot the claim is made on, so that two concurrent
+    writers never commit the same rows twice."""
     loc = location(warehouse)
     replace = replace or {}
-    tables = tuple(
-        name for name in TABLES
-        if (name in rows_by_table and rows_by_table[name].num_rows) or name in replace
-    )
-    if not tables:
-        return read_snapshot(loc)
     with writable_warehouse(loc):
-        for name in tables:
-            rows = conform(TABLES[name], rows_by_table.get(name, TABLES[name].schema.empty_table()))
-            write_parquet_durably(rows, _pending_path(loc, commit_id, f"{name}.parquet"))
-        if replace:
-            keys = pa.chunked_array([pa.array(v, pa.string()) for v in replace.values()]).unique()
-            write_parquet_durably(pa.table({"key": keys}), _pending_path(loc, commit_id, REPLACED_NAME))
-        journal = Journal(commit_id, tables, tuple(n for n in tables if n in replace))
-        _write_text(loc, _pending(commit_id, JOURNAL_NAME), journal.to_json())  # decided
-        return apply_journal(loc, journal)
+        for attempt in range(MAX_CLAIM_ATTEMPTS):
+            markers, snapshot = finish_open_commit(loc)
+            rows = dict(dedupe(snapshot, rows_by_table)) if dedupe else dict(rows_by_table)
+            tables = tuple(
+                name for name in TABLES
+                if (name in rows and rows[name].num_rows) or name in replace
+            )
+            if not tables:
+                return snapshot
+            for name in tables:
+                staged = conform(TABLES[name], rows.get(name, TABLES[name].schema.empty_table()))
+                write_parquet_durably(staged, _pending_path(loc, commit_id, f"{name}.parquet"))
+            if replace:
+                keys = pa.chunked_array([pa.array(v, pa.string()) for v in replace.values()]).unique()
+                write_parquet_durably(pa.table({"key": keys}),
+                                      _pending_path(loc, commit_id, REPLACED_NAME))
+            journal = Journal(commit_id, tables, tuple(n for n in tables if n in replace))
+            try:
+                _append_marker(loc, markers, commit_id, CLAIMED, journal=journal)
+            except _MarkerTaken:
+                time.sleep(random.uniform(0.05, 0.3) * min(attempt + 1, 5))
+                continue
+            _apply_tables(loc, journal)
+            finish_open_commit(loc)
+            _remove_tree(loc, _pending(commit_id))
+            return read_snapshot(loc)
+    raise WarehouseError(f"could not commit to {loc}: {MAX_CLAIM_ATTEMPTS} attempts lost to "
+                         "concurrent writers")
 
 
-def _pending_path(loc: Location, commit_id: str, name: str) -> Path | str:
-    uri = loc.child(_pending(commit_id, name))
-    return uri if loc.remote else Path(uri)
+def _head(loc: Location) -> tuple[DeltaTable | None, dict | None]:
+    markers = open_delta(loc, MARKER_TABLE)
+    if markers is None:
+        return None, None
+    rows = _marker_rows(markers, pc.field("marker") == markers.version() + 1)
+    return markers, (rows[0] if rows else None)
+
+
+def finish_open_commit(warehouse: Warehouse) -> tuple[DeltaTable | None, Snapshot]:
+    """If the newest marker is a claim, roll its commit forward and mark it committed (any
+    writer may: every step is idempotent). Returns `_commits` as loaded, and the latest
+    committed snapshot."""
+    loc = location(warehouse)
+    while True:
+        markers, row = _head(loc)
+        if row is None:
+            return markers, Snapshot()
+        if row["state"] == COMMITTED:
+            return markers, _snapshot(row)
+        journal = Journal.from_json(row["journal"])
+        _apply_tables(loc, journal)
+        with contextlib.suppress(_MarkerTaken):  # taken: someone else finished it; re-read
+            _append_marker(loc, markers, journal.commit_id, COMMITTED)
+
+
+def _append_marker(
+    loc: Location, markers: DeltaTable | None, commit_id: str, state: str,
+    journal: Journal | None = None,
+) -> None:
+    """Append a marker row as the very next `_commits` version after `markers` (compare and
+    swap: a concurrent append makes it fail with _MarkerTaken rather than land elsewhere)."""
+    versions: dict[str, int] = {}
+    if state == COMMITTED:
+        for name in TABLES:
+            delta = open_delta(loc, name)
+            if delta is not None:
+                versions[name] = delta.version()
+    number = 1 if markers is None else markers.version() + 2
+    row = {"marker": number, "commit_id": commit_id, "state": state,
+           "committed_at": datetime.now(UTC), "versions": json.dumps(versions, sort_keys=True),
+           "journal": journal.to_json() if journal else ""}
+    properties = CommitProperties(
+        app_transactions=[Transaction(commit_id, 1 if state == CLAIMED else 2)],
+        max_commit_retries=0,
+    )
+    data = pa.Table.from_pylist([row], schema=MARKER_SCHEMA)
+    try:
+        if markers is None:
+            write_deltalake(loc.child(MARKER_TABLE), data, mode="append",
+                            storage_options=loc.storage_options, commit_properties=properties)
+        else:
+            write_deltalake(markers, data, mode="append", commit_properties=properties)
+    except CommitFailedError as exc:
+        raise _MarkerTaken() from exc
+    except DeltaError as exc:
+        if markers is None and open_delta(loc, MARKER_TABLE) is not None:
+            raise _MarkerTaken() from exc  # another writer created the table first
+        raise
+    if state == COMMITTED and not loc.remote:
+        write_views_file(loc.path, Snapshot(number, commit_id, row["committed_at"], versions))
 
 
 def _commit_properties(commit_id: str) -> CommitProperties:
@@ -530,64 +619,58 @@ def _quoted(values: list[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-def apply_journal(warehouse: Warehouse, journal: Journal) -> Snapshot:
-    """Roll a decided commit forward: the tables that lack it, then the marker. Idempotent."""
-    loc = location(warehouse)
-    replaced: list[str] = []
-    if journal.replace:
-        replaced = _read_parquet(loc.child(_pending(journal.commit_id, REPLACED_NAME))) \
-            .column("key").to_pylist()
+def _has_commit(loc: Location, name: str, commit_id: str) -> bool:
+    current = open_delta(loc, name)
+    return current is not None and current.transaction_version(commit_id) is not None
+
+
+def _apply_tables(loc: Location, journal: Journal) -> None:
+    """Give every table of a claimed commit its one Delta commit, tagged with the app
+    transaction `commit_id`; tables that have it already are skipped. Idempotent, and safe when
+    two writers do it at once: Delta refuses the second commit of the same transaction."""
     for name in journal.tables:
-        table = TABLES[name]
-        current = open_delta(loc, name)
-        if current is not None and current.transaction_version(journal.commit_id) is not None:
+        if _has_commit(loc, name, journal.commit_id):
             continue
-        if name in journal.replace and current is not None and replaced:
-            # Idempotent: a rerun finds nothing more to delete.
-            for start in range(0, len(replaced), 5000):
-                chunk = replaced[start:start + 5000]
-                current.delete(f"{journal.replace_column} IN ({_quoted(chunk)})",
-                               commit_properties=CommitProperties(
-                                   custom_metadata={"wirehouse.commit": journal.commit_id}))
-        rows = _read_parquet(loc.child(_pending(journal.commit_id, f"{name}.parquet")))
-        write_deltalake(
-            loc.child(name), conform(table, rows),
-            partition_by=[table.partition_by] if table.partition_by else None,
-            mode="append", schema_mode="merge", storage_options=loc.storage_options,
-            commit_properties=_commit_properties(journal.commit_id),
-        )
-    snapshot = write_marker(loc, journal.commit_id)
-    _remove_tree(loc, _pending(journal.commit_id))
-    return snapshot
+        table = TABLES[name]
+        try:
+            rows = conform(table, _read_parquet(loc.child(_pending(journal.commit_id, f"{name}.parquet"))))
+            replaced = (
+                _read_parquet(loc.child(_pending(journal.commit_id, REPLACED_NAME))).column("key").to_pylist()
+                if name in journal.replace else []
+            )
+        except (FileNotFoundError, OSError):
+            if _has_commit(loc, name, journal.commit_id):
+                continue  # another writer finished this commit and removed its pending rows
+            raise
+        options: dict[str, object] = {"mode": "append", "schema_mode": "merge"}
+        if name in journal.replace and open_delta(loc, name) is not None:
+            # Delete the replaced versions' rows and add the new ones in one Delta commit.
+            predicate = f"{journal.replace_column} IN ({_quoted(replaced)})" if replaced else "FALSE"
+            options = {"mode": "overwrite", "predicate": predicate}
+        try:
+            write_deltalake(
+                loc.child(name), rows,
+                partition_by=[table.partition_by] if table.partition_by else None,
+                storage_options=loc.storage_options,
+                commit_properties=_commit_properties(journal.commit_id),
+                **options,
+            )
+        except CommitFailedError:
+            if not _has_commit(loc, name, journal.commit_id):
+                raise
 
 
 def write_marker(warehouse: Warehouse, commit_id: str) -> Snapshot:
-    """Pin every table's latest version under a new marker (idempotent per commit_id)."""
+    """A committed marker pinning every table's latest version, with no table commit of its
+    own: after maintenance (compaction) that changed files but not rows. Writer-only."""
     loc = location(warehouse)
-    markers = open_delta(loc, MARKER_TABLE)
-    if markers is not None and markers.transaction_version(commit_id) is not None:
-        snapshot = read_snapshot(loc)
-    else:
-        versions = {}
-        for name in TABLES:
-            delta = open_delta(loc, name)
-            if delta is not None:
-                versions[name] = delta.version()
-        marker = 1 if markers is None else markers.version() + 2
-        row = {"marker": marker, "commit_id": commit_id, "committed_at": datetime.now(UTC),
-               "versions": json.dumps(versions, sort_keys=True)}
-        write_deltalake(
-            loc.child(MARKER_TABLE), pa.Table.from_pylist([row], schema=MARKER_SCHEMA),
-            mode="append", storage_options=loc.storage_options,
-            # The marker's number is its Delta version: a concurrent marker makes this fail
-            # rather than land under another number.
-            commit_properties=CommitProperties(
-                app_transactions=[Transaction(commit_id, 1)], max_commit_retries=0),
-        )
-        snapshot = Snapshot(marker, commit_id, row["committed_at"], versions)
-    if not loc.remote:
-        write_views_file(loc.path, snapshot)
-    return snapshot
+    while True:
+        markers, _snapshot_before = finish_open_commit(loc)
+        try:
+            _append_marker(loc, markers, commit_id, COMMITTED)
+        except _MarkerTaken:
+            continue
+        return read_snapshot(loc)
 
 
 def write_views_file(warehouse: Path, snapshot: Snapshot | None = None) -> None:
@@ -599,40 +682,37 @@ def write_views_file(warehouse: Path, snapshot: Snapshot | None = None) -> None:
     _write_atomically(warehouse / VIEWS_NAME, sql)
 
 
-def pending_commits(warehouse: Warehouse) -> list[Journal]:
-    """Decided commits not yet finished (a journal exists), oldest name first."""
-    loc = location(warehouse)
-    journals = []
-    for commit_id in _list_dirs(loc, PENDING_DIR):
-        relative = _pending(commit_id, JOURNAL_NAME)
-        if loc.remote:
-            fs, root = filesystem(loc)
-            try:
-                with fs.open_input_stream(f"{root}/{relative}") as handle:
-                    text = handle.read().decode("utf-8")
-            except FileNotFoundError:
-                continue
-        else:
-            path = loc.path / relative
-            if not path.exists():
-                continue
-            text = path.read_text(encoding="utf-8")
-        journals.append(Journal.from_json(text))
-    return journals
+def pending_commits(warehouse: Warehouse) -> list[str]:
+    """Commit ids with rows under `_pending/` (claimed or not), by name."""
+    return _list_dirs(location(warehouse), PENDING_DIR)
 
 
 def recover(warehouse: Warehouse) -> int:
-    """Roll forward every decided commit, drop undecided leftovers; returns commits finished.
-
-    Writer-only: call it as the warehouse's (single) writer, before writing.
+    """Finish a claimed commit a killed writer left; drop pending rows never claimed (local
+    warehouses only: on S3 another writer may be about to claim them). Returns commits finished.
     """
     loc = location(warehouse)
-    journals = pending_commits(loc)
-    for journal in journals:
-        apply_journal(loc, journal)
-    for commit_id in _list_dirs(loc, PENDING_DIR):
-        _remove_tree(loc, _pending(commit_id))  # never decided: as if never begun
-    return len(journals)
+    before = read_snapshot(loc)
+    _markers, after = finish_open_commit(loc)
+    finished = int(after.marker != before.marker)
+    if not loc.remote:
+        for commit_id in pending_commits(loc):
+            _remove_tree(loc, _pending(commit_id))
+    else:
+        committed = set(_committed_ids(loc))
+        for commit_id in pending_commits(loc):
+            if commit_id in committed:
+                _remove_tree(loc, _pending(commit_id))
+    return finished
+
+
+def _committed_ids(loc: Location) -> list[str]:
+    markers = open_delta(loc, MARKER_TABLE)
+    if markers is None:
+        return []
+    rows = markers.to_pyarrow_dataset().to_table(columns=["commit_id"],
+                                                 filter=pc.field("state") == COMMITTED)
+    return rows.column("commit_id").to_pylist()
 
 
 def staging_dir(warehouse: Warehouse, run_id: str) -> Path:
