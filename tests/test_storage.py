@@ -60,8 +60,8 @@ def test_empty_warehouse_has_every_view_with_no_rows(tmp_path: Path) -> None:
 def test_commit_makes_partitioned_rows_visible(tmp_path: Path) -> None:
     rows = _dispatch_rows([date(2026, 1, 15), date(2026, 1, 15), date(2026, 1, 14)])
     snapshot = storage.commit_rows(tmp_path, {"dispatches": rows}, "c1")
-    # Marker 1 claimed the commit, marker 2 committed it.
-    assert snapshot.marker == 2 and snapshot.versions == {"dispatches": 0}
+    # Marker 1 created the empty marker table, marker 2 claimed the commit, marker 3 committed it.
+    assert snapshot.marker == 3 and snapshot.versions == {"dispatches": 1}  # created, appended
     files = storage.committed_files(tmp_path, "dispatches")
     assert sorted({f.rsplit("/", 1)[0] for f in files}) == [
         "dispatches/published_date=2026-01-14",
@@ -148,7 +148,7 @@ def test_as_of_reads_an_older_marker(tmp_path: Path) -> None:
     assert run_query(tmp_path, "SELECT count(*) FROM quarantine").rows == [(7,)]
     assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of=first.marker).rows == [(3,)]
     # A claim's number reads the commit before it.
-    assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of=1).rows == [(0,)]
+    assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of=2).rows == [(0,)]
     assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of="0").rows == [(0,)]
     moment = first.committed_at.isoformat()
     assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of=moment).rows == [(3,)]

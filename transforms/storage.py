@@ -592,20 +592,42 @@ def _append_marker(
         max_commit_retries=0,
     )
     data = pa.Table.from_pylist([row], schema=MARKER_SCHEMA)
+    if markers is None:
+        _create_marker_table(loc)
+        raise _MarkerTaken()  # created empty: re-read, then claim its next version
     try:
-        if markers is None:
-            write_deltalake(loc.child(MARKER_TABLE), data, mode="append",
-                            storage_options=loc.storage_options, commit_properties=properties)
-        else:
-            write_deltalake(markers, data, mode="append", commit_properties=properties)
+        write_deltalake(markers, data, mode="append", commit_properties=properties)
     except CommitFailedError as exc:
         raise _MarkerTaken() from exc
-    except DeltaError as exc:
-        if markers is None and open_delta(loc, MARKER_TABLE) is not None:
-            raise _MarkerTaken() from exc  # another writer created the table first
-        raise
     if state == COMMITTED and not loc.remote:
         write_views_file(loc.path, Snapshot(number, commit_id, row["committed_at"], versions))
+
+
+def _create_table(loc: Location, table: Table) -> DeltaTable:
+    """Create a table empty (racing creators: one wins, the others find it), so that every
+    data commit is a compare-and-swap on a loaded version."""
+    try:
+        DeltaTable.create(loc.child(table.name), table.schema, mode="ignore",
+                          partition_by=[table.partition_by] if table.partition_by else None,
+                          storage_options=loc.storage_options)
+    except DeltaError:
+        if open_delta(loc, table.name) is None:
+            raise
+    created = open_delta(loc, table.name)
+    if created is None:
+        raise WarehouseError(f"could not create table {table.name} at {loc}")
+    return created
+
+
+def _create_marker_table(loc: Location) -> None:
+    """Create `_commits` empty. Creation is not a compare-and-swap on every store, so it
+    carries no marker: two writers racing here both go on to claim version 1 by CAS."""
+    try:
+        DeltaTable.create(loc.child(MARKER_TABLE), MARKER_SCHEMA, mode="ignore",
+                          storage_options=loc.storage_options)
+    except DeltaError:
+        if open_delta(loc, MARKER_TABLE) is None:
+            raise
 
 
 def _commit_properties(commit_id: str) -> CommitProperties:
@@ -627,11 +649,13 @@ def _has_commit(loc: Location, name: str, commit_id: str) -> bool:
 def _apply_tables(loc: Location, journal: Journal) -> None:
     """Give every table of a claimed commit its one Delta commit, tagged with the app
     transaction `commit_id`; tables that have it already are skipped. Idempotent, and safe when
-    two writers do it at once: Delta refuses the second commit of the same transaction."""
+    two writers do it at once: each writes against the very version it checked, so Delta's
+    conflict check refuses the second commit of the same transaction."""
     for name in journal.tables:
-        if _has_commit(loc, name, journal.commit_id):
-            continue
         table = TABLES[name]
+        current = open_delta(loc, name) or _create_table(loc, table)
+        if current.transaction_version(journal.commit_id) is not None:
+            continue
         try:
             rows = conform(table, _read_parquet(loc.child(_pending(journal.commit_id, f"{name}.parquet"))))
             replaced = (
@@ -643,19 +667,18 @@ def _apply_tables(loc: Location, journal: Journal) -> None:
                 continue  # another writer finished this commit and removed its pending rows
             raise
         options: dict[str, object] = {"mode": "append", "schema_mode": "merge"}
-        if name in journal.replace and open_delta(loc, name) is not None:
+        if name in journal.replace:
             # Delete the replaced versions' rows and add the new ones in one Delta commit.
             predicate = f"{journal.replace_column} IN ({_quoted(replaced)})" if replaced else "FALSE"
             options = {"mode": "overwrite", "predicate": predicate}
         try:
             write_deltalake(
-                loc.child(name), rows,
+                current, rows,
                 partition_by=[table.partition_by] if table.partition_by else None,
-                storage_options=loc.storage_options,
                 commit_properties=_commit_properties(journal.commit_id),
                 **options,
             )
-        except CommitFailedError:
+        except (CommitFailedError, DeltaError):
             if not _has_commit(loc, name, journal.commit_id):
                 raise
 
