@@ -327,7 +327,7 @@ def crash_chain(tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp = tmp_path_factory.mktemp("crash")
     landing = tmp / "landing"
     write_wire_corpus(landing, files=20, paragraphs=10, bulk_records=60)
-    env = child_env(tmp, WIREHOUSE_BATCH_FILES="1")
+    env = child_env(tmp, WIREHOUSE_BATCH_FILES="1", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120")
     clean = tmp / "clean"
     args = ["run", "--source", str(landing), "--warehouse"]
     warm_up_prefect(env, tmp)

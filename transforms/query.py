@@ -58,6 +58,7 @@ def register_views(
     S3 and Delta extensions are not available.
     """
     loc = storage.location(warehouse)
+    storage.check_reachable(loc)
     storage.refuse_legacy_layout(loc)
     snapshot = storage.read_snapshot(loc, as_of)
     if loc.remote:
