@@ -417,7 +417,7 @@ def backfill(
     ] = None,
     dask_address: Annotated[
         str | None,
-        typer.Option(help="Tag on an existing Dask cluster (tcp://HOST:PORT); needs shared storage"),
+        typer.Option(help="Tag on an existing Dask cluster (tcp://HOST:PORT); workers reach the warehouse"),
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Dispatches per tagging batch")] = 256,
     commit_seconds: Annotated[
@@ -431,7 +431,8 @@ def backfill(
     """Backfill archives: every file under PATHS (subfolders, archives member by member).
 
     Tags on WORKERS local processes, or on a Dask cluster with --dask-address (its workers
-    must see the warehouse and the input at the same paths). Killed and rerun, it carries on
+    need only the warehouse's storage, e.g. s3://bucket/prefix: batches are staged there).
+    Killed and rerun, it carries on
     from what was committed, with no duplicates. --from/--to keep publication dates in that
     inclusive window; files are then not marked as ingested, so another window can read
     them again. Ends with compaction and a `runs` row.

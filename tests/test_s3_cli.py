@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -45,8 +46,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     landing = tmp / "landing"
     write_wire_corpus(landing, files=10, paragraphs=3, bulk_records=12)
     with s3_endpoint() as s3:
-        env = child_env(tmp, WIREHOUSE_BATCH_FILES="2", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
-                        **s3.env)
+        env = child_env(tmp, WIREHOUSE_BATCH_FILES="2",
+                        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120", **s3.env)
         warm_up_prefect(env, tmp)
         local = tmp / "local"
         result = run_wirehouse(["run", "--source", str(landing), "--warehouse", str(local)], env, cwd=tmp)
@@ -187,3 +188,40 @@ def test_killed_runs_on_s3_then_a_rerun_equal_a_clean_run(world: dict) -> None:
     assert len(kills) >= 5, kills
     _cli(world, *args)
     _same_rows(world["local"], warehouse)
+
+
+def test_backfill_on_a_dask_cluster_into_s3_needs_no_shared_disk(
+    world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers of a Dask cluster read their batches from, and stage their output to, the
+    warehouse's S3 storage; the result equals a local backfill row for row."""
+    import tempfile
+
+    from distributed import Client, LocalCluster
+    from prefect.server.api.server import SubprocessASGIServer
+
+    from tests.test_backfill import run_backfill, write_corpus
+
+    corpus = tmp_path / "in"
+    days = write_corpus(corpus)
+    local = tmp_path / "local"
+    run_backfill([corpus], local, "--batch-size", "4")
+    server = SubprocessASGIServer()
+    server.start()
+    monkeypatch.setenv("PREFECT_API_URL", server.api_url)
+    warehouse = f"s3://{world['s3'].make_bucket('wh-dask')}/wh"
+    scratch = Path(tempfile.gettempdir()) / "wirehouse-staging"
+    before = set(scratch.iterdir()) if scratch.exists() else set()
+    with (
+        LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                     dashboard_address=None) as cluster,
+        Client(cluster),
+    ):
+        out = run_backfill([corpus], warehouse, "--batch-size", "4",
+                           "--dask-address", cluster.scheduler_address)
+    assert f"{len(days)} dispatches" in out
+    after = set(scratch.iterdir()) if scratch.exists() else set()
+    assert not {p for p in after - before if p.name.startswith("backfill-")}, "staged on local disk"
+    for table in ("dispatches", "mentions", "quotes", "quarantine", "ingested_files"):
+        assert _content(warehouse, table) == _content(str(local), table), table
+    assert not [k for k in world["s3"].keys("wh-dask", "wh/_staging/") if not k.endswith("/")]

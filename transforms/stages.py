@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from spacy.language import Language
 
 from schemas.tables import RUNS, TABLES
@@ -261,7 +260,7 @@ def parse_batch(
 
 def tag_batch(batch: Path, nlp: Language, run_id: str, n_process: int = 1) -> BatchCounts:
     """Tag the staged dispatches of a batch; writes staged mention and quote rows."""
-    parsed = pq.read_table(
+    parsed = storage.read_staged(
         batch / "dispatches.parquet",
         columns=["dispatch_id", "version_id", "body", "published_date"],
     ).to_pylist()
@@ -282,8 +281,8 @@ def tag_batch(batch: Path, nlp: Language, run_id: str, n_process: int = 1) -> Ba
 
 
 def _staged(batch: Path, name: str) -> pa.Table:
-    path = batch / f"{name}.parquet"
-    return pq.read_table(path) if path.exists() else TABLES[name].schema.empty_table()
+    rows = storage.read_staged(batch / f"{name}.parquet")
+    return TABLES[name].schema.empty_table() if rows is None else rows
 
 
 def commit_batches(

@@ -219,10 +219,33 @@ def write_parquet_durably(rows: pa.Table, path: Path | str) -> None:
         os.fsync(handle.fileno())
 
 
-def _read_parquet(uri: str) -> pa.Table:
-    if uri.startswith("s3://"):
-        return pq.read_table(uri[len("s3://"):], filesystem=s3_filesystem())
-    return pq.read_table(uri)
+def _read_parquet(uri: str, columns: list[str] | None = None) -> pa.Table:
+    if uri.startswith("s3:/"):
+        return pq.read_table(location(uri).uri[len("s3://"):], columns=columns,
+                             filesystem=s3_filesystem())
+    return pq.read_table(uri, columns=columns)
+
+
+def is_remote_path(path: Path | str) -> bool:
+    """Whether a staged path lives on S3 (a Path keeps `s3:/bucket/...`, one slash)."""
+    return str(path).startswith("s3:/")
+
+
+def read_staged(path: Path | str, columns: list[str] | None = None) -> pa.Table | None:
+    """A staged Parquet file, local or on S3; None if it is not there."""
+    try:
+        return _read_parquet(str(path), columns)
+    except FileNotFoundError:
+        return None
+
+
+def remove_staged(folder: Path | str) -> None:
+    """Remove a staged batch folder, local or on S3."""
+    if is_remote_path(folder):
+        with contextlib.suppress(FileNotFoundError, OSError):
+            s3_filesystem().delete_dir(location(str(folder)).uri[len("s3://"):])
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _write_text(loc: Location, relative: str, text: str) -> None:
@@ -746,6 +769,16 @@ def staging_dir(warehouse: Warehouse, run_id: str) -> Path:
     path = base / run_id
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def shared_staging(warehouse: Warehouse, run_id: str) -> Path:
+    """Scratch space every worker of a cluster reaches without a shared disk: the run's folder
+    under the warehouse's own `_staging/`, on S3 for an S3 warehouse (as `s3:/bucket/...`:
+    read and write it with `read_staged`, `write_parquet_durably`, `remove_staged`)."""
+    loc = location(warehouse)
+    if loc.remote:
+        return Path(loc.child(STAGING_DIR, run_id))
+    return staging_dir(loc, run_id)
 
 
 def collect_garbage(warehouse: Warehouse) -> int:
