@@ -40,5 +40,5 @@ bench: $(STAMP)
 
 clean-demo:
 	rm -rf demo warehouse/_manifest.json warehouse/views.sql warehouse/dispatches \
-	  warehouse/mentions warehouse/quotes warehouse/quarantine warehouse/runs \
-	  warehouse/ingested_files warehouse/_staging warehouse/.lock
+	  warehouse/mentions warehouse/quotes warehouse/taggings warehouse/quarantine warehouse/runs \
+	  warehouse/ingested_files warehouse/_staging warehouse/_pending warehouse/_commits warehouse/.lock

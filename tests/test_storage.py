@@ -276,3 +276,63 @@ def test_files_written_before_a_column_existed_read_it_as_null(tmp_path: Path) -
         ("v0", None), ("v1", "n")]
     assert storage.read_table(tmp_path, "dispatches", ["editor_note"]).column(0).to_pylist() in (
         [None, "n"], ["n", None])
+
+
+def _legacy_warehouse(root: Path) -> None:
+    """A warehouse as the pre-Delta wirehouse left it: Parquet files without their partition
+    column under hive folders, a manifest naming them, one retired file and a views.sql."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    rows = storage.conform(DISPATCHES, _dispatch_rows([date(2026, 1, 14), date(2026, 1, 15)]))
+    live = []
+    for day in (date(2026, 1, 14), date(2026, 1, 15)):
+        part = rows.filter(pa.compute.equal(rows["published_date"], day)).drop_columns(["published_date"])
+        relative = f"dispatches/published_date={day.isoformat()}/part-old.parquet"
+        (root / relative).parent.mkdir(parents=True)
+        pq.write_table(part, root / relative)
+        live.append(relative)
+    (root / "quarantine").mkdir()
+    pq.write_table(_quarantine_rows(3), root / "quarantine/part-old.parquet")
+    pq.write_table(_quarantine_rows(1), root / "quarantine/part-retired.parquet")
+    manifest = {"version": 3, "tables": {"dispatches": live, "quarantine": ["quarantine/part-old.parquet"]},
+                "retired": {"quarantine/part-retired.parquet": "2026-01-16T00:00:00+00:00"}}
+    (root / "_manifest.json").write_text(json.dumps(manifest))
+    (root / "views.sql").write_text("-- old")
+
+
+def test_upgrade_converts_an_old_warehouse_in_place(tmp_path: Path) -> None:
+    _legacy_warehouse(tmp_path)
+    with pytest.raises(storage.WarehouseError, match="wirehouse upgrade"):
+        storage.refuse_legacy_layout(tmp_path)
+    assert storage.upgrade_legacy_layout(tmp_path) == {"dispatches": 2, "quarantine": 3}
+    assert not (tmp_path / "_manifest.json").exists()
+    assert not list(tmp_path.rglob("part-old.parquet")) and not list(tmp_path.rglob("part-retired*"))
+    got = run_query(tmp_path, "SELECT version_id, published_date FROM dispatches ORDER BY 1").rows
+    assert got == [("v0", date(2026, 1, 14)), ("v1", date(2026, 1, 15))]
+    assert _count(tmp_path, "quarantine") == 3
+    assert storage.upgrade_legacy_layout(tmp_path) == {}  # nothing left to do
+
+
+def test_an_upgrade_killed_before_removing_the_manifest_is_finished_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _legacy_warehouse(tmp_path)
+    with monkeypatch.context() as patched:
+        # Killed after the commit and the old files' removal, before the manifest's.
+        patched.setattr(Path, "unlink", _dying_unlink(Path.unlink, "_manifest.json"))
+        with pytest.raises(_Killed):
+            storage.upgrade_legacy_layout(tmp_path)
+    assert (tmp_path / "_manifest.json").exists()
+    assert storage.upgrade_legacy_layout(tmp_path) == {}  # committed already: only the clean-up
+    assert _count(tmp_path, "dispatches") == 2 and _count(tmp_path, "quarantine") == 3
+
+
+def _dying_unlink(real, name: str):
+    def unlink(self: Path, missing_ok: bool = False) -> None:
+        if self.name == name:
+            raise _Killed()
+        return real(self, missing_ok=missing_ok)
+
+    return unlink

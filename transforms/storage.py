@@ -1014,12 +1014,12 @@ def upgrade_legacy_layout(warehouse: Warehouse) -> dict[str, int]:
     listed: dict[str, list[str]] = {name: list(files) for name, files in manifest["tables"].items()}
     with writable_warehouse(loc):
         recover(loc)
-        rows = {
-            name: pa.concat_tables([_legacy_rows(root, TABLES[name], f) for f in files])
-            for name, files in listed.items() if name in TABLES and files
-        }
-        markers = open_delta(loc, MARKER_TABLE)
-        if markers is None or markers.transaction_version(UPGRADE_COMMIT) is None:
+        rows: dict[str, pa.Table] = {}
+        if UPGRADE_COMMIT not in _committed_ids(loc):
+            rows = {
+                name: pa.concat_tables([_legacy_rows(root, TABLES[name], f) for f in files])
+                for name, files in listed.items() if name in TABLES and files
+            }
             commit_rows(loc, rows, UPGRADE_COMMIT)
         old = [f for files in listed.values() for f in files] + list(manifest.get("retired", {}))
         for relative in old:
