@@ -896,8 +896,10 @@ def vacuum(warehouse: Warehouse, retention_hours: float = VACUUM_RETENTION_HOURS
         delta = open_delta(loc, name)
         if delta is None:
             continue
+        # full: also files no version ever named (appends a kill interrupted), not only the
+        # files removed by compaction or re-tag.
         removed += len(delta.vacuum(retention_hours=int(retention_hours) if retention_hours >= 1 else 0,
-                                    dry_run=False, enforce_retention_duration=False))
+                                    dry_run=False, enforce_retention_duration=False, full=True))
     return removed
 
 
