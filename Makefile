@@ -64,5 +64,6 @@ golden: $(STAMP)
 
 clean-demo:
 	rm -rf demo warehouse/_manifest.json warehouse/views.sql warehouse/dispatches \
-	  warehouse/mentions warehouse/quotes warehouse/quarantine warehouse/runs \
-	  warehouse/ingested_files warehouse/_staging warehouse/.lock warehouse/report.html
+	  warehouse/mentions warehouse/quotes warehouse/taggings warehouse/entity_aliases \
+	  warehouse/quarantine warehouse/runs warehouse/ingested_files warehouse/_staging \
+	  warehouse/_pending warehouse/_commits warehouse/.lock warehouse/report.html

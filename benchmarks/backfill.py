@@ -11,7 +11,10 @@ Measures in one run, each figure against a baseline measured in the same run:
     Prefect flow run, both as subprocesses;
 (d) a top-entities-per-day query over a synthetic compacted warehouse of >= 1M mentions;
 (e) the entity pipeline's own cost: `tag_bodies` with the configured pipeline against the bare
-    model's `nlp.pipe`, one process, over the same bodies.
+    model's `nlp.pipe`, one process, over the same bodies;
+(f) what S3 costs over local: the same backfill as (b) into `s3://` on a moto server on
+    127.0.0.1 (in this process), against (b); and the (d) query on S3 against local
+    (`--skip-s3` leaves it out).
 
 The corpus (benchmarks/corpus.py) is built once and cached under benchmarks/.corpus/.
 """
@@ -208,12 +211,12 @@ def tagging_cost(bodies: list[str], repeats: int = 3) -> tuple[float, float]:
 # --- (b) the backfill -------------------------------------------------------------------------
 
 
-def files_per_partition(warehouse: Path) -> dict[str, tuple[int, float]]:
-    """Per partitioned table: the most files in one partition, and the mean."""
-    manifest = storage.read_manifest(warehouse)
+def files_per_partition(warehouse: str | Path) -> dict[str, tuple[int, float]]:
+    """Per partitioned table: the most files in one partition (of the committed snapshot), and
+    the mean."""
     result = {}
     for table in ("dispatches", "mentions", "quotes"):
-        counts = Counter(str(Path(f).parent) for f in manifest.files(table))
+        counts = Counter(f.rsplit("/", 1)[0] for f in storage.committed_files(warehouse, table))
         if counts:
             result[table] = (max(counts.values()), statistics.mean(counts.values()))
     return result
@@ -241,12 +244,10 @@ def noop_ratio(env: dict[str, str], repeats: int = 3) -> tuple[float, float]:
 # --- (d) query over >= 1M mentions -------------------------------------------------------------
 
 
-def build_mentions_warehouse(warehouse: Path, mentions: int, days: int = 365) -> None:
+def build_mentions_warehouse(warehouse: str | Path, mentions: int, days: int = 365) -> None:
     """A compacted warehouse of synthetic dispatches and mentions, written with storage."""
     import numpy as np
     import pyarrow as pa
-
-    from schemas.tables import TABLES
 
     rng = np.random.default_rng(7)
     per_dispatch = 25
@@ -295,20 +296,12 @@ def build_mentions_warehouse(warehouse: Path, mentions: int, days: int = 365) ->
             "run_id": np.full(len(owner), "bench"),
             "published_date": pa.array([dates[i] for i in owner], pa.date32()),
         })
-        commit_id = f"bench-{chunk:02d}"
-        staging = storage.staging_dir(warehouse, commit_id)
-        staged = {
-            "dispatches": storage.stage_table_files(TABLES["dispatches"], dispatch_rows, staging,
-                                                    commit_id),
-            "mentions": storage.stage_table_files(TABLES["mentions"], mention_rows, staging,
-                                                  commit_id),
-        }
-        storage.commit(warehouse, staged)
-    storage.compact(warehouse, "bench-compact")
-    storage.collect_garbage(warehouse, retired_grace_seconds=0)
+        storage.commit_rows(warehouse, {"dispatches": dispatch_rows, "mentions": mention_rows},
+                            f"bench-{chunk:02d}")
+    storage.compact(warehouse, "bench-compact", retention_hours=0)
 
 
-def query_seconds(warehouse: Path, repeats: int = 5) -> tuple[float, float, int]:
+def query_seconds(warehouse: str | Path, repeats: int = 5) -> tuple[float, float, int]:
     """First and median time of the query through `run_query`, and its row count."""
     from transforms.query import run_query
 
@@ -328,6 +321,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=20_000, help="dispatches in the corpus")
     parser.add_argument("--mentions", type=int, default=1_000_000, help="mentions for the query")
     parser.add_argument("--workers", type=int, default=2, help="backfill worker processes")
+    parser.add_argument("--skip-s3", action="store_true", help="leave out (f), the S3 cost")
     parser.add_argument("--cost-docs", type=int, default=1000,
                         help="bodies for the entity pipeline's cost against the bare model")
     parser.add_argument("--only-cost", action="store_true",
@@ -376,12 +370,50 @@ def main() -> None:
 
     entity_cost(bodies, args.cost_docs)
 
+    if not args.skip_s3:
+        s3_cost(corpus, env, args.workers, b_seconds, args.mentions, median)
+
 
 def entity_cost(bodies: list[str], docs: int) -> None:
     bare, configured = tagging_cost(bodies[:docs])
     print(f"(e) entity pipeline cost over {min(docs, len(bodies))} bodies, one process, "
           f"best of 3: bare model {bare:.1f} s, configured tag_bodies {configured:.1f} s: "
           f"ratio {configured / bare:.3f} (target <= {TARGET_ENTITY_COST_RATIO})")
+
+
+# --- (f) S3 over local ------------------------------------------------------------------------
+
+
+def s3_cost(corpus: Path, env: dict[str, str], workers: int, local_backfill: float,
+            mentions: int, local_query: float) -> None:
+    import socket
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    aws = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1",
+           "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ALLOW_HTTP": "true",
+           "AWS_EC2_METADATA_DISABLED": "true"}
+    os.environ.update(aws)
+    try:
+        boto3.client("s3", endpoint_url=aws["AWS_ENDPOINT_URL"], region_name="us-east-1").create_bucket(
+            Bucket="bench")
+        command = [str(BIN / "wirehouse"), "backfill", str(corpus), "--warehouse", "s3://bench/wh",
+                   "--workers", str(workers)]
+        seconds, _peak = timed_subprocess(command, env | aws, log=WORK / "backfill-s3.log")
+        print(f"(f) the same backfill into s3:// (moto, 127.0.0.1): {seconds:.1f} s against "
+              f"{local_backfill:.1f} s local: ratio {seconds / local_backfill:.3f}")
+        build_mentions_warehouse("s3://bench/query", mentions)
+        first, median, _rows = query_seconds("s3://bench/query")
+        print(f"    the (d) query on s3://: first {first:.2f} s, median {median:.2f} s against "
+              f"{local_query:.2f} s local: ratio {median / local_query:.2f}")
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

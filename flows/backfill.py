@@ -4,9 +4,10 @@ The flow process streams and parses the input (`transforms.backfill_batching.Bat
 stages a batch of a few hundred dispatches at a time; each batch is tagged by a `tag` task on a
 Dask worker process (a local cluster of N processes, or an existing cluster by address), which
 loads the model once and tags the batch inside `nlp.memory_zone()`. Only paths travel between
-processes, so workers of a remote cluster must see the warehouse at the same path (shared
-storage). Parsing stays a bounded number of batches ahead of tagging; finished batches are
-committed in input order under the warehouse lock. At the end the warehouse is compacted and a
+processes: batches are staged under the warehouse's own `_staging/` (on S3 for an S3
+warehouse), so workers of a remote cluster need no shared disk, only the warehouse's storage.
+Parsing stays a bounded number of batches ahead of tagging; finished batches are committed in
+input order (under the writer lock on a local warehouse). At the end the warehouse is compacted and a
 `runs` row records the run.
 """
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import sys
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -99,7 +99,7 @@ def commit_task(
     folders = [Path(b) for b in batches]
     counts = stages.commit_batches(folders, Path(warehouse), commit_id, seeds_dir=Path(seeds_dir))
     for folder in folders:
-        shutil.rmtree(folder, ignore_errors=True)
+        storage.remove_staged(folder)
     return counts
 
 
@@ -194,7 +194,7 @@ def backfill(
         stream = BatchStream(
             paths=[Path(p) for p in paths],
             warehouse=warehouse_path,
-            staging=storage.staging_dir(warehouse_path, run_id),
+            staging=storage.shared_staging(warehouse_path, run_id),
             reference=load_reference(Path(seeds)),
             run_id=run_id,
             published_from=published_from,

@@ -26,7 +26,10 @@ app = typer.Typer(
 
 WarehouseOption = Annotated[
     Path | None,
-    typer.Option("--warehouse", "-w", help="Warehouse folder [default: $WIREHOUSE_DIR or ./warehouse]"),
+    typer.Option(
+        "--warehouse", "-w",
+        help="Warehouse folder or s3://bucket/prefix [default: $WIREHOUSE_DIR or ./warehouse]",
+    ),
 ]
 
 
@@ -66,19 +69,42 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _warehouse_uri(settings: Settings) -> str:
+    """The warehouse as flows take it: an absolute folder, or s3://bucket/prefix."""
+    from transforms.storage import WarehouseError, location
+
+    try:
+        return location(settings.warehouse).uri
+    except WarehouseError as exc:
+        _fail(str(exc), 2)
+        raise
+
+
 def _refuse_if_busy(warehouse: Path, command: str, wait: bool) -> None:
     """Say at once, before Prefect starts, that another run holds the warehouse.
 
     The flow takes the lock itself; this early probe only spares the user a start-up and a
     traceback in the common case.
     """
-    from transforms.storage import WarehouseError, WarehouseLock, writable_warehouse
+    from transforms.storage import (
+        WarehouseError,
+        WarehouseLock,
+        check_reachable,
+        location,
+        refuse_legacy_layout,
+        writable_warehouse,
+    )
 
-    if wait or not warehouse.exists():
-        return
-    probe = WarehouseLock(warehouse, command)
     try:
-        with writable_warehouse(warehouse):
+        loc = location(warehouse)
+        with writable_warehouse(loc):
+            check_reachable(loc)
+            if loc.remote or not loc.path.exists():
+                return
+            refuse_legacy_layout(loc)
+            if wait:
+                return
+            probe = WarehouseLock(loc, command)
             probe.acquire()
             probe.release()
     except WarehouseError as exc:
@@ -136,7 +162,7 @@ def run(
     try:
         summary = nightly(
             source=str(source),
-            warehouse=str(settings.warehouse),
+            warehouse=_warehouse_uri(settings),
             pipeline=settings.pipelines,
             seeds_dir=str(settings.seeds),
             batch_files=settings.batch_files,
@@ -157,6 +183,10 @@ def sql(
     output_format: Annotated[
         str, typer.Option("--format", "-f", help="table, csv or json (one array of objects)")
     ] = "table",
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Read an older commit: a marker number or an ISO timestamp"),
+    ] = None,
 ) -> None:
     """Run read-only SQL against the warehouse views (dispatches, mentions, entities, …).
 
@@ -166,6 +196,7 @@ def sql(
     table functions that are not plain readers (query(), enable_logging(), checkpoint(), …).
     Your own files can be read (read_csv, read_parquet, read_json, FROM 'file.csv'); the
     connection can open only the warehouse's files and the files the query names.
+    Reads the latest commit; --as-of reads an older one (time travel).
 
     Examples:
 
@@ -174,16 +205,21 @@ def sql(
         wirehouse sql "SELECT * FROM runs" --format json
 
         wirehouse sql "SELECT d.headline, m.desk FROM dispatches d JOIN 'desks.csv' m USING (agency)"
+
+        wirehouse sql "SELECT count(*) FROM dispatches" --as-of 3 --warehouse s3://news/wh
     """
     from transforms.query import QueryRefused, as_csv, as_json, run_query
+    from transforms.storage import WarehouseError
 
     settings = _settings(warehouse)
     if output_format not in ("table", "csv", "json"):
         _fail("--format must be table, csv or json", 2)
     try:
-        result = run_query(settings.warehouse, query)
+        result = run_query(_warehouse_uri(settings), query, as_of=as_of)
     except QueryRefused as exc:
         _fail(str(exc), 2)
+    except WarehouseError as exc:
+        _fail(str(exc))
     except Exception as exc:  # noqa: BLE001 - DuckDB errors are the user's to read
         _fail(f"query failed: {exc}")
     if output_format == "json":
@@ -205,8 +241,12 @@ def check(warehouse: WarehouseOption = None) -> None:
         wirehouse check --warehouse warehouse/
     """
     from transforms.contracts import check_contracts
+    from transforms.storage import WarehouseError
 
-    violations = check_contracts(_settings(warehouse).warehouse)
+    try:
+        violations = check_contracts(_warehouse_uri(_settings(warehouse)))
+    except WarehouseError as exc:
+        _fail(str(exc))
     for v in violations:
         typer.echo(f"FAIL {v.table}.{v.columns}: {v.check} ({v.failing_rows} rows)")
     if violations:
@@ -261,7 +301,7 @@ def serve(
         schedule=Cron(settings.cron, timezone=settings.timezone),
         parameters={
             "source": str(source.resolve()),
-            "warehouse": str(settings.warehouse.resolve()),
+            "warehouse": _warehouse_uri(settings),
             "pipeline": settings.pipelines,
             "seeds_dir": str(settings.seeds),
             "batch_files": settings.batch_files,
@@ -292,7 +332,7 @@ def compact(
     from transforms.storage import WarehouseError
 
     try:
-        report = compact_flow(warehouse=str(settings.warehouse), max_files=max_files, wait=wait)
+        report = compact_flow(warehouse=_warehouse_uri(settings), max_files=max_files, wait=wait)
     except WarehouseError as exc:
         _fail(str(exc))
     typer.echo(
@@ -332,7 +372,7 @@ def retag(
 
     try:
         written = retag_flow(
-            warehouse=str(settings.warehouse), pipeline=settings.pipelines,
+            warehouse=_warehouse_uri(settings), pipeline=settings.pipelines,
             seeds_dir=str(settings.seeds), where=where, force=force, wait=wait,
         )
     except (WarehouseError, QueryRefused) as exc:
@@ -363,7 +403,8 @@ def report(
 
     Dispatches per day per agency, top entities per label with their mentions per day, who is
     mentioned with whom, the latest runs and the quarantine reasons. The same warehouse gives
-    the same bytes. OUT defaults to report.html in the warehouse folder.
+    the same bytes. OUT defaults to report.html in the warehouse folder (an S3 warehouse
+    needs --out).
 
     Examples:
 
@@ -373,20 +414,53 @@ def report(
     """
     from transforms.report import render_report
     from transforms.report_data import gather_report_data, write_report
+    from transforms.storage import WarehouseError, location
 
     settings = _settings(warehouse)
     if date_from and date_to and date_from > date_to:
         _fail("--from must not be after --to", 2)
-    if not settings.warehouse.is_dir():
+    loc = location(_warehouse_uri(settings))
+    if loc.remote and out is None:
+        _fail(f"warehouse {loc} is on S3: give the report a local file with --out", 2)
+    if not loc.remote and not loc.path.is_dir():
         _fail(f"warehouse {settings.warehouse} does not exist")
-    target = out or settings.warehouse / "report.html"
-    data = gather_report_data(
-        settings.warehouse,
-        date_from.date() if date_from else None,
-        date_to.date() if date_to else None,
-    )
+    target = out or loc.path / "report.html"
+    try:
+        data = gather_report_data(
+            loc.uri,
+            date_from.date() if date_from else None,
+            date_to.date() if date_to else None,
+        )
+    except WarehouseError as exc:
+        _fail(str(exc))
     write_report(target, render_report(data))
     typer.echo(f"Wrote the report to {target} ({data.dispatches} dispatches)")
+
+
+@app.command()
+def upgrade(warehouse: WarehouseOption = None) -> None:
+    """Convert a warehouse of the old `_manifest.json` layout to Delta tables, in place.
+
+    Every other command refuses such a warehouse until it is upgraded. Safe to rerun if it
+    was interrupted.
+
+    Example:
+
+        wirehouse upgrade --warehouse warehouse/
+    """
+    from transforms.storage import WarehouseError, WarehouseLock, location, upgrade_legacy_layout
+
+    loc = location(_warehouse_uri(_settings(warehouse)))
+    try:
+        if loc.remote or not (loc.path / "_manifest.json").exists():
+            typer.echo(f"Nothing to upgrade: {loc} is not in the _manifest.json layout.")
+            return
+        with WarehouseLock(loc, "wirehouse upgrade"):
+            converted = upgrade_legacy_layout(loc)
+    except WarehouseError as exc:
+        _fail(str(exc))
+    rows = ", ".join(f"{n} {name}" for name, n in converted.items()) or "no rows"
+    typer.echo(f"Upgraded {loc} to Delta tables: {rows}.")
 
 
 @app.command("seed-landing")
@@ -454,7 +528,7 @@ def backfill(
     ] = None,
     dask_address: Annotated[
         str | None,
-        typer.Option(help="Tag on an existing Dask cluster (tcp://HOST:PORT); needs shared storage"),
+        typer.Option(help="Tag on an existing Dask cluster (tcp://HOST:PORT); workers reach the warehouse"),
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Dispatches per tagging batch")] = 256,
     commit_seconds: Annotated[
@@ -476,7 +550,8 @@ def backfill(
     """Backfill archives: every file under PATHS (subfolders, archives member by member).
 
     Tags on WORKERS local processes, or on a Dask cluster with --dask-address (its workers
-    must see the warehouse and the input at the same paths). Killed and rerun, it carries on
+    need only the warehouse's storage, e.g. s3://bucket/prefix: batches are staged there).
+    Killed and rerun, it carries on
     from what was committed, with no duplicates. --from/--to keep publication dates in that
     inclusive window; files are then not marked as ingested, so another window can read
     them again. Ends with compaction and a `runs` row. Partial-upload names (*.part, ...)
@@ -501,7 +576,7 @@ def backfill(
     try:
         summary = run_backfill(
             [str(p.resolve()) for p in paths],
-            str(settings.warehouse),
+            _warehouse_uri(settings),
             workers=settings.workers,
             dask_address=dask_address,
             pipeline=settings.pipelines,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,16 +33,24 @@ def cached_tagger(pipeline: str, seeds_dir: str) -> Taggers:
 
 
 @contextmanager
-def exclusive_writer(warehouse: Path, command: str, wait: bool) -> Iterator[None]:
-    """Hold the warehouse for one writer: the lock, clear errors for disk and permission
-    failures, and leftovers of killed runs cleared before and after."""
-    warehouse.mkdir(parents=True, exist_ok=True)
-    with storage.writable_warehouse(warehouse), storage.WarehouseLock(warehouse, command, wait=wait):
-        storage.collect_garbage(warehouse)
-        try:
-            yield
-        finally:
-            storage.collect_garbage(warehouse)
+def exclusive_writer(warehouse: Path | str, command: str, wait: bool) -> Iterator[None]:
+    """Hold the warehouse for one writer: the lock (local warehouses), clear errors for disk,
+    permission and storage failures, and commits of killed runs finished before and after."""
+    loc = storage.location(warehouse)
+    with storage.writable_warehouse(loc):
+        storage.check_reachable(loc)
+        storage.refuse_legacy_layout(loc)
+        if loc.remote:
+            lock = contextlib.nullcontext()
+        else:
+            loc.path.mkdir(parents=True, exist_ok=True)
+            lock = storage.WarehouseLock(loc, command, wait=wait)
+        with lock:
+            storage.collect_garbage(loc)
+            try:
+                yield
+            finally:
+                storage.collect_garbage(loc)
 
 
 @task(name="record-run", cache_policy=NO_CACHE)
@@ -58,12 +67,12 @@ def record_run_task(
         duration_seconds=(datetime.now(UTC) - started_at).total_seconds(),
     )
     try:
-        publish_run_artifacts(Path(warehouse), summary)
+        publish_run_artifacts(warehouse, summary)
     except Exception as exc:  # noqa: BLE001 - the run's data is committed; say so, don't fail it
         get_run_logger().warning("could not publish the run's artifacts: %s", exc)
 
 
-def publish_run_artifacts(warehouse: Path, summary: run_artifacts.RunCounts) -> None:
+def publish_run_artifacts(warehouse: str | Path, summary: run_artifacts.RunCounts) -> None:
     """The run's counts as a table artifact and, if it refused anything, why, as markdown."""
     create_table_artifact(
         table=run_artifacts.run_summary_table(summary),

@@ -115,13 +115,14 @@ def nightly(
         status = "failed"
         try:
             for number, batch in enumerate(found["batches"], start=1):
-                parsed = parse_task(batch, warehouse, seeds, run_id)
+                parse_task(batch, warehouse, seeds, run_id)
                 tag_task(batch, pipeline, seeds, run_id)
                 written = commit_task(batch, warehouse, f"{run_id}-{number:05d}", seeds)
                 if archive_to:
                     archived += archive_task(f"{batch}/files.json", warehouse, source, archive_to)
                 totals = totals + stages.BatchCounts(
-                    files=parsed.files,
+                    # Ledger rows committed: a file another run committed first is not counted.
+                    files=written.files,
                     dispatches=written.dispatches,
                     mentions=written.mentions,
                     quotes=written.quotes,

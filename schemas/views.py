@@ -1,7 +1,8 @@
-"""DuckDB views over the committed Parquet files, generated from `schemas.tables`.
+"""DuckDB views over the committed snapshot of the Delta tables, generated from `schemas.tables`.
 
-Base views name the manifest's files explicitly (never a glob), so a reader sees exactly one
-committed snapshot: files being written, or replaced by compaction, are invisible.
+Base views read exactly the files of each table's Delta version pinned by the commit marker
+(never a glob, never the table's latest version), so a reader sees one committed snapshot:
+files being written, or replaced by compaction, are invisible.
 """
 
 from __future__ import annotations
@@ -110,11 +111,30 @@ def base_select(table: Table, files: tuple[str, ...] | list[str]) -> str:
     )
 
 
-def view_statements(files_by_table: Mapping[str, tuple[str, ...]]) -> list[str]:
-    statements = [
-        f"CREATE OR REPLACE VIEW {name} AS {base_select(table, files_by_table.get(name, ()))};"
-        for name, table in TABLES.items()
-    ]
+def relation_select(table: Table, relation: str | None) -> str:
+    """A base view over a relation registered in the connection (an Arrow dataset of a pinned
+    Delta version); columns it lacks (older files) read as NULL."""
+    if relation is None:
+        return empty_select(table)
+    columns = ", ".join(table.column_names)
+    return (
+        f"SELECT {columns} FROM ({empty_select(table)}) "
+        f"UNION ALL BY NAME SELECT * FROM {relation}"
+    )
+
+
+def view_statements(
+    files_by_table: Mapping[str, tuple[str, ...]] | None = None,
+    relations: Mapping[str, str | None] | None = None,
+) -> list[str]:
+    """Base views over explicit files (`files_by_table`) or registered relations, then the
+    analysis views."""
+    if relations is not None:
+        bases = {name: relation_select(table, relations.get(name)) for name, table in TABLES.items()}
+    else:
+        files_by_table = files_by_table or {}
+        bases = {name: base_select(table, files_by_table.get(name, ())) for name, table in TABLES.items()}
+    statements = [f"CREATE OR REPLACE VIEW {name} AS {sql};" for name, sql in bases.items()]
     statements += [
         f"CREATE OR REPLACE VIEW {name} AS {sql.strip()};" for name, sql in ANALYSIS_VIEWS.items()
     ]
@@ -122,10 +142,13 @@ def view_statements(files_by_table: Mapping[str, tuple[str, ...]]) -> list[str]:
 
 
 def render_views_sql(
-    files_by_table: Mapping[str, tuple[str, ...]], search_path: Path | None = None
+    files_by_table: Mapping[str, tuple[str, ...]], search_path: Path | None = None,
+    marker: int | None = None,
 ) -> str:
+    pinned = f" (commit marker {marker})" if marker is not None else ""
     header = [
-        "-- wirehouse views: generated at every commit from _manifest.json; do not edit.",
+        f"-- wirehouse views: generated at every commit{pinned} from the Delta tables' pinned"
+        " versions; do not edit.",
         "-- In DuckDB (CLI or Python): .read warehouse/views.sql  (or execute this file's text).",
         "-- File paths below are relative to the warehouse folder, found via file_search_path.",
     ]

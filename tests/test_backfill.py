@@ -180,7 +180,7 @@ def test_a_date_window_writes_no_ledger_rows(tmp_path: Path) -> None:
 
 def _state(warehouse: Path) -> dict[str, int]:
     """What a reader sees of a backfill's progress, through DuckDB."""
-    if not (warehouse / storage.MANIFEST_NAME).exists():
+    if not (warehouse / storage.MARKER_TABLE).exists():
         return {"dispatches": 0, "from_zip": 0, "quarantine": 0, "ledger": 0, "ledger_zip": 0}
     [row] = _sql(warehouse, """
         SELECT (SELECT count(*) FROM dispatches),
@@ -330,10 +330,8 @@ def test_a_reader_never_sees_a_row_twice_or_misses_one_during_compaction(tmp_pat
     def add_commit() -> None:
         nonlocal commits
         commit_id = f"c{commits:03d}"
-        staging = storage.staging_dir(warehouse, commit_id)
         rows = _rows(commits * per_commit, per_commit)
-        storage.commit(warehouse, {"dispatches": storage.stage_table_files(
-            DISPATCHES, rows, staging, commit_id)})
+        storage.commit_rows(warehouse, {"dispatches": rows}, commit_id)
         commits += 1
 
     for _ in range(6):

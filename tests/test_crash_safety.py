@@ -4,9 +4,9 @@ One landing folder is ingested twice: once cleanly, into a reference warehouse, 
 chain of `wirehouse run` children on a second warehouse, each SIGKILLed (with its whole process
 group) at its own point: at fractions of the clean run's duration (start-up: imports, Prefect's
 ephemeral server, discover) and when on-disk events are seen (a batch's staged parse or tag
-output, a commit's staging folder, a published file not yet in the manifest, the manifest's
-temporary file, a manifest version bump, the run record). Each child resumes the work the
-previous ones left. After every kill:
+output, a commit's pending folder, its journal (the commit decided), a table's Delta append not
+yet named by a commit marker, a marker, the run record). Each child resumes the work the
+previous ones left (rolling decided commits forward). After every kill:
 
 * DuckDB reads the warehouse, through `run_query` and through `views.sql` in a plain
   `duckdb.connect()`, and every row is there exactly once (no duplicate version, mention,
@@ -58,21 +58,22 @@ class DiskState:
 
     elapsed: float
     new: set[str]  # paths under _staging/ that did not exist when the child started
-    bumps: int  # manifest versions committed since the child started
-    orphans: set[str]  # table files on disk that the manifest does not name
-    manifest_tmp: bool
-    runs_files: int  # runs-table files committed since the child started
+    bumps: int  # commit markers written since the child started
+    orphans: set[str]  # tables whose Delta log is ahead of the latest marker (a commit in part)
+    journal: bool  # a decided commit's journal is on disk
+    runs_files: int  # runs-table commits since the child started
+    pending: set[str] = field(default_factory=set)  # commit ids seen under _pending/
     batches: dict[int, list[str]] = field(default_factory=dict)  # batch number -> file names
 
     def batch_has(self, number: int, name: str) -> bool:
         return any(p.endswith(f"/batch-{number:05d}/{name}") for p in self.new)
 
     def commit_started(self, number: int) -> bool:
-        return any(f"-{number:05d}/commit/" in p for p in self.new)
+        return any(c.endswith(f"-{number:05d}") for c in self.pending)
 
     @property
     def recording_run(self) -> bool:
-        return any("-run/commit/" in p for p in self.new)
+        return any(c.endswith("-run") for c in self.pending)
 
     @property
     def staging_started(self) -> bool:
@@ -86,25 +87,31 @@ class DiskState:
         return None
 
 
+def _log_versions(table_dir: Path) -> int:
+    try:
+        return sum(1 for n in os.listdir(table_dir / "_delta_log") if n.endswith(".json"))
+    except FileNotFoundError:
+        return 0
+
+
 class Poller:
     """Cheap repeated looks at one warehouse while a child writes it (the child needs the CPU).
 
-    Parsed files (manifest, batch lists) are cached; published-but-uncommitted files are
-    found by following the files seen in a commit's staging folder rather than by walking the
-    table folders, except in `settle`, the full look after a kill.
+    Counts of Delta log entries stand for versions; batch lists are parsed once. A table is
+    "ahead" when its log grew since the last marker appeared; `settle`, the full look after a
+    kill, compares every table's latest version with the marker's instead.
     """
 
     def __init__(self, warehouse: Path) -> None:
         self.warehouse = warehouse
         self.staging = warehouse / storage.STAGING_DIR
         self.before = self._staged_files()
-        self._manifest_key: tuple[int, int] | None = None
-        self._manifest: dict = {}
-        manifest = self.manifest()
-        self.version0 = int(manifest.get("version", 0))
-        self.runs0 = len(manifest.get("tables", {}).get("runs", []))
+        self.markers0 = _log_versions(warehouse / storage.MARKER_TABLE)
+        self.runs0 = _log_versions(warehouse / "runs")
+        self._tables_at_marker = self._table_versions()
+        self._markers_seen = self.markers0
+        self._pending: set[str] = set()
         self._batches: dict[int, list[str]] = {}
-        self._committing: set[str] = set()
         self.started = time.monotonic()
 
     def _staged_files(self) -> set[str]:
@@ -114,30 +121,25 @@ class Poller:
                 found.add(os.path.relpath(os.path.join(root, name), self.staging))
         return found
 
-    def manifest(self) -> dict:
-        path = self.warehouse / storage.MANIFEST_NAME
-        try:
-            info = path.stat()
-        except FileNotFoundError:
-            return {}
-        key = (info.st_ino, info.st_mtime_ns)
-        if key != self._manifest_key:
-            try:
-                self._manifest = json.loads(path.read_text(encoding="utf-8"))
-                self._manifest_key = key
-            except (OSError, ValueError):
-                pass
-        return self._manifest
+    def _table_versions(self) -> dict[str, int]:
+        return {t: _log_versions(self.warehouse / t) for t in TABLES}
 
     def poll(self, full: bool = False) -> DiskState:
         new = self._staged_files() - self.before
-        manifest = self.manifest()
-        tables = manifest.get("tables", {})
-        live = {f for files in tables.values() for f in files}
+        markers = _log_versions(self.warehouse / storage.MARKER_TABLE)
+        tables = self._table_versions()
+        if markers != self._markers_seen:
+            self._markers_seen = markers
+            self._tables_at_marker = tables
+        try:
+            pending = os.listdir(self.warehouse / storage.PENDING_DIR)
+        except FileNotFoundError:
+            pending = []
+        self._pending.update(pending)
+        journal = any((self.warehouse / storage.PENDING_DIR / c / storage.JOURNAL_NAME).exists()
+                      for c in pending)
         for rel in new:
-            if "/commit/" in rel:
-                self._committing.add(rel.split("/commit/", 1)[1])
-            elif rel.endswith("/files.json") and "/batch-" in rel:
+            if rel.endswith("/files.json") and "/batch-" in rel:
                 number = int(rel.rsplit("/batch-", 1)[1].split("/", 1)[0])
                 if number not in self._batches:
                     try:
@@ -146,20 +148,22 @@ class Poller:
                     except (OSError, ValueError):
                         pass
         if full:
-            candidates = {
-                os.path.relpath(os.path.join(root, name), self.warehouse)
-                for table in TABLES for root, _dirs, files in os.walk(self.warehouse / table)
-                for name in files
-            }
+            snapshot = storage.read_snapshot(self.warehouse)
+            ahead = set()
+            for t in TABLES:
+                delta = storage.open_delta(self.warehouse, t)
+                if delta is not None and delta.version() != snapshot.versions.get(t):
+                    ahead.add(t)
         else:
-            candidates = {rel for rel in self._committing if (self.warehouse / rel).exists()}
+            ahead = {t for t, v in tables.items() if v > self._tables_at_marker.get(t, 0)}
         return DiskState(
             elapsed=time.monotonic() - self.started,
             new=new,
-            bumps=int(manifest.get("version", 0)) - self.version0,
-            orphans=candidates - live,
-            manifest_tmp=any(n.startswith("._manifest.json.") for n in os.listdir(self.warehouse)),
-            runs_files=len(tables.get("runs", [])) - self.runs0,
+            bumps=markers - self.markers0,
+            orphans=ahead,
+            journal=journal,
+            runs_files=tables["runs"] - self.runs0,
+            pending=set(self._pending),
             batches=dict(self._batches),
         )
 
@@ -211,20 +215,20 @@ def kill_points(clean_seconds: float) -> list[KillPoint]:
         KillPoint("tag: batch 1 parsed", lambda s: s.batch_has(1, "dispatches.parquet")),
         KillPoint("tag: batch 1 parsed, +0.3s", lambda s: s.batch_has(1, "dispatches.parquet"), 0.3),
         KillPoint("commit: batch 1 staging", lambda s: s.commit_started(1)),
-        KillPoint("commit: a published file not yet in the manifest", lambda s: bool(s.orphans)),
-        KillPoint("commit: manifest temp file written", lambda s: s.manifest_tmp),
-        KillPoint("just after a manifest bump", lambda s: s.bumps >= 1),
-        KillPoint("manifest bump +20ms", lambda s: s.bumps >= 1, 0.02),
+        KillPoint("commit: a table appended, no marker yet", lambda s: bool(s.orphans)),
+        KillPoint("commit: journal written (decided)", lambda s: s.journal),
+        KillPoint("just after a marker", lambda s: s.bumps >= 1),
+        KillPoint("marker +20ms", lambda s: s.bumps >= 1, 0.02),
         KillPoint("batch 2 tagged", lambda s: s.batch_has(2, "taggings.parquet")),
         KillPoint("commit of batch 2", lambda s: s.commit_started(2)),
         KillPoint("parse of the bulk batch", _bulk(lambda s, n: s.bumps >= n - 1), 0.05),
         KillPoint("tag of the bulk batch", _bulk(lambda s, n: s.batch_has(n, "dispatches.parquet")),
                   0.4),
         KillPoint("commit of the bulk batch", _bulk(lambda s, n: s.commit_started(n))),
-        KillPoint("bulk batch published, manifest not renamed",
+        KillPoint("bulk batch appended in part, no marker",
                   _bulk(lambda s, n: s.commit_started(n) and bool(s.orphans))),
-        KillPoint("second manifest bump +50ms", lambda s: s.bumps >= 2, 0.05),
-        KillPoint("a published file not yet in the manifest", lambda s: bool(s.orphans)),
+        KillPoint("second marker +50ms", lambda s: s.bumps >= 2, 0.05),
+        KillPoint("a table appended, no marker yet", lambda s: bool(s.orphans)),
     ]
     last = [
         KillPoint("recording the run", lambda s: s.recording_run or s.runs_files >= 1),
@@ -250,11 +254,11 @@ def _landing(s: DiskState | None) -> str:
         return "after the last batch commit"
     where = "bulk batch" if s.bulk_batch == current else f"batch {current}"
     if s.orphans:
-        return f"commit ({where}): files published, manifest not yet renamed"
-    if s.manifest_tmp:
-        return f"commit ({where}): writing the manifest"
+        return f"commit ({where}): tables appended in part, marker not yet written"
+    if s.journal:
+        return f"commit ({where}): journal written, tables not yet appended"
     if s.commit_started(current):
-        return f"commit ({where}): staging files"
+        return f"commit ({where}): writing pending rows"
     if s.batch_has(current, "dispatches.parquet"):
         return f"tag ({where})"
     if current > 1:
@@ -289,7 +293,7 @@ def _check_readable(warehouse: Path) -> dict[str, int]:
             con.execute(views.read_text(encoding="utf-8"))
             for name in TABLES:
                 plain = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-                # views.sql is rewritten just after the manifest: a kill between the two
+                # views.sql is rewritten just after the marker: a kill between the two
                 # leaves it one commit behind, never ahead and never broken.
                 assert plain <= counts[name], (name, plain, counts[name])
             con.execute("SELECT count(*) FROM entities").fetchone()
@@ -323,7 +327,7 @@ def crash_chain(tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp = tmp_path_factory.mktemp("crash")
     landing = tmp / "landing"
     write_wire_corpus(landing, files=20, paragraphs=10, bulk_records=60)
-    env = child_env(tmp, WIREHOUSE_BATCH_FILES="1")
+    env = child_env(tmp, WIREHOUSE_BATCH_FILES="1", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120")
     clean = tmp / "clean"
     args = ["run", "--source", str(landing), "--warehouse"]
     warm_up_prefect(env, tmp)
@@ -401,13 +405,20 @@ def test_killed_warehouse_is_left_clean(crash_chain: dict) -> None:
     warehouse = crash_chain["killed"]
     assert not (warehouse / storage.STAGING_DIR).exists() or not any(
         (warehouse / storage.STAGING_DIR).iterdir())
-    assert not list(warehouse.glob("._manifest.json.*"))
-    manifest = storage.read_manifest(warehouse)
-    live = {f for t in TABLES for f in manifest.files(t)}
+    assert not storage.pending_commits(warehouse)
+    assert not (warehouse / storage.PENDING_DIR).exists() or not any(
+        (warehouse / storage.PENDING_DIR).iterdir())
+    snapshot = storage.read_snapshot(warehouse)
+    for t in TABLES:  # the last marker names every table's latest version: nothing half-done
+        delta = storage.open_delta(warehouse, t)
+        assert (delta.version() if delta else None) == snapshot.versions.get(t), t
+    # What is left on disk besides the live files is what Delta's vacuum owns: files of
+    # earlier versions and of appends a kill interrupted. Vacuumed, only the live ones stay.
+    storage.vacuum(warehouse, retention_hours=0)
+    live = {f for t in TABLES for f in storage.committed_files(warehouse, t)}
     on_disk = {p.relative_to(warehouse).as_posix() for t in TABLES
                for p in (warehouse / t).rglob("*.parquet")}
-    # No orphans: what is on disk is live, or retired by a commit (each commit replaces the
-    # entity_aliases file) and kept for the grace period of readers of the previous views.
-    assert on_disk - live <= set(manifest.retired)
-    assert live <= on_disk
+    # No orphans: each commit replaces the entity_aliases table, and the files it replaced
+    # are Delta's to vacuum like any other earlier version's; vacuumed, none is left.
+    assert on_disk == live
     assert _check_readable(warehouse)["dispatches"] > 0

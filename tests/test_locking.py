@@ -62,8 +62,7 @@ def test_second_run_is_refused_and_wait_waits(setup, tmp_path: Path) -> None:
         _wait_until_locked_by(warehouse, first.pid, first)
         os.killpg(first.pid, signal.SIGSTOP)  # frozen while holding the lock
 
-        manifest = warehouse / storage.MANIFEST_NAME
-        before = manifest.read_bytes() if manifest.exists() else b""
+        before = storage.read_snapshot(warehouse)
         started = time.monotonic()
         second = run_wirehouse(args, env, cwd=tmp_path)
         time_to_lock = time.monotonic() - started
@@ -74,7 +73,7 @@ def test_second_run_is_refused_and_wait_waits(setup, tmp_path: Path) -> None:
         assert "--wait" in message
         # Prefect logs the flow's failure above it; the CLI's own last word is the reason.
         assert second.stderr.strip().splitlines()[-1].startswith(f"Error: warehouse {warehouse} is in use")
-        assert (manifest.read_bytes() if manifest.exists() else b"") == before
+        assert storage.read_snapshot(warehouse) == before
 
         waiting = start_wirehouse([*args, "--wait"], env, log=tmp_path / "waiting.log", cwd=tmp_path)
         # The refused run needed `time_to_lock` to reach the lock; give the waiting one that

@@ -1,8 +1,9 @@
-"""The commit protocol: staged files become visible only through the manifest."""
+"""The commit protocol: a batch becomes visible in every table at once, through the commit marker."""
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from schemas.tables import DISPATCHES, QUARANTINE
 from tests.warehouse_files import live_files_per_partition
 from transforms import storage
-from transforms.query import open_warehouse
+from transforms.query import open_warehouse, run_query
 
 
 def _quarantine_rows(n: int, run_id: str = "r1") -> pa.Table:
@@ -60,13 +61,15 @@ def test_empty_warehouse_has_every_view_with_no_rows(tmp_path: Path) -> None:
 
 def test_commit_makes_partitioned_rows_visible(tmp_path: Path) -> None:
     rows = _dispatch_rows([date(2026, 1, 15), date(2026, 1, 15), date(2026, 1, 14)])
-    staged = storage.stage_table_files(DISPATCHES, rows, tmp_path / "_staging", "c1")
-    assert sorted(staged) == [
-        "dispatches/published_date=2026-01-14/part-c1.parquet",
-        "dispatches/published_date=2026-01-15/part-c1.parquet",
+    snapshot = storage.commit_rows(tmp_path, {"dispatches": rows}, "c1")
+    # Marker 1 created the empty marker table, marker 2 claimed the commit, marker 3 committed it.
+    assert snapshot.marker == 3 and snapshot.versions == {"dispatches": 1}  # created, appended
+    files = storage.committed_files(tmp_path, "dispatches")
+    assert sorted({f.rsplit("/", 1)[0] for f in files}) == [
+        "dispatches/published_date=2026-01-14",
+        "dispatches/published_date=2026-01-15",
     ]
-    manifest = storage.commit(tmp_path, {"dispatches": staged})
-    assert manifest.version == 1
+    assert (tmp_path / "dispatches" / "_delta_log").is_dir()
     con = open_warehouse(tmp_path)
     got = con.execute(
         "SELECT published_date, count(*) FROM dispatches GROUP BY 1 ORDER BY 1"
@@ -78,24 +81,87 @@ def test_commit_makes_partitioned_rows_visible(tmp_path: Path) -> None:
     }
 
 
-def test_published_but_uncommitted_files_are_invisible_and_collected(tmp_path: Path) -> None:
-    storage.commit(tmp_path, {"quarantine": storage.stage_table_files(
-        QUARANTINE, _quarantine_rows(2), tmp_path / "_staging", "c1")})
-    orphan = storage.stage_table_files(QUARANTINE, _quarantine_rows(5), tmp_path / "_staging", "c2")
-    storage.publish(tmp_path, orphan)  # a kill here: renamed into place, manifest not written
-    assert (tmp_path / "quarantine/part-c2.parquet").exists()
-    assert _count(tmp_path, "quarantine") == 2
+class _Killed(BaseException):
+    """Stands for a SIGKILL inside a commit: nothing after it runs."""
+
+
+def _kill_on(monkeypatch: pytest.MonkeyPatch, name: str, after_calls: int) -> None:
+    real = getattr(storage, name)
+    calls = {"n": 0}
+
+    def dying(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > after_calls:
+            raise _Killed()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(storage, name, dying)
+
+
+@pytest.mark.parametrize(("step", "after"),
+                         [("write_deltalake", 1), ("write_deltalake", 2), ("finish_open_commit", 1)],
+                         ids=["claimed-no-table-yet", "between-two-tables", "before-the-marker"])
+def test_a_half_applied_commit_is_invisible_then_rolled_forward_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str, after: int
+) -> None:
+    storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(2)}, "c1")
+    batch = {"dispatches": _dispatch_rows([date(2026, 1, 15)] * 3),
+             "quarantine": _quarantine_rows(5, run_id="r2")}
+    with monkeypatch.context() as patched:
+        _kill_on(patched, step, after)
+        with pytest.raises(_Killed):
+            storage.commit_rows(tmp_path, batch, "c2")
+    # The commit is claimed (its marker row says so), the tables may hold part of it: readers
+    # still see the previous committed marker.
+    assert (_count(tmp_path, "dispatches"), _count(tmp_path, "quarantine")) == (0, 2)
+    assert storage.pending_commits(tmp_path) == ["c2"]
     assert storage.collect_garbage(tmp_path) == 1
-    assert not (tmp_path / "quarantine/part-c2.parquet").exists()
+    assert (_count(tmp_path, "dispatches"), _count(tmp_path, "quarantine")) == (3, 7)
+    assert storage.collect_garbage(tmp_path) == 0
+    assert (_count(tmp_path, "dispatches"), _count(tmp_path, "quarantine")) == (3, 7)
+    assert not (tmp_path / storage.PENDING_DIR).exists() or not any(
+        (tmp_path / storage.PENDING_DIR).iterdir())
+
+
+def test_an_undecided_commit_is_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(2)}, "c1")
+    with monkeypatch.context() as patched:
+        _kill_on(patched, "_append_marker", 0)  # rows staged, never claimed
+        with pytest.raises(_Killed):
+            storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(5)}, "c2")
+    assert (tmp_path / storage.PENDING_DIR / "c2" / "quarantine.parquet").exists()
+    assert storage.collect_garbage(tmp_path) == 0
+    assert not (tmp_path / storage.PENDING_DIR / "c2").exists()
     assert _count(tmp_path, "quarantine") == 2
 
 
 def test_views_file_is_usable_from_a_plain_duckdb(tmp_path: Path) -> None:
-    storage.commit(tmp_path, {"quarantine": storage.stage_table_files(
-        QUARANTINE, _quarantine_rows(3), tmp_path / "_staging", "c1")})
+    storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(3)}, "c1")
+    storage.commit_rows(tmp_path, {"dispatches": _dispatch_rows([date(2026, 1, 15)])}, "c2")
     con = duckdb.connect()
     con.execute((tmp_path / "views.sql").read_text())
     assert con.execute("SELECT count(*) FROM quarantine").fetchone() == (3,)
+    assert con.execute("SELECT published_date FROM dispatches").fetchall() == [(date(2026, 1, 15),)]
+
+
+def test_as_of_reads_an_older_marker(tmp_path: Path) -> None:
+    first = storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(3)}, "c1")
+    storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(4)}, "c2")
+    assert run_query(tmp_path, "SELECT count(*) FROM quarantine").rows == [(7,)]
+    assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of=first.marker).rows == [(3,)]
+    # A claim's number reads the commit before it.
+    assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of=2).rows == [(0,)]
+    assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of="0").rows == [(0,)]
+    moment = first.committed_at.isoformat()
+    assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of=moment).rows == [(3,)]
+    with pytest.raises(storage.WarehouseError, match="no marker 9"):
+        run_query(tmp_path, "SELECT 1", as_of=9)
+
+
+def test_an_old_manifest_warehouse_is_refused_naming_upgrade(tmp_path: Path) -> None:
+    (tmp_path / "_manifest.json").write_text('{"version": 1, "tables": {}}')
+    with pytest.raises(storage.WarehouseError, match="wirehouse upgrade"):
+        run_query(tmp_path, "SELECT count(*) FROM dispatches")
 
 
 def _try_lock(path: str, queue) -> None:
@@ -216,31 +282,77 @@ def test_compaction_caps_a_partition_that_needs_more_files_at_four(tmp_path: Pat
     assert _versions_per_day(capped) == [(d, n, n, *rest) for d, n, _, *rest in rows_before]
 
 
-def test_retired_files_outlive_the_grace_period_only(tmp_path: Path) -> None:
+def test_replaced_files_outlive_the_retention_only(tmp_path: Path) -> None:
     days = [date(2026, 1, 14), date(2026, 1, 15)]
     for n in range(3):
         rows = _dispatch_rows(days * 2)
         rows = rows.set_column(1, "version_id", pa.array([f"v{n}-{i}" for i in range(4)]))
         storage.commit(tmp_path, {"dispatches": storage.stage_table_files(
             DISPATCHES, rows, tmp_path / "_staging", f"c{n}")})
+    old = storage.committed_files(tmp_path, "dispatches")
     storage.compact(tmp_path, "k1")
-    manifest = storage.read_manifest(tmp_path)
     assert live_files_per_partition(tmp_path, "dispatches") == {
         "dispatches/published_date=2026-01-14": 1, "dispatches/published_date=2026-01-15": 1}
-    # A reader of the old views can finish: the replaced files stay for the grace period.
-    old = next(iter(manifest.retired))
-    assert storage.collect_garbage(tmp_path) == 0 and (tmp_path / old).exists()
-    assert storage.collect_garbage(tmp_path, retired_grace_seconds=0) == 6
-    assert not (tmp_path / old).exists() and not storage.read_manifest(tmp_path).retired
+    # A reader of the previous snapshot can finish: the replaced files stay for the retention.
+    assert len(old) == 6 and all((tmp_path / f).exists() for f in old)
+    assert storage.vacuum(tmp_path) == 0 and all((tmp_path / f).exists() for f in old)
+    assert storage.vacuum(tmp_path, retention_hours=0) == 6
+    assert not any((tmp_path / f).exists() for f in old)
     assert _count(tmp_path, "dispatches") == 12
 
 
+def _files_per_partition(warehouse: Path, table: str) -> dict[str, int]:
+    per_partition: dict[str, int] = {}
+    for relative in storage.committed_files(warehouse, table):
+        partition = relative.rsplit("/", 1)[0]
+        per_partition[partition] = per_partition.get(partition, 0) + 1
+    return per_partition
+
+
+def test_compaction_keeps_every_row_once_and_at_most_four_files(tmp_path: Path) -> None:
+    days = [date(2026, 1, 14), date(2026, 1, 15)]
+    for n in range(12):
+        rows = _dispatch_rows(days * 3)
+        rows = rows.set_column(1, "version_id", pa.array([f"v{n}-{i}" for i in range(6)]))
+        storage.commit_rows(tmp_path, {"dispatches": rows}, f"c{n}")
+    before = _count(tmp_path, "dispatches")
+    old = storage.committed_files(tmp_path, "dispatches")
+    report = storage.compact(tmp_path, "k1", target_rows=10)
+    assert (report.partitions_compacted, report.files_before) == (2, 24)
+    per_partition = _files_per_partition(tmp_path, "dispatches")
+    assert per_partition and max(per_partition.values()) <= 4
+    assert report.files_after == sum(per_partition.values())
+    assert _count(tmp_path, "dispatches") == before == 72
+    con = open_warehouse(tmp_path)
+    assert con.execute("SELECT count(DISTINCT version_id) FROM dispatches").fetchone() == (72,)
+    # Replaced files outlive the retention only: a reader of the previous snapshot can finish.
+    assert storage.vacuum(tmp_path) == 0 and (tmp_path / old[0]).exists()
+    assert storage.vacuum(tmp_path, retention_hours=0) >= 24
+    assert not (tmp_path / old[0]).exists()
+    assert _count(tmp_path, "dispatches") == 72
+
+
+def test_compaction_caps_a_partition_that_needs_several_files(tmp_path: Path) -> None:
+    for n in range(10):
+        rows = _dispatch_rows([date(2026, 1, 14)] * 50)
+        rows = rows.set_column(1, "version_id", pa.array([f"v{n}-{i}" for i in range(50)]))
+        rows = rows.set_column(rows.schema.get_field_index("body"), "body",
+                               pa.array([os.urandom(1000).hex() for _ in range(50)]))
+        storage.commit_rows(tmp_path, {"dispatches": rows}, f"c{n}")
+    report = storage.compact(tmp_path, "k1", target_rows=60)
+    per_partition = _files_per_partition(tmp_path, "dispatches")
+    assert report.files_before == 10
+    assert 1 < max(per_partition.values()) <= 4, per_partition
+    assert _count(tmp_path, "dispatches") == 500
+
+
 def test_files_written_before_a_column_existed_read_it_as_null(tmp_path: Path) -> None:
+    from deltalake import write_deltalake
+
     rows = storage.conform(DISPATCHES, _dispatch_rows([date(2026, 1, 15)])).drop_columns(
-        ["editor_note", "published_date", "parse_warnings", "dateline_date"])
-    relative = "dispatches/published_date=2026-01-15/part-old.parquet"
-    storage.write_parquet_durably(rows, tmp_path / relative)
-    storage.write_manifest(tmp_path, storage.Manifest().with_changes({"dispatches": [relative]}))
+        ["editor_note", "parse_warnings", "dateline_date"])
+    write_deltalake(str(tmp_path / "dispatches"), rows, partition_by=["published_date"])
+    storage.write_marker(tmp_path, "old")
     con = open_warehouse(tmp_path)
     assert con.execute("SELECT version_id, editor_note FROM dispatches").fetchall() == [("v0", None)]
     # Columns added later (issue 9) read as NULL too, with their declared types.
@@ -248,3 +360,71 @@ def test_files_written_before_a_column_existed_read_it_as_null(tmp_path: Path) -
         "SELECT parse_warnings, dateline_date, typeof(parse_warnings), typeof(dateline_date) "
         "FROM dispatches"
     ).fetchall() == [(None, None, "VARCHAR[]", "DATE")]
+    newer = _dispatch_rows([date(2026, 1, 15)]).set_column(1, "version_id", pa.array(["v1"]))
+    newer = newer.set_column(newer.schema.get_field_index("editor_note"), "editor_note", pa.array(["n"]))
+    storage.commit_rows(tmp_path, {"dispatches": newer}, "new")
+    con = open_warehouse(tmp_path)
+    assert con.execute("SELECT version_id, editor_note FROM dispatches ORDER BY 1").fetchall() == [
+        ("v0", None), ("v1", "n")]
+    assert storage.read_table(tmp_path, "dispatches", ["editor_note"]).column(0).to_pylist() in (
+        [None, "n"], ["n", None])
+
+
+def _legacy_warehouse(root: Path) -> None:
+    """A warehouse as the pre-Delta wirehouse left it: Parquet files without their partition
+    column under hive folders, a manifest naming them, one retired file and a views.sql."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    rows = storage.conform(DISPATCHES, _dispatch_rows([date(2026, 1, 14), date(2026, 1, 15)]))
+    live = []
+    for day in (date(2026, 1, 14), date(2026, 1, 15)):
+        part = rows.filter(pa.compute.equal(rows["published_date"], day)).drop_columns(["published_date"])
+        relative = f"dispatches/published_date={day.isoformat()}/part-old.parquet"
+        (root / relative).parent.mkdir(parents=True)
+        pq.write_table(part, root / relative)
+        live.append(relative)
+    (root / "quarantine").mkdir()
+    pq.write_table(_quarantine_rows(3), root / "quarantine/part-old.parquet")
+    pq.write_table(_quarantine_rows(1), root / "quarantine/part-retired.parquet")
+    manifest = {"version": 3, "tables": {"dispatches": live, "quarantine": ["quarantine/part-old.parquet"]},
+                "retired": {"quarantine/part-retired.parquet": "2026-01-16T00:00:00+00:00"}}
+    (root / "_manifest.json").write_text(json.dumps(manifest))
+    (root / "views.sql").write_text("-- old")
+
+
+def test_upgrade_converts_an_old_warehouse_in_place(tmp_path: Path) -> None:
+    _legacy_warehouse(tmp_path)
+    with pytest.raises(storage.WarehouseError, match="wirehouse upgrade"):
+        storage.refuse_legacy_layout(tmp_path)
+    assert storage.upgrade_legacy_layout(tmp_path) == {"dispatches": 2, "quarantine": 3}
+    assert not (tmp_path / "_manifest.json").exists()
+    assert not list(tmp_path.rglob("part-old.parquet")) and not list(tmp_path.rglob("part-retired*"))
+    got = run_query(tmp_path, "SELECT version_id, published_date FROM dispatches ORDER BY 1").rows
+    assert got == [("v0", date(2026, 1, 14)), ("v1", date(2026, 1, 15))]
+    assert _count(tmp_path, "quarantine") == 3
+    assert storage.upgrade_legacy_layout(tmp_path) == {}  # nothing left to do
+
+
+def test_an_upgrade_killed_before_removing_the_manifest_is_finished_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _legacy_warehouse(tmp_path)
+    with monkeypatch.context() as patched:
+        # Killed after the commit and the old files' removal, before the manifest's.
+        patched.setattr(Path, "unlink", _dying_unlink(Path.unlink, "_manifest.json"))
+        with pytest.raises(_Killed):
+            storage.upgrade_legacy_layout(tmp_path)
+    assert (tmp_path / "_manifest.json").exists()
+    assert storage.upgrade_legacy_layout(tmp_path) == {}  # committed already: only the clean-up
+    assert _count(tmp_path, "dispatches") == 2 and _count(tmp_path, "quarantine") == 3
+
+
+def _dying_unlink(real, name: str):
+    def unlink(self: Path, missing_ok: bool = False) -> None:
+        if self.name == name:
+            raise _Killed()
+        return real(self, missing_ok=missing_ok)
+
+    return unlink

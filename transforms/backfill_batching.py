@@ -239,7 +239,8 @@ class BatchStream:
     def _stage(self) -> StagedBatch:
         self._batches += 1
         folder = self.staging / f"batch-{self._batches:05d}"
-        folder.mkdir(parents=True, exist_ok=True)
+        if not storage.is_remote_path(folder):
+            folder.mkdir(parents=True, exist_ok=True)
         rows, self._rows = self._rows, _BatchRows()
         stages.stage_rows("dispatches", rows.dispatches, folder / "dispatches.parquet")
         stages.stage_rows("quarantine", rows.quarantine, folder / "quarantine.parquet")

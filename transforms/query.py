@@ -33,6 +33,7 @@ from uuid import UUID
 
 import duckdb
 
+from schemas.tables import TABLES
 from schemas.views import sql_literal, view_statements
 from transforms import storage
 
@@ -291,32 +292,73 @@ def harden_connection(con: duckdb.DuckDBPyConnection, reads: NamedReads = NamedR
 def committed_files(warehouse: Path, tables: Mapping[str, Iterable[str]]) -> list[str]:
     """Every file the views over `tables` read, as the views name it and as an absolute path.
 
-    DuckDB checks a relative name found through `file_search_path` in both forms (so the
-    relative form also admits that name under the working folder).
+    `tables` holds each table's files in the pinned snapshot, relative to the warehouse
+    (`storage.committed_files`). DuckDB checks a relative name found through
+    `file_search_path` in both forms (so the relative form also admits that name under the
+    working folder).
     """
     root = warehouse.resolve()
     return [form for files in tables.values() for name in files for form in (name, str(root / name))]
 
 
+def register_views(
+    con: duckdb.DuckDBPyConnection, warehouse: storage.Warehouse, as_of: str | int | None = None
+) -> tuple[storage.Snapshot, dict[str, tuple[str, ...]]]:
+    """Create the views over the snapshot pinned by the latest commit marker (or `as_of`).
+
+    A local warehouse is read by DuckDB's read_parquet over the pinned files (as views.sql
+    does); those files are returned, relative to the warehouse, for `harden_connection` to
+    admit. An S3 one is read through Arrow datasets of the pinned Delta versions (DuckDB's own
+    S3 and Delta extensions are not available): pyarrow opens those files, not DuckDB, so
+    there are no files for DuckDB to admit.
+    """
+    loc = storage.location(warehouse)
+    storage.check_reachable(loc)
+    storage.refuse_legacy_layout(loc)
+    snapshot = storage.read_snapshot(loc, as_of)
+    files: dict[str, tuple[str, ...]] = {}
+    if loc.remote:
+        relations: dict[str, str | None] = {}
+        for name in TABLES:
+            dataset = storage.pinned_dataset(loc, name, snapshot)
+            relations[name] = None
+            if dataset is not None:
+                relations[name] = f"_delta_{name}"
+                con.register(relations[name], dataset)
+        statements = view_statements(relations=relations)
+    else:
+        con.execute(f"SET file_search_path = {sql_literal(str(loc.path.resolve()))}")
+        files = {name: tuple(storage.committed_files(loc, name, snapshot)) for name in TABLES}
+        statements = view_statements(files)
+    for statement in statements:
+        con.execute(statement)
+    return snapshot, files
+
+
 def open_warehouse(
-    warehouse: Path, reads: NamedReads = NamedReads()
+    warehouse: storage.Warehouse, reads: NamedReads = NamedReads(), as_of: str | int | None = None
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the warehouse views, hardened: it reads the views and `reads`."""
     con = duckdb.connect(":memory:")
-    con.execute(f"SET file_search_path = {sql_literal(str(warehouse.resolve()))}")
-    # One reading of the manifest for both: a commit or compaction between two readings would
-    # let the views name files the hardened connection was not told about.
-    tables = storage.read_manifest(warehouse).tables
-    for statement in view_statements(tables):
-        con.execute(statement)
-    harden_connection(con, NamedReads(
-        files=(*committed_files(warehouse, tables), *reads.files), directories=reads.directories))
+    try:
+        # One reading of the snapshot for both: a commit or compaction between two readings
+        # would let the views name files the hardened connection was not told about.
+        _snapshot, files = register_views(con, warehouse, as_of)
+        admitted = committed_files(storage.location(warehouse).path, files) if files else []
+        harden_connection(con, NamedReads(
+            files=(*admitted, *reads.files), directories=reads.directories))
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
-def run_query(warehouse: Path, sql: str) -> QueryResult:
+def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = None) -> QueryResult:
     query = read_only_query(sql)
-    con = open_warehouse(warehouse, named_reads(query.named_paths, warehouse.resolve()))
+    loc = storage.location(warehouse)
+    # Relative names resolve against the working folder, then the warehouse (a local one).
+    base = Path.cwd() if loc.remote else loc.path.resolve()
+    con = open_warehouse(warehouse, named_reads(query.named_paths, base), as_of)
     try:
         result = None
         for statement in query.statements:

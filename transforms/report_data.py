@@ -24,6 +24,7 @@ from transforms.report import (
     ReportData,
     RunLine,
 )
+from transforms.storage import Warehouse, location
 
 TOP_PER_LABEL = 5
 NETWORK_LABELS = ("PERSON", "ORG", "GOV_BODY", "MILITARY")
@@ -161,12 +162,18 @@ def quarantine_reasons(con: duckdb.DuckDBPyConnection) -> tuple[QuarantineReason
     return tuple(QuarantineReason(*row) for row in _rows(con, quarantine_sql()))
 
 
-def run_quarantine_reasons(warehouse: Path, run_id: str) -> tuple[QuarantineReason, ...]:
+def run_quarantine_reasons(warehouse: Warehouse, run_id: str) -> tuple[QuarantineReason, ...]:
     """What one run refused, for its artifact."""
     return tuple(QuarantineReason(*row) for row in run_query(warehouse, quarantine_sql(run_id)).rows)
 
 
-def gather_report_data(warehouse: Path, date_from: date | None = None, date_to: date | None = None
+def warehouse_name(warehouse: Warehouse) -> str:
+    """The warehouse folder's name, or the last part of an S3 prefix."""
+    loc = location(warehouse)
+    return loc.uri.rstrip("/").rsplit("/", 1)[-1] if loc.remote else loc.path.resolve().name
+
+
+def gather_report_data(warehouse: Warehouse, date_from: date | None = None, date_to: date | None = None
                        ) -> ReportData:
     where = window_filter(date_from, date_to)
     con = open_warehouse(warehouse)
@@ -176,7 +183,7 @@ def gather_report_data(warehouse: Path, date_from: date | None = None, date_to: 
         (as_of,), = _rows(con, "SELECT max(finished_at) FROM runs")
         nodes, edges = network(con, where)
         return ReportData(
-            warehouse_name=warehouse.resolve().name,
+            warehouse_name=warehouse_name(warehouse),
             date_from=date_from,
             date_to=date_to,
             dispatches=dispatches,

@@ -1,15 +1,14 @@
 """Re-tagging stored dispatches whose tagging provenance differs from the current pipeline.
 
 Parsing is not repeated: bodies come from the `dispatches` table. The new mentions, quotes and
-taggings replace the old ones of the same versions in one manifest commit, so readers see
-either the old enrichment or the new, never a mix or a gap.
+taggings replace the old ones of the same versions in one warehouse commit, so readers see
+either the old enrichment or the new, never a mix or a gap (see transforms.storage).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -88,52 +87,32 @@ def plan_retag_batches(
 
 
 def replace_enrichment(
-    warehouse: Path, batches: list[Path], commit_id: str, seeds_dir: Path | None = None
+    warehouse: storage.Warehouse, batches: list[Path], commit_id: str, seeds_dir: Path | None = None
 ) -> dict[str, int]:
     """Swap the enrichment rows of the re-tagged versions for the new ones, atomically; the
-    `entity_aliases` table is rebuilt from the mentions kept and the new ones."""
+    `entity_aliases` table is rebuilt from the mentions kept and the new ones, in the same
+    commit (against the snapshot the commit is claimed on)."""
     versions = pa.concat_tables(
         [pq.read_table(b / "dispatches.parquet", columns=["version_id"]) for b in batches]
     ).column("version_id")
-    manifest = storage.read_manifest(warehouse)
-    staging = storage.staging_dir(warehouse, commit_id) / "retag"
-    staged: dict[str, dict[str, Path]] = {}
-    removed: dict[str, list[str]] = {}
-    written: dict[str, int] = {}
-    mention_parts: list[pa.Table] = []
+    fresh: dict[str, pa.Table] = {}
     for name in ENRICHMENT_TABLES:
-        table = TABLES[name]
-        fresh = pa.concat_tables(
+        fresh[name] = pa.concat_tables(
             [pq.read_table(b / f"{name}.parquet") for b in batches if (b / f"{name}.parquet").exists()]
-            or [table.schema.empty_table()]
+            or [TABLES[name].schema.empty_table()]
         )
-        written[name] = fresh.num_rows
-        files = storage.stage_table_files(table, fresh, staging, commit_id)
-        if name == "mentions":
-            mention_parts.append(_mention_facts(fresh, ""))
-        for relative in manifest.files(name):
-            old = pq.read_table(warehouse / relative)
-            stale = pc.is_in(old.column("version_id"), versions)
-            if name == "mentions":
-                mention_parts.append(_mention_facts(old.filter(pc.invert(stale)), relative))
-            if not pc.any(stale).as_py():
-                continue
-            removed.setdefault(name, []).append(relative)
-            kept = old.filter(pc.invert(stale))
-            if kept.num_rows:
-                target = f"{Path(relative).parent}/part-{commit_id}-k{len(removed[name]):04d}.parquet"
-                storage.write_parquet_durably(kept, staging / target)
-                files[target] = staging / target
-        staged[name] = files
-    aliases, replaced = stages.entity_aliases_after(
-        warehouse, pa.concat_tables(mention_parts), seeds_dir, rebuild=True
-    )
-    staged["entity_aliases"] = storage.stage_table_files(
-        TABLES["entity_aliases"], aliases, staging, commit_id
-    )
-    removed["entity_aliases"] = replaced
-    storage.commit(warehouse, staged, removed)
-    return written
+
+    def with_aliases(snapshot: storage.Snapshot, rows: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
+        stored = storage.read_table(warehouse, "mentions", ["version_id", *_FACT_SCHEMA.names], snapshot)
+        kept = stored.filter(pc.invert(pc.is_in(stored.column("version_id"), versions)))
+        mentions = pa.concat_tables([_mention_facts(rows["mentions"]), _mention_facts(kept)])
+        return {**rows, "entity_aliases": stages.entity_aliases_after(
+            warehouse, mentions, seeds_dir, rebuild=True, snapshot=snapshot)}
+
+    storage.commit_rows(warehouse, fresh, commit_id,
+                        replace={name: versions for name in ENRICHMENT_TABLES},
+                        dedupe=with_aliases, overwrite=("entity_aliases",))
+    return {name: rows.num_rows for name, rows in fresh.items()}
 
 
 _FACT_SCHEMA = pa.schema(
@@ -142,9 +121,6 @@ _FACT_SCHEMA = pa.schema(
 )
 
 
-def _mention_facts(rows: pa.Table, relative: str) -> pa.Table:
-    """The columns resolution needs; a stored file has its partition value only in its path."""
-    if "published_date" not in rows.column_names:
-        day = date.fromisoformat(relative.split("published_date=")[1].split("/")[0])
-        rows = rows.append_column("published_date", pa.array([day] * rows.num_rows, pa.date32()))
+def _mention_facts(rows: pa.Table) -> pa.Table:
+    """The columns resolution needs."""
     return rows.select(_FACT_SCHEMA.names).cast(_FACT_SCHEMA)

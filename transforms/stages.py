@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from spacy.language import Language
 
 from schemas.tables import RUNS, TABLES
@@ -129,19 +128,19 @@ def read_source_file(path: Path) -> SourceFile:
         return SourceFile(str(resolved), "", 0)
 
 
-def ingested_hashes(warehouse: Path) -> set[str]:
+def ingested_hashes(warehouse: storage.Warehouse) -> set[str]:
     ledger = storage.read_table(warehouse, "ingested_files", ["file_sha256"])
     return set(ledger.column("file_sha256").to_pylist())
 
 
-def ingested_file_dispatches(warehouse: Path) -> dict[str, int]:
+def ingested_file_dispatches(warehouse: storage.Warehouse) -> dict[str, int]:
     """Content hash → dispatches read from it, for every file in the ledger."""
     ledger = storage.read_table(warehouse, "ingested_files", ["file_sha256", "dispatches"])
     return dict(zip(ledger.column("file_sha256").to_pylist(), ledger.column("dispatches").to_pylist(),
                     strict=True))
 
 
-def refused_links(warehouse: Path) -> set[str]:
+def refused_links(warehouse: storage.Warehouse) -> set[str]:
     """Links already quarantined as `outside_landing`: refused once, not every night."""
     rows = storage.read_table(warehouse, "quarantine", ["source_uri", "reason"])
     return {
@@ -153,7 +152,7 @@ def refused_links(warehouse: Path) -> set[str]:
 
 def discover(
     sources: Iterable[Path],
-    warehouse: Path,
+    warehouse: storage.Warehouse,
     settle_seconds: float = 0.0,
     follow_links: bool = False,
     now: float | None = None,
@@ -262,25 +261,21 @@ def batch_files(batch: Path) -> list[SourceFile]:
 
 
 class KnownVersions:
-    """version_ids already committed, loaded incrementally as the manifest grows."""
+    """version_ids already committed, reloaded only when the pinned dispatches version moves."""
 
     def __init__(self) -> None:
-        self._loaded: dict[Path, set[str]] = {}
-        self._ids: dict[Path, set[str]] = {}
+        self._ids: dict[str, tuple[int | None, set[str]]] = {}
 
-    def of(self, warehouse: Path) -> set[str]:
-        key = warehouse.resolve()
-        loaded = self._loaded.setdefault(key, set())
-        ids = self._ids.setdefault(key, set())
-        live = set(storage.read_manifest(warehouse).files("dispatches"))
-        if loaded - live:
-            # Compaction replaced files: start again from the new ones.
-            loaded.clear()
-            ids.clear()
-        for relative in sorted(live - loaded):
-            ids.update(pq.read_table(warehouse / relative, columns=["version_id"])[0].to_pylist())
-            loaded.add(relative)
-        return ids
+    def of(self, warehouse: storage.Warehouse, snapshot: storage.Snapshot | None = None) -> set[str]:
+        key = storage.location(warehouse).uri
+        snapshot = snapshot or storage.read_snapshot(warehouse)
+        version = snapshot.versions.get("dispatches")
+        cached = self._ids.get(key)
+        if cached is None or cached[0] != version:
+            ids = storage.read_table(warehouse, "dispatches", ["version_id"], snapshot)
+            cached = (version, set(ids.column("version_id").to_pylist()))
+            self._ids[key] = cached
+        return cached[1]
 
 
 KNOWN_VERSIONS = KnownVersions()
@@ -349,7 +344,7 @@ def stage_rows(table_name: str, rows: list[dict], path: Path) -> None:
 
 def parse_batch(
     batch: Path,
-    warehouse: Path,
+    warehouse: storage.Warehouse,
     reference: Reference,
     run_id: str,
     published_from: str | None = None,
@@ -446,8 +441,10 @@ def _rows_to_tag(path: Path) -> list[dict]:
     """What tagging needs of each staged dispatch; batches staged before headlines and
     languages were tagged lack those columns, and read as None."""
     wanted = ["dispatch_id", "version_id", "body", "headline", "language", "published_date"]
-    present = set(pq.read_schema(path).names)
-    rows = pq.read_table(path, columns=[c for c in wanted if c in present]).to_pylist()
+    staged = storage.read_staged(path)
+    if staged is None:
+        raise FileNotFoundError(path)
+    rows = staged.select([c for c in wanted if c in staged.column_names]).to_pylist()
     return [{name: row.get(name) for name in wanted} for row in rows]
 
 
@@ -461,40 +458,45 @@ def ours(spans: list[MentionSpan]) -> list[MentionSpan]:
 
 
 def _staged(batch: Path, name: str) -> pa.Table:
-    path = batch / f"{name}.parquet"
-    return pq.read_table(path) if path.exists() else TABLES[name].schema.empty_table()
+    rows = storage.read_staged(batch / f"{name}.parquet")
+    return TABLES[name].schema.empty_table() if rows is None else rows
 
 
 def entity_aliases_after(
-    warehouse: Path, mentions: pa.Table, seeds_dir: Path | None = None, *, rebuild: bool = False
-) -> tuple[pa.Table, list[str]]:
-    """The whole `entity_aliases` table after adding `mentions`, and the committed files it
-    replaces. Reads only that small table (or nothing, with `rebuild`), never other mentions,
+    warehouse: storage.Warehouse, mentions: pa.Table, seeds_dir: Path | None = None, *,
+    rebuild: bool = False, snapshot: storage.Snapshot | None = None,
+) -> pa.Table:
+    """The whole `entity_aliases` table after adding `mentions` to `snapshot` (the latest if
+    None). Reads only that small table (or nothing, with `rebuild`), never other mentions,
     except once: a warehouse with mentions from before the table existed is read in full."""
     suffixes = company_suffixes(read_not_name_rows((seeds_dir or default_seeds_dir()) / "not_names.csv"))
-    manifest = storage.read_manifest(warehouse)
-    replaced = list(manifest.files("entity_aliases"))
+    snapshot = snapshot or storage.read_snapshot(warehouse)
     existing: list = []
-    if not rebuild and replaced:
-        existing = aliases_from_table(storage.read_table(warehouse, "entity_aliases"))
-    elif not rebuild and manifest.files("mentions"):
-        stored = storage.read_table(warehouse, "mentions", columns=list(FACT_COLUMNS))
+    if not rebuild and storage.committed_files(warehouse, "entity_aliases", snapshot):
+        existing = aliases_from_table(storage.read_table(warehouse, "entity_aliases", snapshot=snapshot))
+    elif not rebuild and storage.committed_files(warehouse, "mentions", snapshot):
+        stored = storage.read_table(warehouse, "mentions", columns=list(FACT_COLUMNS), snapshot=snapshot)
         existing = entity_alias_rows([], facts_from_mentions(stored), company_suffixes=suffixes)
     rows = entity_alias_rows(existing, facts_from_mentions(mentions), company_suffixes=suffixes)
-    table = pa.Table.from_pylist(aliases_to_rows(rows), schema=TABLES["entity_aliases"].schema)
-    return table, replaced
+    return pa.Table.from_pylist(aliases_to_rows(rows), schema=TABLES["entity_aliases"].schema)
 
 
 def commit_batches(
     batches: list[Path],
-    warehouse: Path,
+    warehouse: storage.Warehouse,
     commit_id: str,
     extra: dict[str, pa.Table] | None = None,
     seeds_dir: Path | None = None,
 ) -> BatchCounts:
     """Commit the staged rows of tagged batches (and any extra rows) in one atomic step, with
-    the `entity_aliases` table brought up to date with the new mentions."""
-    known = KNOWN_VERSIONS.of(warehouse)
+    the `entity_aliases` table brought up to date with the new mentions.
+
+    Rows the warehouse already holds are dropped against the snapshot the commit is claimed
+    on: a version already committed (with its mentions, quotes and taggings), a file already
+    in the ledger, a refusal already quarantined. So a writer racing another on S3 never
+    commits a file twice. `entity_aliases` is recomputed against that same snapshot and
+    replaces the whole table in the same commit.
+    """
     per_table: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
     for batch in batches:
         for name in ("dispatches", "mentions", "quotes", "taggings", "quarantine", "ingested_files"):
@@ -504,33 +506,61 @@ def commit_batches(
     combined = {
         name: pa.concat_tables(parts) if parts else TABLES[name].schema.empty_table()
         for name, parts in per_table.items()
+        if parts or name != "entity_aliases"  # given, it replaces the table: only when computed
     }
-    committed = pa.array(sorted(known), type=pa.string())
-    fresh = pc.invert(pc.is_in(combined["dispatches"]["version_id"], committed))
-    combined["dispatches"] = combined["dispatches"].filter(fresh)
-    keep = combined["dispatches"]["version_id"]
-    for name in ("mentions", "quotes", "taggings"):
-        combined[name] = combined[name].filter(pc.is_in(combined[name]["version_id"], keep))
-    removed: dict[str, list[str]] = {}
-    if combined["mentions"].num_rows:
-        combined["entity_aliases"], removed["entity_aliases"] = entity_aliases_after(
-            warehouse, combined["mentions"], seeds_dir
-        )
-    staging = storage.staging_dir(warehouse, commit_id) / "commit"
-    staged = {
-        name: storage.stage_table_files(TABLES[name], rows, staging, commit_id)
-        for name, rows in combined.items()
-        if rows.num_rows
-    }
-    if staged:
-        storage.commit(warehouse, staged, removed)
+    committed: dict[str, pa.Table] = {}
+
+    def dedupe(snapshot: storage.Snapshot, rows: dict[str, pa.Table]) -> dict[str, pa.Table]:
+        fresh_rows = without_committed_rows(warehouse, snapshot, rows)
+        if fresh_rows["mentions"].num_rows:
+            fresh_rows["entity_aliases"] = entity_aliases_after(
+                warehouse, fresh_rows["mentions"], seeds_dir, snapshot=snapshot
+            )
+        committed.clear()
+        committed.update(fresh_rows)
+        return fresh_rows
+
+    storage.commit_rows(warehouse, combined, commit_id, dedupe=dedupe,
+                        overwrite=("entity_aliases",))
     return BatchCounts(
-        files=combined["ingested_files"].num_rows,
-        dispatches=combined["dispatches"].num_rows,
-        mentions=combined["mentions"].num_rows,
-        quotes=combined["quotes"].num_rows,
-        quarantined=combined["quarantine"].num_rows,
+        files=committed["ingested_files"].num_rows,
+        dispatches=committed["dispatches"].num_rows,
+        mentions=committed["mentions"].num_rows,
+        quotes=committed["quotes"].num_rows,
+        quarantined=committed["quarantine"].num_rows,
     )
+
+
+def _not_in(column: pa.ChunkedArray, values: set) -> pa.ChunkedArray:
+    return pc.invert(pc.is_in(column, pa.array(sorted(values), type=column.type)))
+
+
+def without_committed_rows(
+    warehouse: storage.Warehouse, snapshot: storage.Snapshot, rows: dict[str, pa.Table]
+) -> dict[str, pa.Table]:
+    """The rows of a batch that `snapshot` does not hold yet (see commit_batches)."""
+    rows = dict(rows)
+    known = KNOWN_VERSIONS.of(warehouse, snapshot)
+    rows["dispatches"] = rows["dispatches"].filter(_not_in(rows["dispatches"]["version_id"], known))
+    keep = rows["dispatches"]["version_id"]
+    for name in ("mentions", "quotes", "taggings"):
+        rows[name] = rows[name].filter(pc.is_in(rows[name]["version_id"], keep))
+    if rows["ingested_files"].num_rows:
+        ledger = storage.read_table(warehouse, "ingested_files", ["file_sha256"], snapshot)
+        seen = set(ledger.column("file_sha256").to_pylist())
+        rows["ingested_files"] = rows["ingested_files"].filter(
+            _not_in(rows["ingested_files"]["file_sha256"], seen))
+    if rows["quarantine"].num_rows:
+        columns = ["source_uri", "reason", "raw_sha256"]
+        refused = storage.read_table(warehouse, "quarantine", columns, snapshot).to_pylist()
+        if refused:
+            keys = {(r["source_uri"], r["reason"], r["raw_sha256"] or "") for r in refused}
+            mask = [
+                (r["source_uri"], r["reason"], r["raw_sha256"] or "") not in keys
+                for r in rows["quarantine"].select(columns).to_pylist()
+            ]
+            rows["quarantine"] = rows["quarantine"].filter(pa.array(mask, pa.bool_()))
+    return rows
 
 
 def run_row(
