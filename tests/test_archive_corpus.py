@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import spacy
 
+from schemas.tables import TABLES
 from tests.conftest import PROJECT_ROOT
 from transforms import stages
 from transforms.entities import add_components
@@ -194,12 +195,21 @@ def test_a_warehouse_written_before_the_new_columns_still_reads_and_a_rerun_adds
 
     landing, warehouse = _landing(tmp_path), tmp_path / "warehouse"
     _run(landing, warehouse, tmp_path / "staging", "run-1")
-    # Rewrite every committed file as the previous release wrote it: without the new columns.
-    manifest = storage.read_manifest(warehouse)
+    # Rewrite every table as the previous release wrote it: a Delta version whose schema and
+    # files lack the new columns, pinned by a new marker.
+    from deltalake import write_deltalake
+
     for table, columns in NEW_COLUMNS.items():
-        for relative in manifest.files(table):
-            rows = pq.read_table(warehouse / relative)
-            pq.write_table(rows.drop_columns(columns), warehouse / relative)
+        rows = storage.read_table(warehouse, table).drop_columns(columns)
+        write_deltalake(str(warehouse / table), rows, mode="overwrite", schema_mode="overwrite",
+                        partition_by=[TABLES[table].partition_by])
+    storage.write_marker(warehouse, "before-the-new-columns")
+    for table, columns in NEW_COLUMNS.items():
+        delta = storage.open_delta(warehouse, table)
+        assert not set(columns) & set(delta.to_pyarrow_dataset().schema.names)
+        files = storage.committed_files(warehouse, table)
+        assert files
+        for relative in files:
             assert not set(columns) & set(pq.read_schema(warehouse / relative).names)
     for table, columns in NEW_COLUMNS.items():
         nulls = run_query(warehouse, f"SELECT count(*) FROM {table} WHERE "

@@ -89,7 +89,7 @@ def _fingerprint(root: Path) -> dict[str, str]:
 
 
 def _committed_parquet(warehouse: Path) -> Path:
-    name = storage.read_manifest(warehouse).tables["dispatches"][0]
+    name = storage.committed_files(warehouse, "dispatches")[0]
     assert name.endswith(".parquet")
     return warehouse / name
 

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from schemas.tables import DISPATCHES, QUARANTINE
+from schemas.tables import DISPATCHES, QUARANTINE, TABLES
 from tests.warehouse_files import live_files_per_partition
 from transforms import storage
 from transforms.query import open_warehouse, run_query
@@ -236,15 +236,16 @@ def _bulk_dispatches(commit: int, rows: int, day: date) -> pa.Table:
 
 
 def _warehouse_needing_many_files(warehouse: Path) -> dict[str, int]:
-    """One partition of 4 commits x 140,000 rows (with `target_rows=100_000` it needs 6 output
-    files, and 5 even when written in whole row groups), and one partition of 3 small commits."""
+    """One partition of 14 commits x 40,000 rows (with `target_rows=100_000` Delta's optimize,
+    which merges files but never splits one, packs two per output file: 7 files), and one
+    partition of 3 small commits."""
     busy, quiet = date(2026, 1, 14), date(2026, 1, 15)
-    for commit in range(4):
+    for commit in range(14):
         storage.commit(warehouse, {"dispatches": storage.stage_table_files(
-            DISPATCHES, _bulk_dispatches(commit, 140_000, busy), warehouse / "_staging", f"b{commit}")})
+            DISPATCHES, _bulk_dispatches(commit, 40_000, busy), warehouse / "_staging", f"b{commit}")})
     for commit in range(3):
         storage.commit(warehouse, {"dispatches": storage.stage_table_files(
-            DISPATCHES, _bulk_dispatches(10 + commit, 12, quiet), warehouse / "_staging", f"q{commit}")})
+            DISPATCHES, _bulk_dispatches(100 + commit, 12, quiet), warehouse / "_staging", f"q{commit}")})
     return live_files_per_partition(warehouse, "dispatches")
 
 
@@ -269,13 +270,13 @@ def test_compaction_caps_a_partition_that_needs_more_files_at_four(tmp_path: Pat
 
     capped = tmp_path / "capped"
     before = _warehouse_needing_many_files(capped)
-    assert before == {busy: 4, quiet: 3}
+    assert before == {busy: 14, quiet: 3}
     rows_before = _versions_per_day(capped)
     assert [count for _, count, *_ in rows_before] == [560_000, 36]
     report = storage.compact(capped, "k1", max_files=4, target_rows=100_000)
     after = live_files_per_partition(capped, "dispatches")
     assert 1 < after[busy] <= 4 and after[quiet] == 1
-    assert (report.partitions_compacted, report.files_before) == (2, 7)
+    assert (report.partitions_compacted, report.files_before) == (2, 17)
     assert report.files_after == after[busy] + after[quiet]
     # Every row once, none lost, none doubled, on the same day.
     assert _versions_per_day(capped) == rows_before
@@ -428,3 +429,74 @@ def _dying_unlink(real, name: str):
         return real(self, missing_ok=missing_ok)
 
     return unlink
+
+
+# Columns added after tables existed on Delta (issues 9, 16): a table written before one of
+# them must still read, and take the column in its next append, re-tag replace or overwrite.
+LATER_COLUMNS = {"dispatches": ["parse_warnings", "dateline_date"], "mentions": ["field"],
+                 "taggings": ["status"], "runs": ["files_deferred"]}
+LATER_VALUES = {"parse_warnings": ["late"], "dateline_date": date(2026, 1, 14), "field": "headline",
+                "status": "tagged", "files_deferred": 3}
+
+
+def _one_row(name: str, key: str, with_later: bool) -> pa.Table:
+    """A row of table `name` with every column set (key columns from `key`)."""
+    table = TABLES[name]
+    defaults = {pa.types.is_string: key, pa.types.is_integer: 1, pa.types.is_date: date(2026, 1, 15),
+                pa.types.is_timestamp: datetime(2026, 1, 15, tzinfo=UTC)}
+    row = {}
+    for fld in table.schema:
+        if fld.name in LATER_COLUMNS[name]:
+            row[fld.name] = LATER_VALUES[fld.name] if with_later else None
+        else:
+            row[fld.name] = next(v for test, v in defaults.items() if test(fld.type))
+    return pa.Table.from_pylist([row], schema=table.schema)
+
+
+def test_tables_that_predate_a_column_read_it_as_null_and_take_it_in_the_next_commit(
+    tmp_path: Path,
+) -> None:
+    from deltalake import write_deltalake
+
+    for name, columns in LATER_COLUMNS.items():
+        old = _one_row(name, "old", with_later=False).drop_columns(columns)
+        partition = TABLES[name].partition_by
+        write_deltalake(str(tmp_path / name), old, partition_by=[partition] if partition else None)
+        assert not set(columns) & set(storage.open_delta(tmp_path, name).to_pyarrow_dataset().schema.names)
+    storage.write_marker(tmp_path, "old")
+    for name, columns in LATER_COLUMNS.items():
+        nulls = " AND ".join(f"{c} IS NULL" for c in columns)
+        assert run_query(tmp_path, f"SELECT count(*) FROM {name} WHERE {nulls}").rows == [(1,)], name
+        assert storage.read_table(tmp_path, name, columns).to_pylist() == [dict.fromkeys(columns)]
+
+    # An append into every old table at once.
+    storage.commit_rows(tmp_path, {n: _one_row(n, "new", True) for n in LATER_COLUMNS}, "new")
+    for name, columns in LATER_COLUMNS.items():
+        got = storage.read_table(tmp_path, name, [TABLES[name].column_names[0], *columns])
+        key = TABLES[name].column_names[0]
+        expected = [{key: "new", **{c: LATER_VALUES[c] for c in columns}},
+                    {key: "old", **dict.fromkeys(columns)}]
+        assert sorted(got.to_pylist(), key=lambda r: r[key]) == expected, name
+        assert run_query(tmp_path, f"SELECT count(*) FROM {name}").rows == [(2,)], name
+
+    # A re-tag's replace-where, and an overwrite of a whole table, into tables that predate
+    # the column: the replaced rows go, the new ones carry it.
+    fresh = tmp_path / "fresh"
+    for name in ("mentions", "taggings"):
+        old = _one_row(name, "old", with_later=False).drop_columns(LATER_COLUMNS[name])
+        write_deltalake(str(fresh / name), old, partition_by=["published_date"])
+    storage.write_marker(fresh, "old")
+    retagged = {n: _one_row(n, "old", True) for n in ("mentions", "taggings")}
+    storage.commit_rows(fresh, retagged, "retag",
+                        replace={n: pa.array(["old"]) for n in retagged})
+    for name in ("mentions", "taggings"):
+        rows = storage.read_table(fresh, name, ["version_id", *LATER_COLUMNS[name]]).to_pylist()
+        assert rows == [{"version_id": "old", **{c: LATER_VALUES[c] for c in LATER_COLUMNS[name]}}]
+    runs_old = _one_row("runs", "old", with_later=False).drop_columns(["files_deferred"])
+    write_deltalake(str(fresh / "runs"), runs_old)
+    storage.write_marker(fresh, "old-runs")
+    storage.commit_rows(fresh, {"mentions": _one_row("mentions", "m2", True),
+                                "runs": _one_row("runs", "replaced", True)},
+                        "overwrite", overwrite=("runs",))
+    assert storage.read_table(fresh, "runs", ["run_id", "files_deferred"]).to_pylist() == [
+        {"run_id": "replaced", "files_deferred": 3}]

@@ -535,6 +535,11 @@ def _not_in(column: pa.ChunkedArray, values: set) -> pa.ChunkedArray:
     return pc.invert(pc.is_in(column, pa.array(sorted(values), type=column.type)))
 
 
+# A file the run could not open has no ledger row, so every run tries it again, and each
+# attempt is a refusal of its own (not a duplicate of the last run's).
+RETRIED_REFUSALS = frozenset({"unreadable_file"})
+
+
 def without_committed_rows(
     warehouse: storage.Warehouse, snapshot: storage.Snapshot, rows: dict[str, pa.Table]
 ) -> dict[str, pa.Table]:
@@ -556,7 +561,8 @@ def without_committed_rows(
         if refused:
             keys = {(r["source_uri"], r["reason"], r["raw_sha256"] or "") for r in refused}
             mask = [
-                (r["source_uri"], r["reason"], r["raw_sha256"] or "") not in keys
+                r["reason"] in RETRIED_REFUSALS
+                or (r["source_uri"], r["reason"], r["raw_sha256"] or "") not in keys
                 for r in rows["quarantine"].select(columns).to_pylist()
             ]
             rows["quarantine"] = rows["quarantine"].filter(pa.array(mask, pa.bool_()))

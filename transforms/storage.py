@@ -887,7 +887,10 @@ def compact(
                 now = _files_per_partition(delta)
                 if all(len(now.get(p, ())) <= max_files for p in crowded):
                     break
-                target *= 2  # bin packing left one file too many: larger bins
+                # Too many files still: merged files compress better than their inputs, so
+                # size the next bins from the files as they are now, two files' worth at least.
+                target = 2 * max(-(-sum(now[p]) // max_files) for p in crowded
+                                 if len(now.get(p, ())) > max_files)
             changed = True
             partitions += len(crowded)
             before += sum(len(s) for s in crowded.values())
