@@ -74,6 +74,11 @@ def test_every_command_works_on_s3(world: dict) -> None:
     dispatches = int(counted.splitlines()[1])
     assert dispatches == run_query(world["local"], "SELECT count(*) FROM dispatches").rows[0][0]
     assert "All contracts hold." in _cli(world, "check", "--warehouse", warehouse)
+    report = world["tmp"] / "s3-report.html"
+    latest = run_query(world["local"], "SELECT count(*) FROM dispatches_latest").rows[0][0]
+    assert f"({latest} dispatches)" in _cli(world, "report", "--warehouse", warehouse,
+                                            "--out", str(report))
+    assert report.stat().st_size > 0
     assert "Compacted" in _cli(world, "compact", "--warehouse", warehouse)
     assert "Nothing to re-tag" in _cli(world, "retag", "--warehouse", warehouse)
     _same_rows(world["local"], warehouse)
@@ -121,7 +126,7 @@ def test_storage_failures_are_one_clear_line(world: dict, warehouse: str, env: d
             b["Name"] for b in s3.client().list_buckets()["Buckets"]]:
         s3.make_bucket("wh-errors")
     for args in (["run", "--source", str(world["landing"])], ["sql", "SELECT 1"], ["check"],
-                 ["compact"]):
+                 ["compact"], ["report", "--out", str(world["tmp"] / "never.html")]):
         result = run_wirehouse([*args, "--warehouse", warehouse], world["env"] | env, cwd=world["tmp"],
                                timeout=120)
         assert result.returncode == 1, (args, result.stdout, result.stderr[-2000:])

@@ -16,6 +16,11 @@ Two layers keep `wirehouse sql` from changing anything:
    path while refusing writes to it (measured: `allowed_paths`/`allowed_directories` admit both),
    so this layer stops writes to every other path, new files in the warehouse included; it is
    the parser check that refuses a write to a file being read.
+
+The views read the snapshot pinned by the latest commit marker (or `--as-of`): on a local
+warehouse DuckDB reads that snapshot's files, and exactly those are admitted; on S3 each table is
+an Arrow dataset of its pinned Delta version, which pyarrow reads, so DuckDB is admitted no
+warehouse path at all.
 """
 
 from __future__ import annotations
