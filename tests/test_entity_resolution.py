@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -156,3 +156,42 @@ def test_a_warehouse_from_before_the_table_is_read_once_then_kept(tmp_path: Path
     assert rows == entity_alias_rows(
         [], facts_from_mentions(pa.concat_tables([old, new])), company_suffixes=SUFFIXES
     )
+
+
+def _batch(folder: Path, version: str, mentions: pa.Table) -> Path:
+    """A staged batch of one dispatch `version` and its mentions, as tag_batch leaves it."""
+    from tests.test_storage import _dispatch_rows
+
+    day = mentions.column("published_date")[0].as_py()
+    dispatch = _dispatch_rows([day]).set_column(1, "version_id", pa.array([version]))
+    storage.write_parquet_durably(dispatch, folder / "dispatches.parquet")
+    ids = pa.array([version] * mentions.num_rows)
+    mentions = mentions.set_column(1, "version_id", ids).set_column(
+        2, "mention_id", pa.array([f"{version}-{i}" for i in range(mentions.num_rows)]))
+    storage.write_parquet_durably(mentions, folder / "mentions.parquet")
+    return folder
+
+
+def test_each_commit_replaces_entity_aliases_whole_and_equals_a_rebuild(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    full = mention_table([("PERSON", "Ronald Reagan", "Ronald Reagan", DAY)])
+    alone = mention_table([("PERSON", "Reagan", "Reagan", DAY + timedelta(days=2))])
+    stages.commit_batches([_batch(tmp_path / "b1", "v-full", full)], warehouse, "c1")
+    stages.commit_batches([_batch(tmp_path / "b2", "v-alone", alone)], warehouse, "c2")
+    # Rerunning a commit already made changes nothing (the versions are known).
+    stages.commit_batches([_batch(tmp_path / "b3", "v-alone", alone)], warehouse, "c3")
+    # A commit without mentions (a run's record) leaves the table as it is.
+    run = stages.run_row("r1", "nightly", datetime.now(UTC), 0, stages.BatchCounts(), "completed")
+    stages.commit_batches([], warehouse, "c4", extra={"runs": run})
+    assert storage.read_table(warehouse, "runs").num_rows == 1
+    stored = storage.read_table(warehouse, "entity_aliases")
+    assert storage.read_table(warehouse, "mentions").num_rows == 2
+    rebuilt = stages.entity_aliases_after(warehouse, storage.read_table(warehouse, "mentions"),
+                                          rebuild=True)
+    assert stored.num_rows and sorted(aliases_from_table(stored)) == sorted(aliases_from_table(rebuilt))
+    assert [(r.name, r.canonical) for r in aliases_from_table(stored) if r.rule == "surname"] == [
+        ("Reagan", "Ronald Reagan")]
+    assert len(storage.committed_files(warehouse, "entity_aliases")) == 1
+    delta = storage.open_delta(warehouse, "entity_aliases")
+    assert [h["operationParameters"].get("mode") for h in delta.history()][:2] == [
+        "Overwrite", "Overwrite"]
