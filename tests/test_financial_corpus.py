@@ -40,8 +40,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(CORPUS, first, ignore=shutil.ignore_patterns(LATE))
     second.mkdir()
     shutil.copy(CORPUS / LATE, second / LATE)
-    nightly(source=str(first), warehouse=str(root / "warehouse"))
-    nightly(source=str(second), warehouse=str(root / "warehouse"))
+    # settle_seconds=0: the copied files were written a moment ago.
+    nightly(source=str(first), warehouse=str(root / "warehouse"), settle_seconds=0)
+    nightly(source=str(second), warehouse=str(root / "warehouse"), settle_seconds=0)
     return root / "warehouse"
 
 
@@ -86,11 +87,16 @@ def test_variants_of_a_name_are_one_entity(warehouse: Path) -> None:
         assert aliases <= by_text[text][1], text
     for split in ("LONDON", "Calif.", "N.Y.", "EC", "Texaco", "Reagan", "Baker"):
         assert split not in by_text, f"{split} is still an entity of its own"
-    # Reagan alone in a dispatch a day after, and 20 days after, the full name.
+    # Reagan alone in a dispatch a day after, and 20 days after, the full name: 6 body mentions,
+    # plus "REAGAN" in two headlines whose bodies name him (headline mentions count too).
     reagan = entities(
         warehouse, "SELECT mentions, dispatches FROM entities WHERE text = 'Ronald Reagan'"
     )
-    assert reagan == [(6, 3)]
+    assert reagan == [(8, 3)]
+    by_field = entities(warehouse, """
+        SELECT field, count(*) FROM mentions_latest WHERE canonical IN ('Reagan', 'Ronald Reagan')
+        GROUP BY field ORDER BY field""")
+    assert by_field == [("body", 6), ("headline", 2)]
 
 
 def test_entity_aliases_kept_incrementally_equal_a_rebuild(warehouse: Path) -> None:
