@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from transforms.datelines import published_at_for, resolve_month_day
-from transforms.readers.common import sha256_hex, split_leading_editor_note
+from transforms.readers.common import split_leading_editor_note
 from transforms.readers.transmission import (
     SOH,
     Message,
-    decode_transmission,
     paragraphs,
-    split_messages,
+    read_messages,
     table_safe,
 )
 from transforms.records import ParsedDispatch, ParseError, Rejection
@@ -83,18 +82,8 @@ def looks_like_anpa(head: str) -> bool:
 def read_anpa(
     data: bytes, *, source_uri: str, reference: Reference, reference_time: datetime
 ) -> Iterator[ParsedDispatch | Rejection]:
-    messages = [m for m in split_messages(decode_transmission(data)) if m.text.strip()]
-    if not messages:
-        raise ParseError("no_body", "ANPA transmission without message text")
-    for index, message in enumerate(messages, start=1):
-        uri = source_uri if len(messages) == 1 else f"{source_uri}#{index}"
-        raw = sha256_hex(data) if len(messages) == 1 else sha256_hex(
-            (message.header + message.text).encode("utf-8"))
-        try:
-            yield dispatch_from_anpa(message, source_uri=uri, raw_sha256=raw,
-                                     reference=reference, reference_time=reference_time)
-        except ParseError as exc:
-            yield Rejection(uri, exc.reason, exc.detail, raw)
+    return read_messages(data, format_name="ANPA", dispatch_from=dispatch_from_anpa, source_uri=source_uri,
+                         reference=reference, reference_time=reference_time)
 
 
 def dispatch_from_anpa(

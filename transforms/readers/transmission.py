@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from transforms.readers.common import sha256_hex
+from transforms.records import ParsedDispatch, ParseError, Rejection
+
+if TYPE_CHECKING:
+    from transforms.reference import Reference
 
 SOH, STX, ETX, EOT, SYN = "\x01", "\x02", "\x03", "\x04", "\x16"
 _SEPARATORS = re.compile(r"[\x00\x05-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -118,3 +127,31 @@ def _is_table(block: list[str]) -> bool:
     if any("  " in line for line in block):
         return True
     return len(block) >= 2 and all(len(line) <= _SHORT_LINE for line in block)
+
+
+def read_messages(
+    data: bytes,
+    *,
+    format_name: str,
+    dispatch_from: Callable[..., ParsedDispatch],
+    source_uri: str,
+    reference: Reference,
+    reference_time: datetime,
+) -> Iterator[ParsedDispatch | Rejection]:
+    """Every message of a capture as a dispatch, or a rejection of that message alone.
+
+    A capture of one message keeps the file's uri and hash; in a capture of several, each
+    message is `uri#n` with the hash of its own text, so one bad message never costs the rest.
+    """
+    messages = [m for m in split_messages(decode_transmission(data)) if m.text.strip()]
+    if not messages:
+        raise ParseError("no_body", f"{format_name} transmission without message text")
+    for index, message in enumerate(messages, start=1):
+        uri = source_uri if len(messages) == 1 else f"{source_uri}#{index}"
+        raw = sha256_hex(data) if len(messages) == 1 else sha256_hex(
+            (message.header + message.text).encode("utf-8"))
+        try:
+            yield dispatch_from(message, source_uri=uri, raw_sha256=raw,
+                                reference=reference, reference_time=reference_time)
+        except ParseError as exc:
+            yield Rejection(uri, exc.reason, exc.detail, raw)
