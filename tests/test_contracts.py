@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from schemas.tables import RUNS
-from transforms import storage
+from tests.warehouse_files import commit_staged, stage_table_files
 from transforms.contracts import check_contracts
 
 
@@ -26,14 +26,14 @@ def test_duplicate_key_and_unknown_status_are_reported(tmp_path: Path) -> None:
         {"run_id": "a", "status": "completed"},
         {"run_id": "b", "status": "exploded"},
     ])
-    staged = storage.stage_table_files(RUNS, rows, tmp_path / "_staging", "c1")
-    storage.commit(tmp_path, {"runs": staged})
+    staged = stage_table_files(RUNS, rows, tmp_path / "_staging", "c1")
+    commit_staged(tmp_path, {"runs": staged})
     found = {(v.table, v.check, v.columns, v.failing_rows) for v in check_contracts(tmp_path)}
     assert found == {("runs", "unique", "run_id", 1), ("runs", "accepted_values", "status", 1)}
 
 
 def test_a_clean_table_passes(tmp_path: Path) -> None:
-    staged = storage.stage_table_files(
+    staged = stage_table_files(
         RUNS, _runs([{"run_id": "a", "status": "completed"}]), tmp_path / "_staging", "c1")
-    storage.commit(tmp_path, {"runs": staged})
+    commit_staged(tmp_path, {"runs": staged})
     assert check_contracts(tmp_path) == []

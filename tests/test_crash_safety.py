@@ -136,7 +136,7 @@ class Poller:
         except FileNotFoundError:
             pending = []
         self._pending.update(pending)
-        journal = any((self.warehouse / storage.PENDING_DIR / c / storage.JOURNAL_NAME).exists()
+        journal = any((self.warehouse / storage.PENDING_DIR / c / "commit.json").exists()
                       for c in pending)
         for rel in new:
             if rel.endswith("/files.json") and "/batch-" in rel:

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.tables import TABLES
+from tests.warehouse_files import commit_staged, stage_table_files
 from transforms import stages, storage
 from transforms.entity_resolution import (
     EntityAlias,
@@ -144,8 +145,8 @@ def test_a_warehouse_from_before_the_table_is_read_once_then_kept(tmp_path: Path
     """Mentions committed before `entity_aliases` existed count, from the first commit on."""
     warehouse = tmp_path / "warehouse"
     old = mention_table([("PERSON", "Ronald Reagan", "Ronald Reagan", DAY)])
-    staged = storage.stage_table_files(TABLES["mentions"], old, tmp_path / "staging", "c1")
-    storage.commit(warehouse, {"mentions": staged})
+    staged = stage_table_files(TABLES["mentions"], old, tmp_path / "staging", "c1")
+    commit_staged(warehouse, {"mentions": staged})
     new = mention_table([("PERSON", "Reagan", "Reagan", DAY + timedelta(days=2))])
     assert storage.committed_files(warehouse, "entity_aliases") == []
     table = stages.entity_aliases_after(warehouse, new)

@@ -15,6 +15,7 @@ from schemas.tables import DISPATCHES, INGESTED_FILES, MENTIONS, QUARANTINE
 from tests.s3_server import S3Endpoint, s3_endpoint
 from transforms import stages, storage
 from transforms.query import run_query
+from transforms.storage import commits as storage_commits
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def test_a_claimed_commit_is_rolled_forward_on_s3(s3: S3Endpoint, monkeypatch) -
     bucket = s3.make_bucket("wh-rollforward")
     warehouse = f"s3://{bucket}/wh"
     storage.commit_rows(warehouse, {"quarantine": _quarantine(2)}, "c1")
-    real = storage.write_deltalake
+    real = storage_commits.write_deltalake
     calls = {"n": 0}
 
     def dying(*args, **kwargs):
@@ -74,7 +75,7 @@ def test_a_claimed_commit_is_rolled_forward_on_s3(s3: S3Endpoint, monkeypatch) -
 
     rows = {"quarantine": _quarantine(4, "x"), "ingested_files": _ledger(["h1", "h2"])}
     with monkeypatch.context() as patched:
-        patched.setattr(storage, "write_deltalake", dying)
+        patched.setattr(storage_commits, "write_deltalake", dying)
         with pytest.raises(_Killed):
             storage.commit_rows(warehouse, rows, "c2")
     assert (_count(warehouse, "quarantine"), _count(warehouse, "ingested_files")) == (2, 0)

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from schemas.tables import DISPATCHES, QUARANTINE
+from tests.warehouse_files import commit_staged, stage_table_files
 from transforms import storage
 from transforms.query import (
     NamedReads,
@@ -59,9 +60,9 @@ def _quarantine() -> pa.Table:
 def warehouse(tmp_path: Path) -> Path:
     root = tmp_path / "warehouse"
     staging = root / "_staging"
-    storage.commit(root, {
-        "dispatches": storage.stage_table_files(DISPATCHES, _dispatches(), staging, "c1"),
-        "quarantine": storage.stage_table_files(QUARANTINE, _quarantine(), staging, "c1"),
+    commit_staged(root, {
+        "dispatches": stage_table_files(DISPATCHES, _dispatches(), staging, "c1"),
+        "quarantine": stage_table_files(QUARANTINE, _quarantine(), staging, "c1"),
     })
     return root
 

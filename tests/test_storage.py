@@ -13,9 +13,10 @@ import pyarrow.compute as pc
 import pytest
 
 from schemas.tables import DISPATCHES, QUARANTINE, TABLES
-from tests.warehouse_files import live_files_per_partition
+from tests.warehouse_files import commit_staged, live_files_per_partition, stage_table_files
 from transforms import storage
 from transforms.query import open_warehouse, run_query
+from transforms.storage import commits as storage_commits
 
 
 def _quarantine_rows(n: int, run_id: str = "r1") -> pa.Table:
@@ -86,7 +87,7 @@ class _Killed(BaseException):
 
 
 def _kill_on(monkeypatch: pytest.MonkeyPatch, name: str, after_calls: int) -> None:
-    real = getattr(storage, name)
+    real = getattr(storage_commits, name)
     calls = {"n": 0}
 
     def dying(*args, **kwargs):
@@ -95,7 +96,7 @@ def _kill_on(monkeypatch: pytest.MonkeyPatch, name: str, after_calls: int) -> No
             raise _Killed()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(storage, name, dying)
+    monkeypatch.setattr(storage_commits, name, dying)
 
 
 @pytest.mark.parametrize(("step", "after"),
@@ -126,7 +127,7 @@ def test_a_half_applied_commit_is_invisible_then_rolled_forward_once(
 def test_an_undecided_commit_is_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(2)}, "c1")
     with monkeypatch.context() as patched:
-        _kill_on(patched, "_append_marker", 0)  # rows staged, never claimed
+        _kill_on(patched, "append_marker", 0)  # rows staged, never claimed
         with pytest.raises(_Killed):
             storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(5)}, "c2")
     assert (tmp_path / storage.PENDING_DIR / "c2" / "quarantine.parquet").exists()
@@ -241,10 +242,10 @@ def _warehouse_needing_many_files(warehouse: Path) -> dict[str, int]:
     partition of 3 small commits."""
     busy, quiet = date(2026, 1, 14), date(2026, 1, 15)
     for commit in range(14):
-        storage.commit(warehouse, {"dispatches": storage.stage_table_files(
+        commit_staged(warehouse, {"dispatches": stage_table_files(
             DISPATCHES, _bulk_dispatches(commit, 40_000, busy), warehouse / "_staging", f"b{commit}")})
     for commit in range(3):
-        storage.commit(warehouse, {"dispatches": storage.stage_table_files(
+        commit_staged(warehouse, {"dispatches": stage_table_files(
             DISPATCHES, _bulk_dispatches(100 + commit, 12, quiet), warehouse / "_staging", f"q{commit}")})
     return live_files_per_partition(warehouse, "dispatches")
 
@@ -288,7 +289,7 @@ def test_replaced_files_outlive_the_retention_only(tmp_path: Path) -> None:
     for n in range(3):
         rows = _dispatch_rows(days * 2)
         rows = rows.set_column(1, "version_id", pa.array([f"v{n}-{i}" for i in range(4)]))
-        storage.commit(tmp_path, {"dispatches": storage.stage_table_files(
+        commit_staged(tmp_path, {"dispatches": stage_table_files(
             DISPATCHES, rows, tmp_path / "_staging", f"c{n}")})
     old = storage.committed_files(tmp_path, "dispatches")
     storage.compact(tmp_path, "k1")

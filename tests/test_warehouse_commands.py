@@ -13,7 +13,7 @@ import pytest
 from schemas.tables import DISPATCHES, TABLES
 from tests.direct_ingest import ingest
 from tests.hostile.landing import child_env, run_wirehouse, warm_up_prefect
-from tests.warehouse_files import live_files_per_partition
+from tests.warehouse_files import commit_staged, live_files_per_partition, stage_table_files
 from transforms import storage
 from transforms.query import run_query
 
@@ -134,7 +134,7 @@ def test_check_sql_and_compact_on_a_moved_warehouse(tmp_path: Path) -> None:
 
     # A broken contract: two rows of one version. `check` names it and exits 1.
     doubled = storage.read_table(warehouse, "dispatches").slice(0, 3)
-    storage.commit(warehouse, {"dispatches": storage.stage_table_files(
+    commit_staged(warehouse, {"dispatches": stage_table_files(
         DISPATCHES, doubled, storage.staging_dir(warehouse, "dup"), "dup")})
     check = run_wirehouse(["check", "--warehouse", str(warehouse)], env, cwd=tmp_path)
     assert check.returncode == 1, check.stdout + check.stderr[-2000:]

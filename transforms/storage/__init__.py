@@ -1,0 +1,52 @@
+"""The warehouse on storage: one Delta Lake table per table, commit markers, the writer lock.
+
+The protocol is described in `transforms/storage/commits.py`; each concern lives in its own
+module, and this face re-exports the names flows, benchmarks and the README use.
+"""
+
+from transforms.storage.commits import commit_rows, finish_open_commit, write_marker
+from transforms.storage.legacy import LEGACY_MANIFEST, refuse_legacy_layout, upgrade_legacy_layout
+from transforms.storage.location import (
+    Location,
+    Warehouse,
+    WarehouseError,
+    check_reachable,
+    location,
+    writable_warehouse,
+)
+from transforms.storage.lock import LOCK_NAME, WarehouseLock
+from transforms.storage.maintenance import VACUUM_RETENTION_HOURS, CompactionReport, compact, vacuum
+from transforms.storage.recovery import collect_garbage, pending_commits, recover
+from transforms.storage.snapshot import (
+    MARKER_TABLE,
+    VIEWS_NAME,
+    Snapshot,
+    committed_files,
+    conform,
+    open_delta,
+    pinned_dataset,
+    read_snapshot,
+    read_table,
+    write_views_file,
+)
+from transforms.storage.staging import (
+    PENDING_DIR,
+    STAGING_DIR,
+    is_remote_path,
+    read_staged,
+    remove_staged,
+    shared_staging,
+    staging_dir,
+    write_parquet_durably,
+)
+
+__all__ = [
+    "LEGACY_MANIFEST", "LOCK_NAME", "MARKER_TABLE", "PENDING_DIR", "STAGING_DIR",
+    "VACUUM_RETENTION_HOURS", "VIEWS_NAME",
+    "CompactionReport", "Location", "Snapshot", "Warehouse", "WarehouseError", "WarehouseLock",
+    "check_reachable", "collect_garbage", "commit_rows", "committed_files", "compact", "conform",
+    "finish_open_commit", "is_remote_path", "location", "open_delta", "pending_commits",
+    "pinned_dataset", "read_snapshot", "read_staged", "read_table", "recover",
+    "refuse_legacy_layout", "remove_staged", "shared_staging", "staging_dir", "upgrade_legacy_layout",
+    "vacuum", "writable_warehouse", "write_marker", "write_parquet_durably", "write_views_file",
+]
