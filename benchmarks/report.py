@@ -165,8 +165,7 @@ def main() -> None:
           f"ratio to (a) {statistics.median(cli) / statistics.median(sql):.2f}; "
           f"{size / 1000:.0f} KB (target < {TARGET_BYTES / 1e6:.0f} MB)")
 
-    from transforms.report import render_report
-    from transforms.report_data import gather_report_data
+    from transforms.report import gather_report_data, render_report
 
     started = time.perf_counter()
     data = gather_report_data(warehouse)

@@ -412,8 +412,7 @@ def report(
 
         wirehouse report --from 2026-01-01 --to 2026-01-31 --out january.html
     """
-    from transforms.report import render_report
-    from transforms.report_data import gather_report_data, write_report
+    from transforms.report import gather_report_data, render_report, write_report
     from transforms.storage import WarehouseError, location
 
     settings = _settings(warehouse)

@@ -14,9 +14,9 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from transforms import run_artifacts, stages, storage
+from transforms import stages, storage
 from transforms.language_tagging import Taggers, load_taggers
-from transforms.report_data import run_quarantine_reasons
+from transforms.report import run_artifacts, run_quarantine_reasons
 
 
 def new_run_id(flow_name: str) -> str:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.report import (
+from transforms.report.render import (
     OTHER_AGENCIES,
     AgencyDay,
     EntityTrend,
@@ -25,7 +25,7 @@ from transforms.report import (
     render_timeline_svg,
     time_bins,
 )
-from transforms.run_artifacts import (
+from transforms.report.run_artifacts import (
     QUARANTINE_KEY,
     RUN_SUMMARY_KEY,
     RunCounts,

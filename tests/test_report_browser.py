@@ -25,7 +25,7 @@ from tests.browser import open_report, watched_page
 from transforms.query import run_query
 from transforms.reference import default_seeds_dir
 from transforms.report import render_report
-from transforms.run_artifacts import QUARANTINE_KEY, RUN_SUMMARY_KEY
+from transforms.report.run_artifacts import QUARANTINE_KEY, RUN_SUMMARY_KEY
 from transforms.samples import copy_sample_dispatches
 
 pytestmark = pytest.mark.slow
@@ -179,7 +179,7 @@ def test_report_in_chromium_matches_sql_and_stays_offline(ran: dict) -> None:
 def test_hostile_names_show_as_text_in_chromium(ran: dict, tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from transforms.report_data import gather_report_data
+    from transforms.report import gather_report_data
 
     data = gather_report_data(ran["warehouse"])
     evil = "<img src=x onerror=\"document.title='owned'\"><script>document.title='owned'</script>"

@@ -15,7 +15,7 @@ import duckdb
 
 from schemas.views import sql_literal
 from transforms.query import open_warehouse, run_query
-from transforms.report import (
+from transforms.report.render import (
     AgencyDay,
     EntityTrend,
     NetworkEdge,
