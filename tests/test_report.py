@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.report.render import (
-    OTHER_AGENCIES,
+from transforms.report.model import (
     AgencyDay,
     EntityTrend,
     NetworkEdge,
@@ -21,10 +20,8 @@ from transforms.report.render import (
     QuarantineReason,
     ReportData,
     RunLine,
-    render_report,
-    render_timeline_svg,
-    time_bins,
 )
+from transforms.report.render import OTHER_AGENCIES, render_report, render_timeline_svg, time_bins
 from transforms.report.run_artifacts import (
     QUARANTINE_KEY,
     RUN_SUMMARY_KEY,

@@ -6,16 +6,13 @@ view to every committed file, which costs far more than most of these queries.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import duckdb
 
 from schemas.views import sql_literal
 from transforms.query import open_warehouse, run_query
-from transforms.report.render import (
+from transforms.report.model import (
     AgencyDay,
     EntityTrend,
     NetworkEdge,
@@ -198,17 +195,3 @@ def gather_report_data(warehouse: Warehouse, date_from: date | None = None, date
         )
     finally:
         con.close()
-
-
-def write_report(target: Path, page: str) -> None:
-    """Replace `target` in one rename, so a reader never opens half a report."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(page)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

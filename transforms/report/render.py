@@ -14,10 +14,23 @@ import base64
 import hashlib
 import html
 import math
+import os
 import re
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
+from pathlib import Path
+
+from transforms.report.model import (
+    AgencyDay,
+    EntityTrend,
+    NetworkEdge,
+    NetworkNode,
+    QuarantineReason,
+    ReportData,
+    RunLine,
+)
 
 LAYOUT_SEED = 11
 NETWORK_CAPTIONS = 24
@@ -33,87 +46,6 @@ LABEL_COLOURS = {"PERSON": "#4269d0", "ORG": "#ff725c", "GOV_BODY": "#3ca951", "
 READY_SCRIPT = 'document.body.setAttribute("data-ready", "true");'
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-# --- records --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AgencyDay:
-    day: date
-    agency: str
-    dispatches: int
-
-
-@dataclass(frozen=True)
-class EntityTrend:
-    label: str
-    name: str
-    mentions: int
-    dispatches: int
-    mentions_by_day: tuple[tuple[date, int], ...]
-
-
-@dataclass(frozen=True, order=True)
-class NetworkNode:
-    label: str
-    name: str
-    dispatches: int
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.label, self.name)
-
-
-@dataclass(frozen=True, order=True)
-class NetworkEdge:
-    source: tuple[str, str]
-    target: tuple[str, str]
-    shared_dispatches: int
-
-
-@dataclass(frozen=True)
-class RunLine:
-    run_id: str
-    flow: str
-    started_at: datetime
-    finished_at: datetime | None
-    files_seen: int
-    files_ingested: int
-    dispatches: int
-    mentions: int
-    quarantined: int
-    status: str
-
-    @property
-    def duration_seconds(self) -> float | None:
-        if self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
-
-
-@dataclass(frozen=True)
-class QuarantineReason:
-    reason: str
-    files: int
-    example_uri: str
-    example_detail: str
-
-
-@dataclass(frozen=True)
-class ReportData:
-    warehouse_name: str
-    date_from: date | None
-    date_to: date | None
-    dispatches: int
-    mentions: int
-    as_of: datetime | None
-    agency_days: tuple[AgencyDay, ...]
-    entities: tuple[EntityTrend, ...]
-    nodes: tuple[NetworkNode, ...]
-    edges: tuple[NetworkEdge, ...]
-    runs: tuple[RunLine, ...]
-    quarantine: tuple[QuarantineReason, ...]
 
 
 @dataclass(frozen=True)
@@ -515,3 +447,17 @@ def render_report(data: ReportData) -> str:
         f"{render_quarantine_table(data.quarantine)}</section>",
         f"<script>{READY_SCRIPT}</script></body></html>\n",
     ])
+
+
+def write_report(target: Path, page: str) -> None:
+    """Replace `target` in one rename, so a reader never opens half a report."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(page)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from transforms.report.render import QuarantineReason
+from transforms.report.model import QuarantineReason
 
 RUN_SUMMARY_KEY = "wirehouse-run-summary"
 QUARANTINE_KEY = "wirehouse-quarantine"
