@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transforms.datelines import (
+from transforms.readers.wiretext.dates import (
     parse_month,
     parse_weekday,
     published_at_for,

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from transforms.readers.wiretext.parse import clean_wire_text, display_place, parse_wire_text
 from transforms.records import ParsedDispatch, ParseError
 from transforms.reference import Reference, default_seeds_dir, load_reference
-from transforms.wiretext import clean_wire_text, display_place, parse_wire_text
 
 PROJECT = Path(__file__).resolve().parents[1]
 JIJI_SAMPLE = PROJECT.parent / "shared" / "samples" / "wire-text" / "000_a8b5fb1ea8790ba7.txt"
@@ -500,7 +500,7 @@ def test_only_parse_error_is_raised(text: str) -> None:
      ("Update on talks", None)],
 )
 def test_update_slug_gives_the_story_version(headline: str, number: int | None) -> None:
-    from transforms.wiretext import update_number
+    from transforms.readers.wiretext.parse import update_number
 
     assert update_number(headline) == number
 
@@ -610,7 +610,7 @@ def test_hard_wrapped_first_paragraph_is_not_a_headline(reference: Reference) ->
     ],
 )
 def test_news_text_rule_boundary(reference: Reference, text: str, story: bool) -> None:
-    from transforms.wiretext import is_news_text
+    from transforms.readers.wiretext.parse import is_news_text
 
     assert is_news_text(text) is story
     if story:

@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from transforms.datelines import published_at_for, resolve_month_day
 from transforms.readers.common import split_leading_editor_note
 from transforms.readers.transmission import (
     SOH,
@@ -27,8 +26,8 @@ from transforms.readers.transmission import (
     read_messages,
     table_safe,
 )
-from transforms.records import ParsedDispatch, ParseError, Rejection
-from transforms.wiretext import (
+from transforms.readers.wiretext.dates import published_at_for, resolve_month_day
+from transforms.readers.wiretext.parse import (
     DatelineDate,
     byline_name,
     dateline_day,
@@ -36,6 +35,7 @@ from transforms.wiretext import (
     match_dateline,
     split_editor_note,
 )
+from transforms.records import ParsedDispatch, ParseError, Rejection
 
 if TYPE_CHECKING:
     from transforms.reference import Reference

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from transforms.wiretext import display_place, match_dateline
+from transforms.readers.wiretext.parse import display_place, match_dateline
 
 if TYPE_CHECKING:
     from transforms.reference import Reference

@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from transforms.datelines import published_at_for
 from transforms.readers.common import MONTHS, split_leading_editor_note
 from transforms.readers.transmission import (
     SOH,
@@ -31,14 +30,15 @@ from transforms.readers.transmission import (
     read_messages,
     table_safe,
 )
-from transforms.records import ParsedDispatch, ParseError, Rejection
-from transforms.wiretext import (
+from transforms.readers.wiretext.dates import published_at_for
+from transforms.readers.wiretext.parse import (
     DatelineDate,
     dateline_day,
     display_place,
     match_dateline,
     split_editor_note,
 )
+from transforms.records import ParsedDispatch, ParseError, Rejection
 
 if TYPE_CHECKING:
     from transforms.reference import Reference

@@ -11,7 +11,6 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from transforms.datelines import published_at_for, resolve_month_day
 from transforms.readers.common import (
     DatelineHint,
     country_for,
@@ -27,6 +26,7 @@ from transforms.readers.common import (
 )
 from transforms.readers.limits import ReaderLimits
 from transforms.readers.ninjs import dispatch_from_ninjs, is_ninjs, normalise_plain_text
+from transforms.readers.wiretext.dates import published_at_for, resolve_month_day
 from transforms.records import SIGNALS, ParsedDispatch, ParseError, Rejection
 
 if TYPE_CHECKING:

@@ -33,9 +33,9 @@ from transforms.readers.common import (
 )
 from transforms.readers.html_text import html_to_text
 from transforms.readers.ninjs import normalise_plain_text
+from transforms.readers.wiretext.parse import byline_name, strip_soft_trailers
 from transforms.readers.xml_safety import local_root_name, parse_safe_xml
 from transforms.records import ParsedDispatch, ParseError, Rejection
-from transforms.wiretext import byline_name, strip_soft_trailers
 
 if TYPE_CHECKING:
     from transforms.reference import Reference

@@ -35,9 +35,9 @@ from transforms.readers.common import (
     version_number,
 )
 from transforms.readers.html_text import html_to_text
+from transforms.readers.wiretext.parse import byline_name, strip_soft_trailers
 from transforms.readers.xml_safety import local_root_name, parse_safe_xml
 from transforms.records import ParsedDispatch, ParseError
-from transforms.wiretext import byline_name, strip_soft_trailers
 
 if TYPE_CHECKING:
     from transforms.reference import Reference

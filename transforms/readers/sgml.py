@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, tzinfo
 from typing import IO, TYPE_CHECKING
 
-from transforms.datelines import resolve_month_day
 from transforms.readers.common import (
     DatelineHint,
     country_for,
@@ -23,6 +22,7 @@ from transforms.readers.common import (
     tidy_place,
 )
 from transforms.readers.limits import ReaderLimits
+from transforms.readers.wiretext.dates import resolve_month_day
 from transforms.records import ParsedDispatch, ParseError, Rejection
 
 if TYPE_CHECKING:

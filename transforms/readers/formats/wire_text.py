@@ -10,7 +10,7 @@ from transforms.readers.decoding import decode_bytes
 from transforms.readers.html_text import html_to_text
 from transforms.readers.registry import InputFormat
 from transforms.readers.source import Context, Item, Source, read_whole
-from transforms.wiretext import parse_wire_text
+from transforms.readers.wiretext.parse import parse_wire_text
 
 
 def sniff(head: bytes) -> float:

@@ -20,7 +20,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from transforms.datelines import (
+from transforms.identity import _SLUG
+from transforms.readers.wiretext.dates import (
     parse_month,
     parse_weekday,
     published_at_for,
@@ -28,7 +29,6 @@ from transforms.datelines import (
     resolve_weekday,
     utc_date,
 )
-from transforms.identity import _SLUG
 from transforms.records import ParsedDispatch, ParseError
 from transforms.reference import Reference
 
