@@ -8,13 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transforms.readers.wiretext.dates import (
-    parse_month,
-    parse_weekday,
-    published_at_for,
-    resolve_month_day,
-    resolve_weekday,
-)
+from transforms.readers.wiretext.datelines import parse_month, parse_weekday
+from transforms.readers.wiretext.dates import published_at_for, resolve_month_day, resolve_weekday
 
 REF = datetime(2026, 1, 16, 9, 30, tzinfo=UTC)
 

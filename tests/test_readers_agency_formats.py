@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from transforms.readers import read_path, sniff_format
-from transforms.readers.common import plausible_place, split_leading_editor_note
 from transforms.readers.transmission import paragraphs
+from transforms.readers.wiretext.datelines import plausible_place
+from transforms.readers.wiretext.notes import split_leading_editor_note
 from transforms.records import ParsedDispatch, Rejection
 from transforms.reference import Reference, default_seeds_dir, load_reference
 

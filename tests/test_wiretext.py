@@ -11,7 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transforms.readers.wiretext.parse import clean_wire_text, display_place, parse_wire_text
+from transforms.readers.wiretext.cleaning import clean_wire_text
+from transforms.readers.wiretext.datelines import display_place
+from transforms.readers.wiretext.parse import parse_wire_text
 from transforms.records import ParsedDispatch, ParseError
 from transforms.reference import Reference, default_seeds_dir, load_reference
 
@@ -500,7 +502,7 @@ def test_only_parse_error_is_raised(text: str) -> None:
      ("Update on talks", None)],
 )
 def test_update_slug_gives_the_story_version(headline: str, number: int | None) -> None:
-    from transforms.readers.wiretext.parse import update_number
+    from transforms.readers.wiretext.header import update_number
 
     assert update_number(headline) == number
 

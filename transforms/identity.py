@@ -11,7 +11,7 @@ from transforms.records import ParsedDispatch
 # Wire slugs that mark a re-send of the same story rather than a new one; they may be stacked
 # ("REFILE-UPDATE 2-", "CORRECTED-UPDATE 1-"). A kill names the story it kills, so KILL is one
 # too. The parser reads `signal` from the same prefix.
-_SLUG = re.compile(
+SLUG = re.compile(
     r"^\s*(?:(?:UPDATE|REFILE|CORRECTED|CORRECTION|CORRECTS|RPT|REPEAT|RECAST|WRAPUP|FOCUS|URGENT|"
     r"FLASH|BULLETIN|ADVISORY|EXCLUSIVE|INSIGHT|ANALYSIS|(?:MANDATORY\s+)?KILL)(?:\s*\d+)?"
     r"\s*[-:–—]+\s*)+",
@@ -27,7 +27,7 @@ def _digest(*parts: str) -> str:
 def normalised_headline(headline: str | None) -> str:
     """Headline without update slugs, case and punctuation noise, for story identity."""
     text = unicodedata.normalize("NFKC", headline or "")
-    text = _SLUG.sub("", text)
+    text = SLUG.sub("", text)
     text = re.sub(r"[^\w]+", " ", text.casefold())
     return " ".join(text.split())
 

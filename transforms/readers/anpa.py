@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from transforms.readers.common import split_leading_editor_note
 from transforms.readers.transmission import (
     SOH,
     Message,
@@ -26,15 +25,10 @@ from transforms.readers.transmission import (
     read_messages,
     table_safe,
 )
-from transforms.readers.wiretext.dates import published_at_for, resolve_month_day
-from transforms.readers.wiretext.parse import (
-    DatelineDate,
-    byline_name,
-    dateline_day,
-    display_place,
-    match_dateline,
-    split_editor_note,
-)
+from transforms.readers.wiretext.datelines import DatelineDate, display_place, match_dateline
+from transforms.readers.wiretext.dates import dateline_day, published_at_for, resolve_month_day
+from transforms.readers.wiretext.header import byline_name
+from transforms.readers.wiretext.notes import split_editor_note, split_leading_editor_note
 from transforms.records import ParsedDispatch, ParseError, Rejection
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from transforms.readers.common import sha256_hex
 from transforms.readers.decoding import decode_bytes
 from transforms.readers.ninjs import dispatch_from_ninjs
-from transforms.readers.wiretext.parse import byline_name
+from transforms.readers.wiretext.header import byline_name
 from transforms.records import ParsedDispatch, ParseError
 
 if TYPE_CHECKING:

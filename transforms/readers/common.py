@@ -1,63 +1,20 @@
-"""Small helpers shared by the structured-format readers (ninjs, NewsML-G2, JSONL, SGML)."""
+"""Small helpers shared by the structured-format readers (ninjs, NewsML-G2, JSONL, SGML, NITF, ...).
+
+Datelines, in a body or in a field of their own, are read by the one dateline grammar in
+`transforms.readers.wiretext.datelines`; editors' notes by `transforms.readers.wiretext.notes`.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from transforms.readers.wiretext.parse import display_place, match_dateline
-
 if TYPE_CHECKING:
+    from transforms.readers.wiretext.datelines import DatelineHint
     from transforms.reference import Reference
-
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
-            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
-            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_MONTH_PATTERN = "|".join(sorted(MONTHS, key=len, reverse=True))
-_DASH = r"(?:--|—|–|-|:)"
-# Datelines with a credit ("GROSSETO, Italy (AP) --") are left to the wire-text parser's
-# `match_dateline`; this covers the credit-less ones ("SALVADOR, Feb 26 - " in Reuters-21578,
-# "KANSAS CITY, Mo.--"). The place must be in capitals, as wire datelines are, so that an
-# ordinary first sentence ("The trial of ...") is never taken for a dateline.
-_CAPS_DATELINE = re.compile(
-    r"^\s*(?P<place>[A-Z][A-Z.'’\- ]{1,40}?)"
-    r"(?:,\s*(?P<region>(?!(?:" + _MONTH_PATTERN + r")\b)[A-Z][\w.'’ ]{0,30}?))?"
-    r"(?:,?\s+(?P<month>" + _MONTH_PATTERN + r")\.?\s+(?P<day>\d{1,2}))?"
-    # AAP writes its credit without parentheses: "ADELAIDE, Jan 5 AAP - ".
-    r"\s*(?:\((?P<credit>[^()\n]{1,40})\)|(?P<bare_credit>AAP))?\s*" + _DASH + r"+\s*",
-    re.IGNORECASE,
-)
-# "(New York, NY - October 21) Et, sent ..." - the dateline in parentheses.
-_PAREN_DATELINE = re.compile(
-    r"^\s*\((?P<place>[A-Z][\w.'’ ]{1,40}?)(?:,\s*(?P<region>[A-Z][\w.'’ ]{0,30}?))?"
-    r"(?:\s*" + _DASH + r"\s*(?P<month>" + _MONTH_PATTERN + r")\.?\s+(?P<day>\d{1,2}))?\)\s*",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class DatelineHint:
-    """What a dateline says: place, optional region (state or country), day and credit."""
-
-    place: str
-    region: str | None = None
-    month: int | None = None
-    day: int | None = None
-    credit: str | None = None
 
 
 def sha256_hex(data: bytes) -> str:
@@ -80,57 +37,6 @@ def parse_iso_datetime(value: object) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
-
-
-def tidy_place(name: str) -> str:
-    """Wire datelines shout ("GROSSETO"); store places as names are written ("Grosseto")."""
-    return display_place(" ".join(name.split()).strip(" ,.-"))
-
-
-def split_located(located: str) -> DatelineHint | None:
-    """A free-text location ("Grossetto, Italy", "New York, NY") as place and region."""
-    parts = [part.strip() for part in located.split(",") if part.strip()]
-    if not parts or not plausible_place(parts[0]):
-        return None
-    region = parts[-1] if len(parts) > 1 else None
-    return DatelineHint(place=tidy_place(parts[0]), region=region)
-
-
-def dateline_at_start(text: str, reference: Reference) -> DatelineHint | None:
-    """The wire-style dateline that opens a body, if it has one."""
-    first_line = text.lstrip().split("\n", 1)[0][:300]
-    found = match_dateline(first_line, reference)
-    if found is not None and found.place:
-        return DatelineHint(
-            place=tidy_place(found.place),
-            region=found.region,
-            month=found.date.month,
-            day=found.date.day,
-            credit=found.credit,
-        )
-    for pattern in (_CAPS_DATELINE, _PAREN_DATELINE):
-        match = pattern.match(first_line)
-        if match and _plausible(match, pattern is _CAPS_DATELINE) and plausible_place(
-            match["place"]
-        ):
-            return _hint_from(match)
-    return None
-
-
-def parse_dateline_field(text: str, reference: Reference) -> DatelineHint | None:
-    """A dateline given as its own field: "MOSCOW, Monday (Reuters)", "KANSAS CITY, Mo."."""
-    text = " ".join(text.split())
-    if not text:
-        return None
-    hint = dateline_at_start(text + " - ", reference)
-    if hint:
-        return hint
-    credit_match = re.search(r"\(([^()]{1,40})\)\s*$", text)
-    credit = credit_match[1].strip() if credit_match else None
-    located = split_located(text[: credit_match.start()] if credit_match else text)
-    if located is None:
-        return None
-    return DatelineHint(located.place, _not_weekday(located.region), credit=credit)
 
 
 def structural_warnings(
@@ -156,12 +62,6 @@ def first_agency(reference: Reference, candidates: Iterable[str | None]) -> str 
             if agency:
                 return agency
     return None
-
-
-def country_for(reference: Reference, hint: DatelineHint | None) -> str | None:
-    if hint is None:
-        return None
-    return reference.country_of(hint.place, hint.region)
 
 
 def signal_from(*notes: str | None) -> str | None:
@@ -194,87 +94,6 @@ def version_number(value: object) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
     return None
-
-
-def _plausible(match: re.Match[str], capitals_required: bool) -> bool:
-    groups = match.groupdict()
-    if not capitals_required:
-        # "(Sports Network) - ..." is a credit, not a dateline: a place needs a region or date.
-        return bool(groups["region"] or groups["month"])
-    place = groups["place"].strip()
-    if not (place.isupper() and len(place.replace(" ", "")) >= 2):
-        return False
-    # Without a credit, a date or a region, a capitalised word and a dash is too weak a sign.
-    return bool(groups.get("credit") or groups.get("bare_credit") or groups["month"]
-                or groups["region"])
-
-
-def _hint_from(match: re.Match[str]) -> DatelineHint:
-    month = MONTHS.get(match["month"].casefold()) if match["month"] else None
-    day = int(match["day"]) if match["day"] else None
-    region = match["region"].strip(" .") if match["region"] else None
-    credit = match.groupdict().get("credit") or match.groupdict().get("bare_credit")
-    return DatelineHint(
-        place=tidy_place(match["place"]),
-        region=_not_weekday(region),
-        month=month,
-        day=day,
-        credit=credit.strip() if credit else None,
-    )
-
-
-_WEEKDAYS = frozenset(
-    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-)
-
-
-def _not_weekday(region: str | None) -> str | None:
-    if region and region.casefold() in _WEEKDAYS:
-        return None
-    return region
-
-
-# --- shared by the agency-format readers (NITF, ANPA-1312, IPTC 7901, NewsML 1.x, AP JSON) --
-
-# A "place" made only of digits, dashes, colons and zone letters is a timestamp
-# (`<dateline>2018-01-03 20:13:08</dateline>`), never a place.
-_TIMESTAMP_LIKE = re.compile(r"^[\d\s:./,+TZ-]*$")
-_NOTE_VERBS = (
-    r"adds?|adding|updates?|updated|updating|recasts?|corrects?|corrected|correcting|refiles?|"
-    r"refiled|repeats?|repeated|removes?|changes?|changing|inserts?|fixes|rewrites?|"
-    r"writes\s+through|moves?|edits?|clarifies|deletes?|expands?|tops|retops|amplifies|wraps|"
-    r"combines|reslugs|releases|rptd|for\s+editors|editors?\s+note|eds?:"
-)
-# An editor's note opening a body: "(Adds comments, detail)", "(Eds: UPDATES with ...)".
-_LEADING_NOTE = re.compile(
-    r"^\s*\((?P<note>(?:" + _NOTE_VERBS + r")\b[^()]{0,200}|(?:eds?|editors?)\s*:[^()]{0,200})\)"
-    r"[ \t]*\n?",
-    re.IGNORECASE,
-)
-
-
-_BARE_DATE = re.compile(
-    r"^(?:(?:" + _MONTH_PATTERN + r")\.?\s+\d{1,2}|\d{1,2}\.?\s+(?:" + _MONTH_PATTERN + r")\.?)"
-    r"(?:,?\s+\d{2,4})?$",
-    re.IGNORECASE,
-)
-
-
-def plausible_place(name: str | None) -> bool:
-    """A dateline place has letters and is neither a timestamp, a date nor an editor's note."""
-    if not name or not any(ch.isalpha() for ch in name):
-        return False
-    if _TIMESTAMP_LIKE.match(name.strip()) or _BARE_DATE.match(name.strip()):
-        return False
-    return _LEADING_NOTE.match(f"({name})") is None
-
-
-def split_leading_editor_note(body: str) -> tuple[str, str | None]:
-    """(body without it, note) when the body opens with a parenthesised editor's note."""
-    match = _LEADING_NOTE.match(body)
-    if not match:
-        return body, None
-    return body[match.end():].lstrip(), " ".join(match["note"].split())
 
 
 _COMPACT_MOMENT = re.compile(

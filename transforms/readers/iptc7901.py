@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from transforms.readers.common import MONTHS, split_leading_editor_note
 from transforms.readers.transmission import (
     SOH,
     Message,
@@ -30,14 +29,14 @@ from transforms.readers.transmission import (
     read_messages,
     table_safe,
 )
-from transforms.readers.wiretext.dates import published_at_for
-from transforms.readers.wiretext.parse import (
+from transforms.readers.wiretext.datelines import (
     DatelineDate,
-    dateline_day,
     display_place,
     match_dateline,
-    split_editor_note,
+    parse_english_month,
 )
+from transforms.readers.wiretext.dates import dateline_day, published_at_for
+from transforms.readers.wiretext.notes import split_editor_note, split_leading_editor_note
 from transforms.records import ParsedDispatch, ParseError, Rejection
 
 if TYPE_CHECKING:
@@ -153,7 +152,7 @@ def _last_trailer(lines: list[str]) -> re.Match[str] | None:
 def _trailer_time(trailer: re.Match[str] | None) -> datetime | None:
     if trailer is None:
         return None
-    month = MONTHS.get(trailer["month"].casefold())
+    month = parse_english_month(trailer["month"])
     if month is None:
         return None
     year = int(trailer["year"])

@@ -12,11 +12,7 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from transforms.readers.common import (
-    DatelineHint,
-    country_for,
-    dateline_at_start,
     first_agency,
-    parse_dateline_field,
     parse_iso_datetime,
     pub_status_from,
     sha256_hex,
@@ -26,6 +22,12 @@ from transforms.readers.common import (
 )
 from transforms.readers.limits import ReaderLimits
 from transforms.readers.ninjs import dispatch_from_ninjs, is_ninjs, normalise_plain_text
+from transforms.readers.wiretext.datelines import (
+    DatelineHint,
+    country_for,
+    dateline_at_start,
+    parse_dateline_field,
+)
 from transforms.readers.wiretext.dates import published_at_for, resolve_month_day
 from transforms.records import SIGNALS, ParsedDispatch, ParseError, Rejection
 

@@ -16,23 +16,25 @@ from typing import TYPE_CHECKING
 from xml.parsers import expat
 
 from transforms.readers.common import (
-    DatelineHint,
-    country_for,
-    dateline_at_start,
     first_agency,
-    parse_dateline_field,
     parse_iso_datetime,
     pub_status_from,
     sha256_hex,
     signal_from,
-    split_leading_editor_note,
-    split_located,
     structural_warnings,
-    tidy_place,
     version_number,
 )
 from transforms.readers.html_text import html_to_text
 from transforms.readers.ninjs import normalise_plain_text
+from transforms.readers.wiretext.datelines import (
+    DatelineHint,
+    country_for,
+    dateline_at_start,
+    parse_dateline_field,
+    split_located,
+    tidy_place,
+)
+from transforms.readers.wiretext.notes import split_leading_editor_note
 from transforms.records import ParsedDispatch, ParseError, Rejection
 
 if TYPE_CHECKING:

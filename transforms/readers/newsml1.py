@@ -20,20 +20,19 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from transforms.readers.common import (
-    country_for,
-    dateline_at_start,
     first_agency,
     parse_compact_datetime,
-    parse_dateline_field,
     pub_status_from,
     sha256_hex,
     signal_from,
-    split_leading_editor_note,
     version_number,
 )
 from transforms.readers.html_text import html_to_text
 from transforms.readers.ninjs import normalise_plain_text
-from transforms.readers.wiretext.parse import byline_name, strip_soft_trailers
+from transforms.readers.wiretext.datelines import country_for, dateline_at_start, parse_dateline_field
+from transforms.readers.wiretext.header import byline_name
+from transforms.readers.wiretext.notes import split_leading_editor_note
+from transforms.readers.wiretext.trailers import strip_soft_trailers
 from transforms.readers.xml_safety import local_root_name, parse_safe_xml
 from transforms.records import ParsedDispatch, ParseError, Rejection
 

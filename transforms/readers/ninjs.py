@@ -14,19 +14,21 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from transforms.readers.common import (
-    DatelineHint,
-    country_for,
-    dateline_at_start,
     first_agency,
-    parse_dateline_field,
     parse_iso_datetime,
     pub_status_from,
     signal_from,
-    split_located,
     structural_warnings,
     version_number,
 )
 from transforms.readers.html_text import html_to_text
+from transforms.readers.wiretext.datelines import (
+    DatelineHint,
+    country_for,
+    dateline_at_start,
+    parse_dateline_field,
+    split_located,
+)
 from transforms.records import ParsedDispatch, ParseError
 
 if TYPE_CHECKING:

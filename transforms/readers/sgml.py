@@ -12,16 +12,15 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, tzinfo
 from typing import IO, TYPE_CHECKING
 
-from transforms.readers.common import (
+from transforms.readers.common import first_agency, sha256_hex, structural_warnings
+from transforms.readers.limits import ReaderLimits
+from transforms.readers.wiretext.datelines import (
     DatelineHint,
     country_for,
     dateline_at_start,
-    first_agency,
-    sha256_hex,
-    structural_warnings,
+    parse_english_month,
     tidy_place,
 )
-from transforms.readers.limits import ReaderLimits
 from transforms.readers.wiretext.dates import resolve_month_day
 from transforms.records import ParsedDispatch, ParseError, Rejection
 
@@ -40,8 +39,6 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TAGS = re.compile(r"<[^>]+>")
 # A body line indented by three or more spaces starts a new paragraph.
 _PARAGRAPH_START = re.compile(r"\n(?=[ \t]{3,}\S)")
-_MONTHS = {name: n for n, name in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 _REUTERS = "Reuters"
 _FORMAT = "sgml-reuters"
 
@@ -171,9 +168,10 @@ def _body(text: str) -> str:
 def _date(value: str, zone: tzinfo) -> datetime | None:
     """DATE (`26-FEB-1987 15:01:01.79`) as an aware time; it has no zone, so `zone` says which."""
     match = _DATE.search(value)
-    if not match or match[2].casefold() not in _MONTHS:
+    month = parse_english_month(match[2]) if match else None
+    if month is None:
         return None
-    day, month, year = int(match[1]), _MONTHS[match[2].casefold()], int(match[3])
+    day, year = int(match[1]), int(match[3])
     fraction = int((match[7] or "0").ljust(6, "0"))
     try:
         return datetime(year, month, day, int(match[4]), int(match[5]), int(match[6]),

@@ -9,72 +9,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from transforms.readers.wiretext.datelines import DatelineDate
+from transforms.records import ParseError
+
 # A dateline may be up to this far ahead of the reference time's UTC date.
 ALLOWED_LEAD = timedelta(days=1)
 # Feb. 29 recurs at most every 8 years (1896 -> 1904, 2096 -> 2104).
 _YEARS_TO_SEARCH = 9
-
-_MONTHS: dict[str, int] = {}
-for _number, _names in enumerate(
-    (
-        # English, then the French, German and Swedish spellings of European agencies' datelines
-        # ("PARIS, 12 mars (AFP) -", "BERLIN, 14. März (dpa) -", "STOCKHOLM, 3 maj (TT) -").
-        ("january", "jan", "janvier", "janv", "januar", "januari", "jänner"),
-        ("february", "feb", "febr", "février", "fevrier", "févr", "februar", "februari"),
-        ("march", "mar", "mars", "märz", "maerz", "mrz"),
-        ("april", "apr", "avril", "avr"),
-        ("may", "mai", "maj"),
-        ("june", "jun", "juin", "juni"),
-        ("july", "jul", "juillet", "juil", "juli"),
-        ("august", "aug", "août", "aout", "augusti"),
-        ("september", "sep", "sept", "septembre"),
-        ("october", "oct", "octobre", "oktober", "okt"),
-        ("november", "nov", "novembre"),
-        ("december", "dec", "décembre", "decembre", "déc", "dezember", "dez"),
-    ),
-    start=1,
-):
-    for _name in _names:
-        _MONTHS[_name] = _number
-
-_WEEKDAYS: dict[str, int] = {}
-for _number, _names in enumerate(
-    (
-        ("monday", "mon"),
-        ("tuesday", "tue", "tues"),
-        ("wednesday", "wed"),
-        ("thursday", "thu", "thur", "thurs"),
-        ("friday", "fri"),
-        ("saturday", "sat"),
-        ("sunday", "sun"),
-    )
-):
-    for _name in _names:
-        _WEEKDAYS[_name] = _number
-
-
-def _token_key(token: str) -> str:
-    return token.strip().rstrip(".").casefold()
-
-
-def parse_month(token: str) -> int | None:
-    """Month number for "Jan.", "Jan", "January", "Sept." and the like; None otherwise."""
-    return _MONTHS.get(_token_key(token))
-
-
-def parse_weekday(token: str) -> int | None:
-    """Weekday number (Monday is 0, as in `date.weekday`) for "Monday", "Tues." etc."""
-    return _WEEKDAYS.get(_token_key(token))
-
-
-def month_names() -> tuple[str, ...]:
-    """Every spelling `parse_month` accepts, longest first (for building regexes)."""
-    return tuple(sorted(_MONTHS, key=len, reverse=True))
-
-
-def weekday_names() -> tuple[str, ...]:
-    """Every spelling `parse_weekday` accepts, longest first (for building regexes)."""
-    return tuple(sorted(_WEEKDAYS, key=len, reverse=True))
 
 
 def utc_date(moment: datetime) -> date:
@@ -126,3 +67,17 @@ def published_at_for(day: date, reference_time: datetime) -> datetime:
     if reference_utc.date() == day:
         return reference_utc
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def dateline_day(found: DatelineDate, reference_time: datetime) -> date:
+    """Calendar date the dateline means; an explicit year wins, no date means the reference's."""
+    try:
+        if found.month is not None and found.day is not None:
+            if found.year is not None:
+                return date(found.year, found.month, found.day)
+            return resolve_month_day(found.month, found.day, reference_time)
+        if found.weekday is not None:
+            return resolve_weekday(found.weekday, reference_time)
+    except (ValueError, OverflowError) as error:
+        raise ParseError("bad_dateline", str(error)) from error
+    return utc_date(reference_time)
