@@ -37,7 +37,7 @@ from transforms.backfill_batching import (
     return_freed_memory_to_os,
     total_input_bytes,
 )
-from transforms.entities import DEFAULT_PIPELINE
+from transforms.entities.pipeline import DEFAULT_PIPELINE
 from transforms.reference import default_seeds_dir, load_reference
 
 # Batches staged but not committed, per worker: enough that a worker never waits for the

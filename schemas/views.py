@@ -46,7 +46,7 @@ SEMI JOIN dispatches_latest AS d ON m.version_id = d.version_id""",
 SELECT q.* FROM quotes AS q
 SEMI JOIN dispatches_latest AS d ON q.version_id = d.version_id""",
     # Names resolved across the warehouse through entity_aliases: a surname by its day, any
-    # other name by its form (see transforms.entity_resolution).
+    # other name by its form (see transforms.entities.entity_aliases).
     "entities": """
 SELECT
     substr(md5(label || '|' || canonical), 1, 16) AS entity_id,

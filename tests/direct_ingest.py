@@ -16,7 +16,7 @@ import spacy
 from spacy.language import Language
 
 from transforms import stages, storage
-from transforms.entities import add_components
+from transforms.entities.pipeline import add_components
 from transforms.reference import default_seeds_dir, load_reference
 
 

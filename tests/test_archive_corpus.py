@@ -20,8 +20,8 @@ import spacy
 from schemas.tables import TABLES
 from tests.conftest import PROJECT_ROOT
 from transforms import stages
-from transforms.entities import add_components
-from transforms.language_tagging import Taggers
+from transforms.entities.pipeline import add_components
+from transforms.entities.taggers import Taggers
 from transforms.query import run_query
 from transforms.reference import default_seeds_dir, load_reference
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from transforms.entities import load_tagger, tag_bodies, tagger_info
+from transforms.entities.pipeline import load_tagger, tag_bodies, tagger_info
 from transforms.records import MentionSpan, QuoteSpan
 
 pytestmark = pytest.mark.slow

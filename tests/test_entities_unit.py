@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 from spacy.language import Language
 
 from tests.gold.build_gold import JSONL, MARKED, gold_records, render_jsonl
-from transforms.canonical import (
+from transforms.entities.canonical import (
     MentionInput,
     alias_table,
     read_alias_rows,
     resolve_mentions,
     surface_form,
 )
-from transforms.entities import (
+from transforms.entities.pipeline import (
     CLEANUP,
     EMITTED_LABELS,
     GAZETTEER,
@@ -30,7 +30,7 @@ from transforms.entities import (
     tag_bodies,
     tagger_info,
 )
-from transforms.quotes import find_quotes
+from transforms.entities.quotes import find_quotes
 from transforms.records import MentionSpan
 
 COPYRIGHT_LINE = " END [Copyright The Jiji Press, Ltd.]"

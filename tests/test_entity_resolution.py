@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from schemas.tables import TABLES
 from tests.warehouse_files import commit_staged, stage_table_files
 from transforms import stages, storage
-from transforms.entity_resolution import (
+from transforms.entities.entity_aliases import (
     EntityAlias,
     MentionFact,
     aliases_from_table,

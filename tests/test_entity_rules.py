@@ -14,14 +14,14 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from transforms.entities import SEEDS_DIR, add_components, tag_bodies, tagger_info
-from transforms.entity_rules import (
+from transforms.entities.not_names import (
     figures_line_ranges,
     is_figures_line,
     is_not_a_name,
     not_names,
     read_not_name_rows,
 )
+from transforms.entities.pipeline import SEEDS_DIR, add_components, tag_bodies, tagger_info
 from transforms.records import MentionSpan
 
 LISTS = not_names(read_not_name_rows(SEEDS_DIR / "not_names.csv"))

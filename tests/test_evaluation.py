@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import spacy
 
-from transforms.entities import add_components, load_baseline_tagger, load_tagger
-from transforms.evaluation import Score, evaluate_file, read_gold, render_report, score
+from transforms.entities.evaluation import Score, evaluate_file, read_gold, render_report, score
+from transforms.entities.pipeline import add_components, load_baseline_tagger, load_tagger
 
 GOLD = Path(__file__).parent / "gold" / "entities.jsonl"
 

@@ -15,8 +15,8 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 from transforms import storage
-from transforms.entity_resolution import aliases_from_table, entity_alias_rows, facts_from_mentions
-from transforms.entity_rules import (
+from transforms.entities.entity_aliases import aliases_from_table, entity_alias_rows, facts_from_mentions
+from transforms.entities.not_names import (
     company_suffixes,
     is_not_a_name,
     not_names,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from transforms.headline_mentions import confirmed_headline_mentions
+from transforms.entities.headline_mentions import confirmed_headline_mentions
 from transforms.records import MentionSpan
 
 

@@ -11,8 +11,8 @@ import spacy
 from spacy.language import Language
 
 from transforms import stages
-from transforms.entities import add_components
-from transforms.language_tagging import NO_MODEL, Taggers, tagging_language
+from transforms.entities.pipeline import add_components
+from transforms.entities.taggers import NO_MODEL, Taggers, tagging_language
 from transforms.languages import detect_language, with_language
 from transforms.query import run_query
 from transforms.records import ParsedDispatch
@@ -157,7 +157,7 @@ def test_tagging_language(language: str | None, key: str) -> None:
 
 @pytest.mark.slow
 def test_real_models_tag_french_in_french_and_swedish_german_not_at_all(tmp_path: Path) -> None:
-    from transforms.language_tagging import load_taggers
+    from transforms.entities.taggers import load_taggers
 
     samples = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "ninjs"
     landing = _landing(tmp_path)

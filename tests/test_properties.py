@@ -1,7 +1,7 @@
 """Property: whatever text becomes a body, every mention and quote slices it exactly.
 
 The tagger is `spacy.blank("en")` with a sentencizer and the project's own tokenizer rule,
-gazetteer and cleanup components (`transforms.entities.add_components`), so no trained model is
+gazetteer and cleanup components (`transforms.entities.pipeline.add_components`), so no trained model is
 needed. A second pipeline has a tiny `max_length`, and the bodies given to it are generated
 longer than that, so that every one goes through the long-body path (tagged in pieces, offsets
 shifted back).
@@ -15,7 +15,7 @@ import spacy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transforms.entities import add_components, split_for_model, tag_bodies
+from transforms.entities.pipeline import add_components, split_for_model, tag_bodies
 
 
 def _pipeline(max_length: int | None = None):

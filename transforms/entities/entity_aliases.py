@@ -1,6 +1,6 @@
 """One entity per real-world name across the warehouse: the `entity_aliases` table.
 
-Tagging resolves names within one dispatch (`transforms.canonical`); this module resolves the
+Tagging resolves names within one dispatch (`transforms.entities.canonical`); this module resolves the
 canonical names of different dispatches against each other. It is a pure function of the
 mentions committed so far, kept incrementally: at every commit the new mentions are folded into
 the existing `entity_aliases` rows (`entity_alias_rows`), so a nightly run reads that small
@@ -39,7 +39,7 @@ from datetime import date, timedelta
 
 import pyarrow as pa
 
-from transforms.entity_rules import abbreviates, term_key
+from transforms.entities.not_names import abbreviates, term_key
 
 RULES = ("abbreviation", "form", "full_name", "surname")
 SURNAME_WINDOW_DAYS = 30

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from spacy.language import Language
 
-from transforms.entities import EMITTED_LABELS, tag_bodies, tagger_info
+from transforms.entities.pipeline import EMITTED_LABELS, tag_bodies, tagger_info
 
 Entity = tuple[int, int, int, str]  # document index, start, end, label
 

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from spacy.language import Language
 
 from schemas.views import sql_literal
-from transforms.entities import TaggerInfo, load_tagger, tagger_info
+from transforms.entities.pipeline import TaggerInfo, load_tagger, tagger_info
 from transforms.languages import (
     DEFAULT_LANGUAGE,
     UNDETERMINED,
