@@ -170,7 +170,7 @@ def corpus_bodies(corpus: Path) -> list[str]:
 
 
 def bare_model_seconds(bodies: list[str]) -> float:
-    from transforms.entities.pipeline import load_baseline_tagger
+    from transforms.entities import load_baseline_tagger
 
     nlp = load_baseline_tagger()
     started = time.perf_counter()
@@ -183,7 +183,7 @@ def bare_model_seconds(bodies: list[str]) -> float:
 def tagging_cost(bodies: list[str], repeats: int = 3) -> tuple[float, float]:
     """Seconds (best of `repeats`, one process) for the bare model and for `tag_bodies` with the
     configured pipeline (gazetteer, cleanup, canonical names, quotes, memory zone)."""
-    from transforms.entities.pipeline import load_baseline_tagger, load_tagger, tag_bodies
+    from transforms.entities import load_baseline_tagger, load_tagger, tag_bodies
 
     bare, configured = load_baseline_tagger(), load_tagger()
 

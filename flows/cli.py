@@ -494,8 +494,8 @@ def evaluate(
 
         wirehouse evaluate tests/gold/entities.jsonl
     """
+    from transforms.entities import load_baseline_tagger, load_tagger
     from transforms.entities.evaluation import evaluate_file, render_report
-    from transforms.entities.pipeline import load_baseline_tagger, load_tagger
 
     settings = _settings(pipeline=pipeline)
     if not gold.exists():

@@ -15,7 +15,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from transforms import stages, storage
-from transforms.entities.taggers import Taggers, load_taggers
+from transforms.entities import Taggers, load_taggers
 from transforms.report import run_artifacts, run_quarantine_reasons
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from transforms.entities.pipeline import load_tagger, tag_bodies, tagger_info
+from transforms.entities.pipeline import load_tagger, tagger_info
+from transforms.entities.tagging import tag_bodies
 from transforms.records import MentionSpan, QuoteSpan
 
 pytestmark = pytest.mark.slow

@@ -20,17 +20,12 @@ from transforms.entities.canonical import (
     resolve_mentions,
     surface_form,
 )
-from transforms.entities.pipeline import (
-    CLEANUP,
-    EMITTED_LABELS,
-    GAZETTEER,
-    SEEDS_DIR,
-    add_components,
-    load_patterns,
-    tag_bodies,
-    tagger_info,
-)
+from transforms.entities.cleanup import CLEANUP
+from transforms.entities.gazetteer import GAZETTEER, load_patterns
+from transforms.entities.labels import EMITTED_LABELS
+from transforms.entities.pipeline import SEEDS_DIR, add_components, tagger_info
 from transforms.entities.quotes import find_quotes
+from transforms.entities.tagging import tag_bodies
 from transforms.records import MentionSpan
 
 COPYRIGHT_LINE = " END [Copyright The Jiji Press, Ltd.]"

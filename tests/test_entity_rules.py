@@ -21,7 +21,8 @@ from transforms.entities.not_names import (
     not_names,
     read_not_name_rows,
 )
-from transforms.entities.pipeline import SEEDS_DIR, add_components, tag_bodies, tagger_info
+from transforms.entities.pipeline import SEEDS_DIR, add_components, tagger_info
+from transforms.entities.tagging import tag_bodies
 from transforms.records import MentionSpan
 
 LISTS = not_names(read_not_name_rows(SEEDS_DIR / "not_names.csv"))

@@ -15,7 +15,8 @@ import spacy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transforms.entities.pipeline import add_components, split_for_model, tag_bodies
+from transforms.entities.pipeline import add_components
+from transforms.entities.tagging import split_for_model, tag_bodies
 
 
 def _pipeline(max_length: int | None = None):

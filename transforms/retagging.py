@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 from schemas.tables import TABLES
 from transforms import stages, storage
 from transforms.entities.pipeline import TaggerInfo
-from transforms.entities.taggers import DEFAULT_LANGUAGE, expected_provenance_sql
+from transforms.entities.taggers import expected_provenance_sql
+from transforms.languages import DEFAULT_LANGUAGE
 from transforms.query import QueryRefused, check_read_only, open_warehouse
 
 ENRICHMENT_TABLES = ("mentions", "quotes", "taggings")

@@ -7,7 +7,6 @@ wrap these functions in tasks, and tests call them directly.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -31,20 +30,14 @@ from transforms.entities.entity_aliases import (
     facts_from_mentions,
 )
 from transforms.entities.headline_mentions import confirmed_headline_mentions
+from transforms.entities.labels import ours
 from transforms.entities.not_names import company_suffixes, read_not_name_rows
-from transforms.entities.pipeline import tag_bodies
-from transforms.entities.taggers import (
-    LABELS_TO_OURS,
-    NO_MODEL_STATUS,
-    TAGGED,
-    Taggers,
-    as_taggers,
-    tagging_language,
-)
+from transforms.entities.taggers import NO_MODEL_STATUS, TAGGED, Taggers, as_taggers, tagging_language
+from transforms.entities.tagging import tag_bodies
 from transforms.landing import Arrival, FileState, archive_file, arrival_of
 from transforms.languages import with_language
 from transforms.readers import read_path
-from transforms.records import MentionSpan, ParsedDispatch, Rejection
+from transforms.records import ParsedDispatch, Rejection
 from transforms.reference import Reference, default_seeds_dir
 from transforms.rows import dispatch_row, mention_rows, quarantine_row, quote_rows, tagging_row
 
@@ -446,15 +439,6 @@ def _rows_to_tag(path: Path) -> list[dict]:
         raise FileNotFoundError(path)
     rows = staged.select([c for c in wanted if c in staged.column_names]).to_pylist()
     return [{name: row.get(name) for name in wanted} for row in rows]
-
-
-def ours(spans: list[MentionSpan]) -> list[MentionSpan]:
-    """Mentions with other models' label names mapped to ours (fr "PER" is our "PERSON")."""
-    return [
-        dataclasses.replace(span, label=LABELS_TO_OURS[span.label])
-        if span.label in LABELS_TO_OURS else span
-        for span in spans
-    ]
 
 
 def _staged(batch: Path, name: str) -> pa.Table:

@@ -26,7 +26,9 @@ from pathlib import Path
 
 from spacy.language import Language
 
-from transforms.entities.pipeline import EMITTED_LABELS, tag_bodies, tagger_info
+from transforms.entities.labels import EMITTED_LABELS
+from transforms.entities.pipeline import tagger_info
+from transforms.entities.tagging import tag_bodies
 
 Entity = tuple[int, int, int, str]  # document index, start, end, label
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from transforms.entities.pipeline import DOMAIN_LABELS
+from transforms.entities.labels import DOMAIN_LABELS
 from transforms.records import MentionSpan
 
 _POSSESSIVES = ("'s", "’s", "'", "’")

@@ -28,8 +28,6 @@ from transforms.languages import (
 TAGGED = "tagged"
 NO_MODEL_STATUS = "no_model_for_language"
 NO_MODEL = TaggerInfo(model="none", pipeline_hash="none")
-# Other models' names for labels we already have; the rest (LOC, ORG, MISC) are kept as named.
-LABELS_TO_OURS = MappingProxyType({"PER": "PERSON"})
 __all__ = ["DEFAULT_LANGUAGE", "Taggers", "load_taggers", "parse_pipelines", "pipelines_spec"]
 
 

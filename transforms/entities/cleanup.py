@@ -1,0 +1,324 @@
+"""The cleanup component after NER: entities analysts can count, with canonical names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from spacy.attrs import ORTH
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+from spacy.util import filter_spans
+
+from transforms.entities.canonical import (
+    Alias,
+    MentionInput,
+    alias_key,
+    alias_table,
+    resolve_mentions,
+    strip_article,
+    surface_form,
+)
+from transforms.entities.gazetteer import GAZETTEER_SPANS_KEY
+from transforms.entities.labels import VALUE_LABELS
+from transforms.entities.not_names import abbreviates, figures_line_ranges, is_not_a_name, not_names
+
+CLEANUP = "wirehouse_entity_cleanup_v2"
+_COPYRIGHT = re.compile(
+    r"(?:\bEND\s+)?\[\s*Copyright\b[^\]]*\]?"
+    r"|©[^\n]*"
+    r"|\([cC]\)\s*(?:Copyright\s*)?\d{4}[^\n]*"
+    r"|\bCopyright\s+(?:©\s*)?\d{4}[^\n]*"
+    r"|(?:^|(?<=\n))[ \t]*Copyright\b[^\n]*"
+)
+_DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]+){0,2})(?=,| \()")
+_CLOSING_PUNCT = frozenset({".", ",", ";", ":", "!", "?", ")", "]", "”", '"'})
+_DATELINE_TOKENS = 8
+_COPYRIGHT_MARKERS = ("Copyright", "copyright", "COPYRIGHT", "©", "c", "C")
+_POSSESSIVE_TOKENS = frozenset({"'s", "’s", "'", "’", "'S", "’S"})
+# The model tags the portfolio in "Defense Minister" as an ORG; a portfolio before a title is
+# part of the title, not an organisation.
+_PORTFOLIO_WORDS = frozenset(
+    {"defense", "defence", "foreign", "finance", "economy", "trade", "industry", "justice",
+     "interior", "health", "education", "environment", "agriculture", "unification", "commerce",
+     "transport", "labor", "labour", "home", "energy", "state", "treasury", "security",
+     "economic", "digital", "reconstruction", "internal", "affairs", "cabinet", "and", ","}
+)
+_TITLE_WORDS = frozenset({"Minister", "Ministers", "Secretary", "Secretaries", "Chief", "Chiefs"})
+# Titles the model sometimes pulls into a PERSON span ("Chair Jerome Powell").
+_PERSON_TITLES = frozenset(
+    {"Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "President", "Chair", "Chairman", "Chairwoman",
+     "Premier", "Prime", "Minister", "Governor", "Gov.", "Sen.", "Rep.", "Senator", "Yokozuna",
+     "Ozeki", "Secretary", "General", "Gen.", "Adm.", "Lt.", "Col.", "Sgt.", "King", "Queen",
+     "Pope", "Prince", "Princess", "Emperor", "Empress", "Mayor", "Judge", "Justice", "Coach",
+     "Manager", "Chief", "Executive", "CEO", "Director", "Commissioner", "Ambassador",
+     "Speaker", "Leader", "Vice", "Deputy", "Defense", "Foreign", "Finance", "Lawmaker",
+     "Treasurer", "Chancellor"}
+)
+
+
+class EntityCleanup:
+    """After NER: entities analysts can count, with canonical names.
+
+    1. gazetteer entities get their own label back;
+    2. dropped: value labels, anything inside a copyright line or on a figures line of a results
+       table, a PERSON containing a news-agency name, a portfolio tagged as ORG in front of a
+       title ("Defense" in "Defense Minister");
+    3. spans lose a leading article, titles, possessive and loose lowercase words at the edges,
+       and take in "& Name" around them ("Poor's Corp" -> "Standard & Poor's Corp");
+    4. spans that are not names are dropped (`transforms.entities.not_names`: "cts", "Avg", "Co");
+    5. an upper-case dateline place becomes a GPE; untagged repeats of a surname become PERSON;
+       an abbreviation defined in brackets after a name ("European Community (EC)") is an
+       alias of that name in this dispatch;
+    6. canonical names and the voted label (`transforms.entities.canonical`); the canonical name is the
+       entity's ``kb_id``, which survives the trip back from worker processes.
+
+    One component, so `doc.ents` is rebuilt once per dispatch.
+    """
+
+    def __init__(
+        self,
+        agency_names: Sequence[str],
+        drop_labels: Sequence[str],
+        aliases: Sequence[Sequence[str]],
+        gazetteer_key: str,
+        not_name_rows: Sequence[Sequence[str]] = (),
+        places: Sequence[str] = (),
+    ) -> None:
+        self.gazetteer_key = gazetteer_key
+        self.drop_labels = frozenset(drop_labels)
+        self.aliases = alias_table(aliases)
+        self.not_names = not_names(not_name_rows)
+        self.places = {alias_key(place): place for place in places}
+        alternatives = "|".join(re.escape(n) for n in sorted(agency_names, key=len, reverse=True))
+        self.agency = re.compile(rf"\b(?:{alternatives})\b") if alternatives else None
+
+    def __call__(self, doc: Doc) -> Doc:
+        gazetteer = {(s.start, s.end): s.label_ for s in doc.spans.get(self.gazetteer_key, [])}
+        ents = _with_untagged_surnames(doc, self._cleaned(doc, gazetteer))
+        ents, defined = _with_defined_abbreviations(doc, ents)
+        inputs = [
+            MentionInput(e.text, e.label_, gazetteer.get((e.start, e.end)) == e.label_)
+            for e in ents
+        ]
+        # Curated aliases win over a definition in the text.
+        aliases = {**defined, **self.aliases} if defined else self.aliases
+        resolutions = resolve_mentions(inputs, aliases, self.places)
+        doc.ents = [
+            Span(doc, e.start, e.end, label=r.label, kb_id=r.canonical)
+            for e, r in zip(ents, resolutions, strict=True)
+        ]
+        return doc
+
+    def _cleaned(self, doc: Doc, gazetteer: dict[tuple[int, int], str]) -> list[Span]:
+        blocked = _copyright_ranges(doc) + self._figures_ranges(doc)
+        dateline = _dateline_place(doc)
+        kept: list[Span] = [dateline] if dateline is not None else []
+        for ent in doc.ents:
+            label = gazetteer.get((ent.start, ent.end), ent.label_)
+            if label != ent.label_:
+                ent = Span(doc, ent.start, ent.end, label=label)
+            if self._unwanted(ent) or (blocked and _overlaps(blocked, ent.start_char, ent.end_char)):
+                continue
+            if dateline is not None and ent.start < dateline.end:
+                continue
+            trimmed = _trimmed(_before_free_dash(ent))
+            if trimmed is None:
+                continue
+            joined = _joined_across_ampersand(trimmed)
+            if not is_not_a_name([t.text for t in joined], self.not_names):
+                kept.append(joined)
+        # Joining across "&" can reach a neighbouring entity ("Standard" + "Poor's Corp").
+        return sorted(filter_spans(kept), key=lambda span: span.start) if kept else kept
+
+    def _figures_ranges(self, doc: Doc) -> list[tuple[int, int]]:
+        # Only bodies with several lines can hold a table; most prose is one or a few lines.
+        text = doc.text
+        if text.count("\n") < 2:
+            return []
+        return figures_line_ranges(text, self.not_names)
+
+    def _unwanted(self, ent: Span) -> bool:
+        if ent.label_ in self.drop_labels:
+            return True
+        if ent.label_ == "PERSON" and self.agency is not None and self.agency.search(ent.text):
+            return True
+        return _is_portfolio_of_title(ent)
+
+
+@Language.factory(
+    CLEANUP,
+    default_config={
+        "agency_names": [],
+        "drop_labels": list(VALUE_LABELS),
+        "aliases": [],
+        "gazetteer_key": GAZETTEER_SPANS_KEY,
+        "not_names": [],
+        "places": [],
+    },
+)
+def make_entity_cleanup(
+    nlp: Language,
+    name: str,
+    agency_names: list[str],
+    drop_labels: list[str],
+    aliases: list[list[str]],
+    gazetteer_key: str,
+    not_names: list[list[str]],
+    places: list[str],
+) -> EntityCleanup:
+    return EntityCleanup(agency_names, drop_labels, aliases, gazetteer_key, not_names, places)
+
+
+def _copyright_ranges(doc: Doc) -> list[tuple[int, int]]:
+    # A token-id check (C level) first: almost no body has a copyright line, and `doc.text` is
+    # a Python join over every token.
+    markers = {doc.vocab.strings[m] for m in _COPYRIGHT_MARKERS}
+    if markers.isdisjoint(doc.to_array(ORTH).tolist()):
+        return []
+    return [m.span() for m in _COPYRIGHT.finditer(doc.text)]
+
+
+def _dateline_place(doc: Doc) -> Span | None:
+    """ "SEOUL, Jan. 9 (Yonhap) --", "TOKYO (Reuters) -": an upper-case dateline place is a GPE."""
+    if len(doc) == 0 or not doc[0].is_upper:
+        return None
+    match = _DATELINE.match(doc[:_DATELINE_TOKENS].text)
+    if match is None:
+        return None
+    return doc.char_span(match.start(1), match.end(1), label="GPE")
+
+
+def _is_portfolio_of_title(ent: Span) -> bool:
+    """ "Defense" in "Defense Minister", "State" in "Secretary of State"."""
+    if ent[0].lower_ not in _PORTFOLIO_WORDS or len(ent) > 1 and not all(
+        token.lower_ in _PORTFOLIO_WORDS for token in ent
+    ):
+        return False
+    doc = ent.doc
+    before_title = ent.end < len(doc) and doc[ent.end].text in _TITLE_WORDS
+    after_title = ent.start >= 2 and doc[ent.start - 1].lower_ == "of" and (
+        doc[ent.start - 2].text in _TITLE_WORDS
+    )
+    return before_title or after_title
+
+
+def _overlaps(ranges: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    return any(lo < end and start < hi for lo, hi in ranges)
+
+
+def _trimmed(ent: Span) -> Span | None:
+    """The span without article, possessive, titles or lowercase words at its edges."""
+    doc = ent.doc
+    start, end = ent.start, ent.end
+    while end - start > 1 and _loose_at_end(doc[end - 1]):
+        end -= 1
+    while end - start > 1 and _loose_at_start(doc, start, end, ent.label_):
+        start += 1
+    if end - start == 1 and doc[start].is_punct:
+        return None
+    if (start, end) == (ent.start, ent.end):
+        return ent
+    return Span(doc, start, end, label=ent.label_)
+
+
+def _loose_at_end(token: Token) -> bool:
+    # "Takaichi’s", "Pacific coast", "Toronto Blue Jays at", "Great Hall of the People."; a
+    # lowercase word glued to the previous one stays ("Lee Jae-myung").
+    if token.text in _POSSESSIVE_TOKENS or token.text in _CLOSING_PUNCT:
+        return True
+    return token.is_lower and token.is_alpha and bool(token.nbor(-1).whitespace_)
+
+
+def _loose_at_start(doc: Doc, start: int, end: int, label: str) -> bool:
+    # "the Pentagon" (but "The Hague"), "yokozuna Asashoryu", "Chair Jerome Powell"; a word
+    # glued to the next one stays ("inter-Korean").
+    token = doc[start]
+    if not token.whitespace_:
+        return False
+    if token.lower_ == "the":
+        rest = doc[start + 1 : end].text
+        return strip_article(f"the {rest}") == rest
+    if token.is_lower and token.is_alpha:
+        return True
+    return label == "PERSON" and token.text in _PERSON_TITLES
+
+
+_FREE_DASHES = frozenset({"-", "--", "\u2013", "\u2014"})
+
+
+def _before_free_dash(ent: Span) -> Span:
+    """ "HONG KONG - Gold closed ...": a dash between spaces ends a name (a section dateline in
+    a roundup); "U.S.-Japan" has no spaces and stays."""
+    for token in ent[:-1]:
+        if token.text in _FREE_DASHES and token.i > ent.start and ent.doc[token.i - 1].whitespace_:
+            return Span(ent.doc, ent.start, token.i, label=ent.label_)
+    return ent
+
+
+def _joined_across_ampersand(ent: Span) -> Span:
+    """ "Poor's Corp" in "Standard & Poor's Corp", "Smith" in "Smith & Wesson": a name joined
+    by "&" is one name; the model often keeps only one side."""
+    doc = ent.doc
+    start, end = ent.start, ent.end
+    while start >= 2 and doc[start - 1].text == "&" and _capitalised(doc[start - 2]):
+        start -= 2
+    while end + 1 < len(doc) and doc[end].text == "&" and _capitalised(doc[end + 1]):
+        end += 2
+        if end + 1 < len(doc) and doc[end].text in _POSSESSIVE_TOKENS and _capitalised(doc[end + 1]):
+            end += 2
+    if (start, end) == (ent.start, ent.end):
+        return ent
+    return Span(doc, start, end, label=ent.label_)
+
+
+def _capitalised(token: Token) -> bool:
+    return token.text[:1].isupper()
+
+
+_ABBREVIATION_SHAPE = re.compile(r"^[A-Z][A-Za-z&]{1,7}$")
+
+
+def _with_defined_abbreviations(
+    doc: Doc, ents: list[Span]
+) -> tuple[list[Span], dict[str, Alias]]:
+    """ "European Community (EC)": the bracketed abbreviation is an alias of the name before it
+    in this dispatch, and a mention itself (with the name's label) if the model missed it."""
+    defined: dict[str, Alias] = {}
+    extra: list[Span] = []
+    covered = {e.start for e in ents}
+    for ent in ents:
+        end = ent.end
+        if len(ent) < 2 or end + 2 >= len(doc):
+            continue
+        if doc[end].text != "(" or doc[end + 2].text != ")":
+            continue
+        short = doc[end + 1].text
+        if not _ABBREVIATION_SHAPE.match(short) or not abbreviates(short, ent.text):
+            continue
+        defined[alias_key(short)] = Alias(surface_form(ent.text, ent.label_), ent.label_)
+        if end + 1 not in covered:
+            extra.append(Span(doc, end + 1, end + 2, label=ent.label_))
+    if extra:
+        ents = sorted(ents + extra, key=lambda span: span.start)
+    return ents, defined
+
+
+def _with_untagged_surnames(doc: Doc, ents: list[Span]) -> list[Span]:
+    """Adds a PERSON for each untagged token equal to the surname of a full PERSON name in the
+    dispatch: the model finds "Shohei Ohtani" but often misses a later bare "Ohtani"."""
+    surnames = {
+        e[-1].text for e in ents if e.label_ == "PERSON" and len(e) > 1 and len(e[-1].text) > 2
+    }
+    if not surnames:
+        return ents
+    # Token ids from an array, not a Python loop over Token objects: this runs on every dispatch.
+    ids = {doc.vocab.strings[name] for name in surnames}
+    covered = {i for e in ents for i in range(e.start, e.end)}
+    orths = doc.to_array(ORTH).tolist()
+    extra = [
+        Span(doc, i, i + 1, label="PERSON")
+        for i, orth in enumerate(orths)
+        if orth in ids and i not in covered and doc[i].is_title
+    ]
+    return sorted(ents + extra, key=lambda span: span.start) if extra else ents
