@@ -1,6 +1,6 @@
 """The backfill flow: years of archive through the model, at the speed of the model.
 
-The flow process streams and parses the input (`transforms.backfill_batching.BatchStream`) and
+The flow process streams and parses the input (`transforms.stages.backfill.BatchStream`) and
 stages a batch of a few hundred dispatches at a time; each batch is tagged by a `tag` task on a
 Dask worker process (a local cluster of N processes, or an existing cluster by address), which
 loads the model once and tags the batch inside `nlp.memory_zone()`. Only paths travel between
@@ -29,7 +29,9 @@ from prefect_dask import DaskTaskRunner
 from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
 from flows.maintenance import compact_task
 from transforms import stages, storage
-from transforms.backfill_batching import (
+from transforms.entities.pipeline import DEFAULT_PIPELINE
+from transforms.reference import default_seeds_dir, load_reference
+from transforms.stages.backfill import (
     DEFAULT_BATCH_DISPATCHES,
     BatchStream,
     CommitSchedule,
@@ -37,8 +39,6 @@ from transforms.backfill_batching import (
     return_freed_memory_to_os,
     total_input_bytes,
 )
-from transforms.entities.pipeline import DEFAULT_PIPELINE
-from transforms.reference import default_seeds_dir, load_reference
 
 # Batches staged but not committed, per worker: enough that a worker never waits for the
 # parser, few enough that staging and memory stay small whatever the archive size.

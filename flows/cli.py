@@ -610,8 +610,8 @@ def inspect(
 
         wirehouse inspect archive/reut2-000.sgm --json | head
     """
-    from transforms.inspection import item_reports, report_json, report_text
     from transforms.reference import load_reference
+    from transforms.stages.inspection import item_reports, report_json, report_text
 
     settings = _settings()
     reference = load_reference(settings.seeds)

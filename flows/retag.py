@@ -9,8 +9,9 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
-from transforms import retagging, stages, storage
+from transforms import stages, storage
 from transforms.reference import default_seeds_dir
+from transforms.stages import retag as retagging
 
 
 @task(name="select-for-retag", cache_policy=NO_CACHE)

@@ -191,7 +191,7 @@ def test_a_warehouse_written_before_the_new_columns_still_reads_and_a_rerun_adds
     import pyarrow.parquet as pq
 
     from transforms import storage
-    from transforms.retagging import plan_retag_batches
+    from transforms.stages.retag import plan_retag_batches
 
     landing, warehouse = _landing(tmp_path), tmp_path / "warehouse"
     _run(landing, warehouse, tmp_path / "staging", "run-1")

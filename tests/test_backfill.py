@@ -22,9 +22,9 @@ import pytest
 from schemas.tables import DISPATCHES, TABLES
 from tests.warehouse_files import live_files_per_partition
 from transforms import storage
-from transforms.backfill_batching import BatchStream
 from transforms.query import run_query
 from transforms.reference import default_seeds_dir, load_reference
+from transforms.stages.backfill import BatchStream
 
 WIREHOUSE = Path(sys.executable).parent / "wirehouse"
 FIRST_DAY = date(2024, 1, 8)

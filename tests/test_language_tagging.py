@@ -17,7 +17,7 @@ from transforms.languages import detect_language, with_language
 from transforms.query import run_query
 from transforms.records import ParsedDispatch
 from transforms.reference import default_seeds_dir, load_reference
-from transforms.retagging import plan_retag_batches
+from transforms.stages.retag import plan_retag_batches
 
 ENGLISH = (
     "Kyodo reports on talks\n\nTOKYO, Jan. 5 (Kyodo) -- Officials from Kyodo News and Reuters "
