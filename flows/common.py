@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from transforms import stages, storage
 from transforms.entities import Taggers, load_taggers
 from transforms.report import run_artifacts, run_quarantine_reasons
+from transforms.rows import run_row
 
 
 def new_run_id(flow_name: str) -> str:
@@ -58,7 +59,7 @@ def record_run_task(
     warehouse: str, run_id: str, flow_name: str, started_at: datetime, files_seen: int,
     counts: stages.BatchCounts, status: str,
 ) -> None:
-    row = stages.run_row(run_id, flow_name, started_at, files_seen, counts, status)
+    row = run_row(run_id, flow_name, started_at, files_seen, counts, status)
     stages.commit_batches([], Path(warehouse), f"{run_id}-run", extra={"runs": row})
     summary = run_artifacts.RunCounts(
         run_id=run_id, flow=flow_name, status=status, files_seen=files_seen,

@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
 from transforms import stages, storage
 from transforms.reference import default_seeds_dir
-from transforms.stages import retag as retagging
+from transforms.stages.retag import plan_retag_batches, replace_enrichment
 
 
 @task(name="select-for-retag", cache_policy=NO_CACHE)
@@ -20,7 +20,7 @@ def select_task(
 ) -> list[str]:
     info = cached_tagger(pipeline, seeds_dir).infos
     staging = storage.staging_dir(Path(warehouse), run_id)
-    return [str(b) for b in retagging.plan_retag_batches(Path(warehouse), info, where, force, staging)]
+    return [str(b) for b in plan_retag_batches(Path(warehouse), info, where, force, staging)]
 
 
 @task(name="tag", cache_policy=NO_CACHE)
@@ -32,7 +32,7 @@ def tag_task(batch: str, pipeline: str, seeds_dir: str, run_id: str) -> stages.B
 def replace_task(
     warehouse: str, batches: list[str], commit_id: str, seeds_dir: str
 ) -> dict[str, int]:
-    return retagging.replace_enrichment(
+    return replace_enrichment(
         Path(warehouse), [Path(b) for b in batches], commit_id, seeds_dir=Path(seeds_dir)
     )
 

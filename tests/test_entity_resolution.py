@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from schemas.tables import TABLES
 from tests.warehouse_files import commit_staged, stage_table_files
-from transforms import stages, storage
+from transforms import rows, stages, storage
 from transforms.entities.entity_aliases import (
     EntityAlias,
     MentionFact,
@@ -182,7 +182,7 @@ def test_each_commit_replaces_entity_aliases_whole_and_equals_a_rebuild(tmp_path
     # Rerunning a commit already made changes nothing (the versions are known).
     stages.commit_batches([_batch(tmp_path / "b3", "v-alone", alone)], warehouse, "c3")
     # A commit without mentions (a run's record) leaves the table as it is.
-    run = stages.run_row("r1", "nightly", datetime.now(UTC), 0, stages.BatchCounts(), "completed")
+    run = rows.run_row("r1", "nightly", datetime.now(UTC), 0, stages.BatchCounts(), "completed")
     stages.commit_batches([], warehouse, "c4", extra={"runs": run})
     assert storage.read_table(warehouse, "runs").num_rows == 1
     stored = storage.read_table(warehouse, "entity_aliases")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms import landing, stages
+from transforms import landing, rows, stages
 from transforms.landing import (
     PARTIAL_UPLOAD_PATTERNS,
     Arrival,
@@ -31,7 +31,7 @@ def _file(path: Path, text: str = DISPATCH, mtime: float | None = OLD) -> Path:
     return path
 
 
-def _names(files: list[stages.SourceFile]) -> list[str]:
+def _names(files: list[landing.SourceFile]) -> list[str]:
     return sorted(Path(f.found_at).name for f in files)
 
 
@@ -95,15 +95,15 @@ def test_discover_defers_partial_names_recent_files_and_archives(tmp_path: Path)
 def test_a_file_that_changes_while_hashed_is_deferred(tmp_path: Path, monkeypatch) -> None:
     root = tmp_path / "landing"
     growing = _file(root / "growing.txt")
-    real_read = stages.read_source_file
+    real_read = landing.read_source_file
 
-    def read_while_a_writer_appends(path: Path) -> stages.SourceFile:
+    def read_while_a_writer_appends(path: Path) -> landing.SourceFile:
         result = real_read(path)
         with open(growing, "a", encoding="utf-8") as handle:
             handle.write("more text arriving\n")
         return result
 
-    monkeypatch.setattr(stages, "read_source_file", read_while_a_writer_appends)
+    monkeypatch.setattr(landing, "read_source_file", read_while_a_writer_appends)
     found = stages.discover([root], tmp_path / "warehouse", settle_seconds=0)
     assert (found.deferred, found.fresh) == (1, [])
 
@@ -124,7 +124,7 @@ def test_symlinks_out_of_the_landing_folder_are_refused_unless_followed(tmp_path
     ]
     # The inside link and its target are the same bytes: read once.
     assert len(read) == 1 and Path(read[0].path) == target_inside.resolve()
-    assert stages.refusal_of(refused[0]).detail.startswith(f"symlink to {outside.resolve()}")
+    assert landing.refusal_of(refused[0]).detail.startswith(f"symlink to {outside.resolve()}")
 
     followed = stages.discover([root], tmp_path / "warehouse", follow_links=True)
     assert sorted(Path(f.path).name for f in followed.fresh) == ["secret.txt", "story.txt"]
@@ -134,7 +134,7 @@ def test_symlinks_out_of_the_landing_folder_are_refused_unless_followed(tmp_path
 def test_archive_file_keeps_the_relative_path(tmp_path: Path) -> None:
     root, archive = tmp_path / "landing", tmp_path / "archive"
     found = _file(root / "kyodo" / "2026" / "a.txt")
-    sha = stages.file_sha256(found)
+    sha = landing.file_sha256(found)
     moved = archive_file(found, sha, root, archive)
     assert moved == archive / "kyodo" / "2026" / "a.txt"
     assert not found.exists() and moved.read_text(encoding="utf-8") == DISPATCH
@@ -143,7 +143,7 @@ def test_archive_file_keeps_the_relative_path(tmp_path: Path) -> None:
 def test_archive_leaves_a_file_replaced_since_it_was_read(tmp_path: Path) -> None:
     root, archive = tmp_path / "landing", tmp_path / "archive"
     found = _file(root / "a.txt")
-    sha = stages.file_sha256(found)
+    sha = landing.file_sha256(found)
     found.write_text(DISPATCH + "a second paragraph arrived\n", encoding="utf-8")
     assert archive_file(found, sha, root, archive) is None
     assert found.exists() and not (archive / "a.txt").exists()
@@ -152,7 +152,7 @@ def test_archive_leaves_a_file_replaced_since_it_was_read(tmp_path: Path) -> Non
 def test_archive_finishes_an_interrupted_move(tmp_path: Path) -> None:
     root, archive = tmp_path / "landing", tmp_path / "archive"
     found = _file(root / "a.txt")
-    sha = stages.file_sha256(found)
+    sha = landing.file_sha256(found)
     _file(archive / "a.txt")  # a kill after the copy, before the landing copy was removed
     assert archive_file(found, sha, root, archive) == archive / "a.txt"
     assert not found.exists() and sorted(p.name for p in archive.iterdir()) == ["a.txt"]
@@ -161,7 +161,7 @@ def test_archive_finishes_an_interrupted_move(tmp_path: Path) -> None:
 def test_archive_never_overwrites_another_file(tmp_path: Path) -> None:
     root, archive = tmp_path / "landing", tmp_path / "archive"
     found = _file(root / "a.txt")
-    sha = stages.file_sha256(found)
+    sha = landing.file_sha256(found)
     _file(archive / "a.txt", text="yesterday's a.txt, other bytes")
     moved = archive_file(found, sha, root, archive)
     assert moved == archive / f"a.{sha[:12]}.txt"
@@ -172,7 +172,7 @@ def test_archive_never_overwrites_another_file(tmp_path: Path) -> None:
 def test_archive_across_file_systems_copies_then_removes(tmp_path: Path, monkeypatch) -> None:
     root, archive = tmp_path / "landing", tmp_path / "archive"
     found = _file(root / "a.txt")
-    sha = stages.file_sha256(found)
+    sha = landing.file_sha256(found)
 
     def cross_device(*_args, **_kwargs):
         raise OSError(errno.EXDEV, "Invalid cross-device link")
@@ -189,7 +189,7 @@ def test_archive_with_a_landing_folder_named_relative_to_the_working_directory(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     found = _file(tmp_path / "landing" / "sub" / "a.txt")
-    item = stages.SourceFile(str(found.resolve()), stages.file_sha256(found), found.stat().st_size,
+    item = landing.SourceFile(str(found.resolve()), landing.file_sha256(found), found.stat().st_size,
                              found_at=os.path.abspath(found))
     moved = archive_file(Path(item.found_at), item.sha256, Path("landing"), Path("archive"))
     assert moved is not None and moved.resolve() == (tmp_path / "archive" / "sub" / "a.txt")
@@ -251,21 +251,21 @@ def test_archive_ingested_moves_only_ledger_files_with_dispatches_and_survives_e
     root, archive, warehouse = tmp_path / "landing", tmp_path / "archive", tmp_path / "wh"
     paths = {name: _file(root / name, text=f"{name} bytes") for name in
              ("good.txt", "refused.txt", "unknown.txt", "stuck.txt")}
-    items = [stages.SourceFile(str(p.resolve()), stages.file_sha256(p), p.stat().st_size,
+    items = [landing.SourceFile(str(p.resolve()), landing.file_sha256(p), p.stat().st_size,
                                found_at=os.path.abspath(p)) for p in paths.values()]
     now = datetime.now(UTC)
-    ledger = [stages.ledger_row(item, read, refused, "r1", now) for item, read, refused in
+    ledger = [rows.ledger_row(item, read, refused, "r1", now) for item, read, refused in
               ((items[0], 1, 0), (items[1], 0, 1), (items[3], 2, 0))]
     stages.commit_batches([], warehouse, "c1",
                           extra={"ingested_files": pa.Table.from_pylist(ledger, INGESTED_FILES.schema)})
-    real_archive_file = stages.archive_file
+    real_archive_file = landing.archive_file
 
     def disk_full_for_stuck(found: Path, *args):
         if found.name == "stuck.txt":
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_archive_file(found, *args)
 
-    monkeypatch.setattr(stages, "archive_file", disk_full_for_stuck)
+    monkeypatch.setattr(landing, "archive_file", disk_full_for_stuck)
     result = stages.archive_ingested(items, warehouse, root, archive)
     assert result.moved == 1 and len(result.failed) == 1 and "stuck.txt" in result.failed[0]
     assert sorted(p.name for p in archive.iterdir()) == ["good.txt"]

@@ -143,12 +143,12 @@ def test_symlinks_inside_are_read_and_links_out_are_quarantined_once(tmp_path: P
 # batch returned, before any file left the landing folder.
 KILLED_AT_FIRST_MOVE = """
 import os, signal, sys
-import transforms.stages as stages
+import transforms.landing as landing
 
 def killed_before_the_move(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
-stages.archive_file = killed_before_the_move
+landing.archive_file = killed_before_the_move
 from flows.cli import main
 sys.argv = ["wirehouse", *sys.argv[1:]]
 main()

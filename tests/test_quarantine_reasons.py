@@ -20,11 +20,11 @@ import pytest
 import transforms.readers.formats.wire_text as wire_text_format
 from tests.conftest import PROJECT_ROOT
 from tests.direct_ingest import ingest
-from transforms import stages
 from transforms.query import run_query
 from transforms.readers import ReaderLimits, read_path
 from transforms.records import ParsedDispatch, Rejection
 from transforms.reference import default_seeds_dir, load_reference
+from transforms.stages import parse as parse_stage
 
 GOOD = ("Port cranes ordered\n\nROTTERDAM, Jan 12, 2026 (Reuters) - Officials of the Ministry of "
         "Defense said on Monday that new cranes would arrive in the spring.\n")
@@ -129,8 +129,8 @@ def test_the_pipeline_reads_with_a_two_gib_per_archive_limit() -> None:
     default = inspect.signature(read_path).parameters["limits"].default
     assert default.max_archive_total_bytes == 2 * 1024 ** 3
     # ... and the runs' reader keeps that default.
-    assert "read_path(" in inspect.getsource(stages.read_items)
-    assert "limits" not in inspect.getsource(stages.read_items)
+    assert "read_path(" in inspect.getsource(parse_stage.read_items)
+    assert "limits" not in inspect.getsource(parse_stage.read_items)
 
 
 def _members() -> list[tuple[str, bytes]]:

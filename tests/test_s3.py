@@ -13,8 +13,9 @@ import pytest
 
 from schemas.tables import DISPATCHES, INGESTED_FILES, MENTIONS, QUARANTINE
 from tests.s3_server import S3Endpoint, s3_endpoint
-from transforms import stages, storage
+from transforms import storage
 from transforms.query import run_query
+from transforms.stages import commit as stages
 from transforms.storage import commits as storage_commits
 
 

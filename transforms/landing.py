@@ -5,9 +5,10 @@ that upload tools give a file while writing it (`PARTIAL_UPLOAD_PATTERNS`, the o
 or when it was modified within the settle time; a symlink whose target lies outside the landing
 folder is refused (`outside_landing`) unless links are to be followed. Hidden files (rsync's
 `.name.XXXXXX`, LibreOffice's `.~lock.name#`, ProFTPD's `.in.name.`) are never listed at all
-(`stages.landing_files`).
+(`landing_files`, the walk every run and backfill makes).
 
-Also here: moving an ingested file to an archive folder without ever losing it.
+Also here: each file found as a `SourceFile` (its content hash and size), and moving an ingested
+file to an archive folder without ever losing it.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ import fnmatch
 import hashlib
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+
+from transforms.records import Rejection
 
 # Names a file carries while a tool is still writing it, matched case-insensitively against the
 # file name. The finished file is renamed to its real name, which a later run then reads.
@@ -110,6 +114,64 @@ class FileState:
         return cls(info.st_size, info.st_mtime_ns)
 
 
+# --- the walk ----------------------------------------------------------------------------------
+
+HASH_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str
+    sha256: str
+    size: int
+    # Where discovery found it (a symlink stays a symlink here, while `path` is resolved).
+    found_at: str = ""
+    # A reason to refuse it without reading it (a link out of the landing folder).
+    refusal: str = ""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def landing_files(source: Path) -> Iterator[Path]:
+    """Every regular file under source, subfolders included, in a stable order.
+
+    Hidden files and folders (editor swap files, .DS_Store) are not dispatches; symlinked
+    folders are not followed, so a link loop cannot trap the walk.
+    """
+    if source.is_file():
+        yield source
+        return
+    for root, dirs, files in os.walk(source, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                path = Path(root) / name
+                if path.is_file():
+                    yield path
+
+
+def read_source_file(path: Path) -> SourceFile:
+    """A file's resolved path, content hash and size; an unreadable file gets no hash (the
+    reader then turns it into a rejection, and there is nothing to put in the ledger)."""
+    resolved = path.resolve()
+    try:
+        return SourceFile(str(resolved), file_sha256(resolved), resolved.stat().st_size)
+    except OSError:
+        return SourceFile(str(resolved), "", 0)
+
+
+def refusal_of(source: SourceFile) -> Rejection:
+    target = os.path.realpath(source.found_at or source.path)
+    return Rejection(source.found_at or source.path, source.refusal,
+                     f"symlink to {target}, outside the landing folder; --follow-links reads it")
+
+
 # --- archiving --------------------------------------------------------------------------------
 
 
@@ -120,14 +182,6 @@ def archive_path(found: Path, landing_root: Path, archive_root: Path) -> Path:
     # Absolute but unresolved on both sides: a landing folder reached through a symlink, or
     # named relative to the working directory, still contains what was found under it.
     return archive_root / Path(os.path.abspath(found)).relative_to(os.path.abspath(landing_root))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -174,12 +228,12 @@ def archive_file(found: Path, sha256: str, landing_root: Path, archive_root: Pat
     already at the archive path is kept, and this one goes beside it with its hash in the name.
     Returns where the file now is, or None when it was left in place.
     """
-    if not found.is_file() or _sha256(found) != sha256:
+    if not found.is_file() or file_sha256(found) != sha256:
         return None
     target = archive_path(found, landing_root, archive_root)
     target.parent.mkdir(parents=True, exist_ok=True)
     for candidate in (target, target.with_name(f"{target.stem}.{sha256[:12]}{target.suffix}")):
-        if candidate.is_file() and _sha256(candidate) == sha256:
+        if candidate.is_file() and file_sha256(candidate) == sha256:
             break  # an earlier, interrupted move got this far
         if candidate.exists() or candidate.is_symlink():
             continue

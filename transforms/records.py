@@ -98,3 +98,23 @@ class QuoteSpan:
     start_char: int
     end_char: int
     speaker: str | None
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    files: int = 0
+    dispatches: int = 0
+    mentions: int = 0
+    quotes: int = 0
+    quarantined: int = 0
+    deferred: int = 0
+
+    def __add__(self, other: BatchCounts) -> BatchCounts:
+        return BatchCounts(
+            files=self.files + other.files,
+            dispatches=self.dispatches + other.dispatches,
+            mentions=self.mentions + other.mentions,
+            quotes=self.quotes + other.quotes,
+            quarantined=self.quarantined + other.quarantined,
+            deferred=self.deferred + other.deferred,
+        )

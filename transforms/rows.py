@@ -1,17 +1,26 @@
-"""Pure conversions from records to table rows (dicts keyed by the columns in `schemas`)."""
+"""Pure conversions from records to table rows: dicts keyed by the columns in `schemas` (the
+`runs` row comes as the one-row table a commit takes)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+import pyarrow as pa
+
+from schemas.tables import RUNS
 from transforms.identity import dispatch_id, span_id, version_id
 from transforms.records import (
     PARSER_VERSION,
+    BatchCounts,
     MentionSpan,
     ParsedDispatch,
     QuoteSpan,
     Rejection,
 )
+
+if TYPE_CHECKING:
+    from transforms.landing import SourceFile
 
 
 def dispatch_row(dispatch: ParsedDispatch, run_id: str, ingested_at: datetime) -> dict:
@@ -136,3 +145,39 @@ def tagging_row(
         "published_date": dispatch["published_date"],
         "status": status,
     }
+
+
+def ledger_row(source: SourceFile, read: int, refused: int, run_id: str, now: datetime) -> dict:
+    """The `ingested_files` row of a file read in full."""
+    return {
+        "file_sha256": source.sha256,
+        "source_uri": source.path,
+        "dispatches": read,
+        "rejected": refused,
+        "run_id": run_id,
+        "ingested_at": now,
+    }
+
+
+def run_row(
+    run_id: str,
+    flow: str,
+    started_at: datetime,
+    files_seen: int,
+    counts: BatchCounts,
+    status: str,
+) -> pa.Table:
+    row = {
+        "run_id": run_id,
+        "flow": flow,
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC),
+        "files_seen": files_seen,
+        "files_ingested": counts.files,
+        "dispatches_written": counts.dispatches,
+        "mentions_written": counts.mentions,
+        "quarantined": counts.quarantined,
+        "files_deferred": counts.deferred,
+        "status": status,
+    }
+    return pa.Table.from_pylist([row], schema=RUNS.schema)

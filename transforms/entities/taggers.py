@@ -15,20 +15,17 @@ from types import MappingProxyType
 
 from spacy.language import Language
 
-from schemas.views import sql_literal
 from transforms.entities.pipeline import TaggerInfo, load_tagger, tagger_info
 from transforms.languages import (
     DEFAULT_LANGUAGE,
     UNDETERMINED,
     parse_pipelines,
-    pipelines_spec,
     primary_language,
 )
 
 TAGGED = "tagged"
 NO_MODEL_STATUS = "no_model_for_language"
 NO_MODEL = TaggerInfo(model="none", pipeline_hash="none")
-__all__ = ["DEFAULT_LANGUAGE", "Taggers", "load_taggers", "parse_pipelines", "pipelines_spec"]
 
 
 def tagging_language(language: str | None) -> str:
@@ -71,22 +68,3 @@ def as_taggers(nlp: Language | Taggers) -> Taggers:
     if isinstance(nlp, Taggers):
         return nlp
     return Taggers(MappingProxyType({nlp.lang: nlp}))
-
-
-def language_key_sql(column: str) -> str:
-    """SQL for `tagging_language` of a language column."""
-    primary = f"lower(split_part(replace(coalesce({column}, ''), '_', '-'), '-', 1))"
-    return f"(CASE WHEN {primary} IN ('', '{UNDETERMINED}') THEN '{DEFAULT_LANGUAGE}' ELSE {primary} END)"
-
-
-def expected_provenance_sql(infos: Mapping[str, TaggerInfo], language_column: str) -> tuple[str, str]:
-    """SQL expressions for the model and pipeline hash a version in that language should carry."""
-    def case(attribute: str) -> str:
-        key = language_key_sql(language_column)
-        whens = " ".join(
-            f"WHEN {sql_literal(lang)} THEN {sql_literal(getattr(info, attribute))}"
-            for lang, info in sorted(infos.items())
-        )
-        return f"(CASE {key} {whens} ELSE {sql_literal(getattr(NO_MODEL, attribute))} END)"
-
-    return case("model"), case("pipeline_hash")

@@ -29,33 +29,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from transforms import stages, storage
-from transforms.landing import Arrival, arrival_of
+from transforms import storage
+from transforms.landing import Arrival, SourceFile, arrival_of, landing_files, read_source_file, refusal_of
 from transforms.reference import Reference
-from transforms.rows import quarantine_row
+from transforms.rows import ledger_row, quarantine_row
+from transforms.stages.batches import stage_rows
+from transforms.stages.dedupe import (
+    KNOWN_VERSIONS,
+    committed_quarantine_keys,
+    ingested_hashes,
+    quarantine_key,
+)
+from transforms.stages.parse import in_date_window, item_rows, read_items
 
 DEFAULT_BATCH_DISPATCHES = 256
 # A run of rejections with no dispatch between them (a folder of junk) still cuts a batch, so
 # memory stays bounded whatever the input holds.
 QUARANTINE_ROWS_PER_BATCH = 4096
 
-QuarantineKey = tuple[str, str, str]
-
-
-def quarantine_key(row: dict) -> QuarantineKey:
-    """Identity of a refusal: the same bytes at the same place refused for the same reason."""
-    return (row["source_uri"], row["reason"], row["raw_sha256"] or "")
-
-
-def committed_quarantine_keys(warehouse: Path) -> set[QuarantineKey]:
-    rows = storage.read_table(warehouse, "quarantine", ["source_uri", "reason", "raw_sha256"])
-    return {quarantine_key(row) for row in rows.to_pylist()}
-
-
 def input_files(paths: Iterable[Path]) -> Iterator[Path]:
     """Every file under the paths (subfolders too, hidden files skipped), in a stable order."""
     for path in paths:
-        yield from stages.landing_files(path)
+        yield from landing_files(path)
 
 
 def total_input_bytes(paths: Iterable[Path]) -> int:
@@ -159,8 +154,8 @@ class BatchStream:
     def __post_init__(self) -> None:
         # Copies, not the process-wide cache: versions staged here are not committed yet, and
         # commit_batches must not mistake them for committed ones.
-        self._versions = set(stages.KNOWN_VERSIONS.of(self.warehouse))
-        self._files = stages.ingested_hashes(self.warehouse)
+        self._versions = set(KNOWN_VERSIONS.of(self.warehouse))
+        self._files = ingested_hashes(self.warehouse)
         self._refusals = committed_quarantine_keys(self.warehouse)
         self._rows = _BatchRows()
         self._batches = 0
@@ -177,15 +172,15 @@ class BatchStream:
     def batches(self) -> Iterator[StagedBatch]:
         now = time.time()
         for root in self.paths:
-            for path in stages.landing_files(root):
+            for path in landing_files(root):
                 self.counts.files_seen += 1
                 arrival = arrival_of(path, root, now, self.settle_seconds, self.follow_links)
                 if arrival.deferred:
                     self.counts.files_deferred += 1
                 elif arrival is Arrival.OUTSIDE_LANDING:
                     found_at = os.path.abspath(path)
-                    link = stages.SourceFile(found_at, "", 0, found_at, arrival.value)
-                    self._take_refusal(quarantine_row(stages.refusal_of(link), self.run_id,
+                    link = SourceFile(found_at, "", 0, found_at, arrival.value)
+                    self._take_refusal(quarantine_row(refusal_of(link), self.run_id,
                                                       datetime.now(UTC)))
                 else:
                     yield from self._read_file(path)
@@ -193,7 +188,7 @@ class BatchStream:
             yield self._stage()
 
     def _read_file(self, path: Path) -> Iterator[StagedBatch]:
-        source = stages.read_source_file(path)
+        source = read_source_file(path)
         if source.sha256 and source.sha256 in self._files:
             self.counts.files_skipped += 1
             self.counts.bytes_done += source.size
@@ -204,8 +199,8 @@ class BatchStream:
         self.current_file = Path(source.path)
         now = datetime.now(UTC)
         read = refused = 0
-        for item in stages.read_items(source, self.reference):
-            row, refusal = stages.item_rows(item, self.run_id, now)
+        for item in read_items(source, self.reference):
+            row, refusal = item_rows(item, self.run_id, now)
             if row is None:
                 refused += 1
                 self._take_refusal(refusal)
@@ -217,10 +212,10 @@ class BatchStream:
         self.current_file = None
         self.counts.bytes_done += source.size
         if not self.windowed and source.sha256:
-            self._rows.ledger.append(stages.ledger_row(source, read, refused, self.run_id, now))
+            self._rows.ledger.append(ledger_row(source, read, refused, self.run_id, now))
 
     def _take_dispatch(self, row: dict) -> None:
-        if not stages.in_date_window(row["published_date"], self.published_from, self.published_to):
+        if not in_date_window(row["published_date"], self.published_from, self.published_to):
             return
         if row["version_id"] in self._versions:
             return
@@ -242,9 +237,9 @@ class BatchStream:
         if not storage.is_remote_path(folder):
             folder.mkdir(parents=True, exist_ok=True)
         rows, self._rows = self._rows, _BatchRows()
-        stages.stage_rows("dispatches", rows.dispatches, folder / "dispatches.parquet")
-        stages.stage_rows("quarantine", rows.quarantine, folder / "quarantine.parquet")
-        stages.stage_rows("ingested_files", rows.ledger, folder / "ingested_files.parquet")
+        stage_rows("dispatches", rows.dispatches, folder / "dispatches.parquet")
+        stage_rows("quarantine", rows.quarantine, folder / "quarantine.parquet")
+        stage_rows("ingested_files", rows.ledger, folder / "ingested_files.parquet")
         return StagedBatch(
             folder=folder,
             number=self._batches,

@@ -1,8 +1,10 @@
 """Re-tagging stored dispatches whose tagging provenance differs from the current pipeline.
 
-Parsing is not repeated: bodies come from the `dispatches` table. The new mentions, quotes and
-taggings replace the old ones of the same versions in one warehouse commit, so readers see
-either the old enrichment or the new, never a mix or a gap (see transforms.storage).
+Parsing is not repeated: bodies come from the `dispatches` table. Which versions differ is one
+SQL query (`selection_sql`), built here from the provenance each language's pipeline gives. The
+new mentions, quotes and taggings replace the old ones of the same versions in one warehouse
+commit, so readers see either the old enrichment or the new, never a mix or a gap (see
+transforms.storage).
 """
 
 from __future__ import annotations
@@ -16,13 +18,34 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from schemas.tables import TABLES
-from transforms import stages, storage
+from schemas.views import sql_literal
+from transforms import storage
 from transforms.entities.pipeline import TaggerInfo
-from transforms.entities.taggers import expected_provenance_sql
-from transforms.languages import DEFAULT_LANGUAGE
+from transforms.entities.taggers import NO_MODEL
+from transforms.languages import DEFAULT_LANGUAGE, UNDETERMINED
 from transforms.query import QueryRefused, check_read_only, open_warehouse
+from transforms.stages.commit import entity_aliases_after
 
 ENRICHMENT_TABLES = ("mentions", "quotes", "taggings")
+
+
+def language_key_sql(column: str) -> str:
+    """SQL for `tagging_language` of a language column."""
+    primary = f"lower(split_part(replace(coalesce({column}, ''), '_', '-'), '-', 1))"
+    return f"(CASE WHEN {primary} IN ('', '{UNDETERMINED}') THEN '{DEFAULT_LANGUAGE}' ELSE {primary} END)"
+
+
+def expected_provenance_sql(infos: Mapping[str, TaggerInfo], language_column: str) -> tuple[str, str]:
+    """SQL expressions for the model and pipeline hash a version in that language should carry."""
+    def case(attribute: str) -> str:
+        key = language_key_sql(language_column)
+        whens = " ".join(
+            f"WHEN {sql_literal(lang)} THEN {sql_literal(getattr(info, attribute))}"
+            for lang, info in sorted(infos.items())
+        )
+        return f"(CASE {key} {whens} ELSE {sql_literal(getattr(NO_MODEL, attribute))} END)"
+
+    return case("model"), case("pipeline_hash")
 
 
 def selection_sql(
@@ -107,7 +130,7 @@ def replace_enrichment(
         stored = storage.read_table(warehouse, "mentions", ["version_id", *_FACT_SCHEMA.names], snapshot)
         kept = stored.filter(pc.invert(pc.is_in(stored.column("version_id"), versions)))
         mentions = pa.concat_tables([_mention_facts(rows["mentions"]), _mention_facts(kept)])
-        return {**rows, "entity_aliases": stages.entity_aliases_after(
+        return {**rows, "entity_aliases": entity_aliases_after(
             warehouse, mentions, seeds_dir, rebuild=True, snapshot=snapshot)}
 
     storage.commit_rows(warehouse, fresh, commit_id,

@@ -1,0 +1,92 @@
+"""The commit stage: a batch's staged rows written to the warehouse in one atomic commit, with the
+`entity_aliases` table brought up to date, and nothing the warehouse already holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from schemas.tables import TABLES
+from transforms import storage
+from transforms.entities.entity_aliases import (
+    FACT_COLUMNS,
+    aliases_from_table,
+    aliases_to_rows,
+    entity_alias_rows,
+    facts_from_mentions,
+)
+from transforms.entities.not_names import company_suffixes, read_not_name_rows
+from transforms.records import BatchCounts
+from transforms.reference import default_seeds_dir
+from transforms.stages.batches import staged_table
+from transforms.stages.dedupe import without_committed_rows
+
+
+def entity_aliases_after(
+    warehouse: storage.Warehouse, mentions: pa.Table, seeds_dir: Path | None = None, *,
+    rebuild: bool = False, snapshot: storage.Snapshot | None = None,
+) -> pa.Table:
+    """The whole `entity_aliases` table after adding `mentions` to `snapshot` (the latest if
+    None). Reads only that small table (or nothing, with `rebuild`), never other mentions,
+    except once: a warehouse with mentions from before the table existed is read in full."""
+    suffixes = company_suffixes(read_not_name_rows((seeds_dir or default_seeds_dir()) / "not_names.csv"))
+    snapshot = snapshot or storage.read_snapshot(warehouse)
+    existing: list = []
+    if not rebuild and storage.committed_files(warehouse, "entity_aliases", snapshot):
+        existing = aliases_from_table(storage.read_table(warehouse, "entity_aliases", snapshot=snapshot))
+    elif not rebuild and storage.committed_files(warehouse, "mentions", snapshot):
+        stored = storage.read_table(warehouse, "mentions", columns=list(FACT_COLUMNS), snapshot=snapshot)
+        existing = entity_alias_rows([], facts_from_mentions(stored), company_suffixes=suffixes)
+    rows = entity_alias_rows(existing, facts_from_mentions(mentions), company_suffixes=suffixes)
+    return pa.Table.from_pylist(aliases_to_rows(rows), schema=TABLES["entity_aliases"].schema)
+
+
+def commit_batches(
+    batches: list[Path],
+    warehouse: storage.Warehouse,
+    commit_id: str,
+    extra: dict[str, pa.Table] | None = None,
+    seeds_dir: Path | None = None,
+) -> BatchCounts:
+    """Commit the staged rows of tagged batches (and any extra rows) in one atomic step, with
+    the `entity_aliases` table brought up to date with the new mentions.
+
+    Rows the warehouse already holds are dropped against the snapshot the commit is claimed
+    on: a version already committed (with its mentions, quotes and taggings), a file already
+    in the ledger, a refusal already quarantined. So a writer racing another on S3 never
+    commits a file twice. `entity_aliases` is recomputed against that same snapshot and
+    replaces the whole table in the same commit.
+    """
+    per_table: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
+    for batch in batches:
+        for name in ("dispatches", "mentions", "quotes", "taggings", "quarantine", "ingested_files"):
+            per_table[name].append(staged_table(batch, name))
+    for name, rows in (extra or {}).items():
+        per_table[name].append(rows)
+    combined = {
+        name: pa.concat_tables(parts) if parts else TABLES[name].schema.empty_table()
+        for name, parts in per_table.items()
+        if parts or name != "entity_aliases"  # given, it replaces the table: only when computed
+    }
+    committed: dict[str, pa.Table] = {}
+
+    def dedupe(snapshot: storage.Snapshot, rows: dict[str, pa.Table]) -> dict[str, pa.Table]:
+        fresh_rows = without_committed_rows(warehouse, snapshot, rows)
+        if fresh_rows["mentions"].num_rows:
+            fresh_rows["entity_aliases"] = entity_aliases_after(
+                warehouse, fresh_rows["mentions"], seeds_dir, snapshot=snapshot
+            )
+        committed.clear()
+        committed.update(fresh_rows)
+        return fresh_rows
+
+    storage.commit_rows(warehouse, combined, commit_id, dedupe=dedupe,
+                        overwrite=("entity_aliases",))
+    return BatchCounts(
+        files=committed["ingested_files"].num_rows,
+        dispatches=committed["dispatches"].num_rows,
+        mentions=committed["mentions"].num_rows,
+        quotes=committed["quotes"].num_rows,
+        quarantined=committed["quarantine"].num_rows,
+    )

@@ -1,0 +1,110 @@
+"""The exactly-once rule, in one place: what the warehouse already holds is never written again.
+
+A dispatch version is written once (`KNOWN_VERSIONS`), a file once (its content hash in the
+`ingested_files` ledger), a refusal once (the same bytes at the same place refused for the same
+reason), except the refusals a run retries (`RETRIED_REFUSALS`). Parsing drops what the warehouse
+held when the run started, so tagging never sees it; a commit drops, against the very snapshot
+it is claimed on, what another writer committed since (`without_committed_rows`).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from transforms import storage
+from transforms.landing import Arrival
+
+
+class KnownVersions:
+    """version_ids already committed, reloaded only when the pinned dispatches version moves."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, tuple[int | None, set[str]]] = {}
+
+    def of(self, warehouse: storage.Warehouse, snapshot: storage.Snapshot | None = None) -> set[str]:
+        key = storage.location(warehouse).uri
+        snapshot = snapshot or storage.read_snapshot(warehouse)
+        version = snapshot.versions.get("dispatches")
+        cached = self._ids.get(key)
+        if cached is None or cached[0] != version:
+            ids = storage.read_table(warehouse, "dispatches", ["version_id"], snapshot)
+            cached = (version, set(ids.column("version_id").to_pylist()))
+            self._ids[key] = cached
+        return cached[1]
+
+
+KNOWN_VERSIONS = KnownVersions()
+
+
+def ingested_hashes(warehouse: storage.Warehouse, snapshot: storage.Snapshot | None = None) -> set[str]:
+    """Content hashes of every file in the ledger (of `snapshot`, the latest if None)."""
+    ledger = storage.read_table(warehouse, "ingested_files", ["file_sha256"], snapshot)
+    return set(ledger.column("file_sha256").to_pylist())
+
+
+def ingested_file_dispatches(warehouse: storage.Warehouse) -> dict[str, int]:
+    """Content hash → dispatches read from it, for every file in the ledger."""
+    ledger = storage.read_table(warehouse, "ingested_files", ["file_sha256", "dispatches"])
+    return dict(zip(ledger.column("file_sha256").to_pylist(), ledger.column("dispatches").to_pylist(),
+                    strict=True))
+
+
+def refused_links(warehouse: storage.Warehouse) -> set[str]:
+    """Links already quarantined as `outside_landing`: refused once, not every night."""
+    rows = storage.read_table(warehouse, "quarantine", ["source_uri", "reason"])
+    return {
+        uri for uri, reason in zip(rows.column("source_uri").to_pylist(),
+                                   rows.column("reason").to_pylist(), strict=True)
+        if reason == Arrival.OUTSIDE_LANDING.value
+    }
+
+
+QuarantineKey = tuple[str, str, str]
+QUARANTINE_KEY_COLUMNS = ["source_uri", "reason", "raw_sha256"]
+
+
+def quarantine_key(row: dict) -> QuarantineKey:
+    """Identity of a refusal: the same bytes at the same place refused for the same reason."""
+    return (row["source_uri"], row["reason"], row["raw_sha256"] or "")
+
+
+def committed_quarantine_keys(
+    warehouse: storage.Warehouse, snapshot: storage.Snapshot | None = None
+) -> set[QuarantineKey]:
+    rows = storage.read_table(warehouse, "quarantine", QUARANTINE_KEY_COLUMNS, snapshot)
+    return {quarantine_key(row) for row in rows.to_pylist()}
+
+
+def _not_in(column: pa.ChunkedArray, values: set) -> pa.ChunkedArray:
+    return pc.invert(pc.is_in(column, pa.array(sorted(values), type=column.type)))
+
+
+# A file the run could not open has no ledger row, so every run tries it again, and each
+# attempt is a refusal of its own (not a duplicate of the last run's).
+RETRIED_REFUSALS = frozenset({"unreadable_file"})
+
+
+def without_committed_rows(
+    warehouse: storage.Warehouse, snapshot: storage.Snapshot, rows: dict[str, pa.Table]
+) -> dict[str, pa.Table]:
+    """The rows of a batch that `snapshot` does not hold yet (see commit_batches)."""
+    rows = dict(rows)
+    known = KNOWN_VERSIONS.of(warehouse, snapshot)
+    rows["dispatches"] = rows["dispatches"].filter(_not_in(rows["dispatches"]["version_id"], known))
+    keep = rows["dispatches"]["version_id"]
+    for name in ("mentions", "quotes", "taggings"):
+        rows[name] = rows[name].filter(pc.is_in(rows[name]["version_id"], keep))
+    if rows["ingested_files"].num_rows:
+        seen = ingested_hashes(warehouse, snapshot)
+        rows["ingested_files"] = rows["ingested_files"].filter(
+            _not_in(rows["ingested_files"]["file_sha256"], seen))
+    if rows["quarantine"].num_rows:
+        keys = committed_quarantine_keys(warehouse, snapshot)
+        if keys:
+            mask = [
+                r["reason"] in RETRIED_REFUSALS or quarantine_key(r) not in keys
+                for r in rows["quarantine"].select(QUARANTINE_KEY_COLUMNS).to_pylist()
+            ]
+            rows["quarantine"] = rows["quarantine"].filter(pa.array(mask, pa.bool_()))
+    return rows

@@ -1,0 +1,76 @@
+"""The tag stage: a batch's staged dispatches tagged, each by the pipeline for its language."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from spacy.language import Language
+
+from transforms import storage
+from transforms.entities.headline_mentions import confirmed_headline_mentions
+from transforms.entities.labels import ours
+from transforms.entities.taggers import NO_MODEL_STATUS, TAGGED, Taggers, as_taggers, tagging_language
+from transforms.entities.tagging import tag_bodies
+from transforms.records import BatchCounts
+from transforms.rows import mention_rows, quote_rows, tagging_row
+from transforms.stages.batches import stage_rows
+
+
+def tag_batch(
+    batch: Path, nlp: Language | Taggers, run_id: str, n_process: int = 1
+) -> BatchCounts:
+    """Tag the staged dispatches of a batch, each by the pipeline for its language only, body
+    and headline; writes staged mention, quote and tagging rows. A dispatch in a language with
+    no pipeline gets no mentions and a `no_model_for_language` tagging."""
+    taggers = as_taggers(nlp)
+    parsed = _rows_to_tag(batch / "dispatches.parquet")
+    tagged_at = datetime.now(UTC)
+    mentions: list[dict] = []
+    quotes: list[dict] = []
+    taggings: list[dict] = []
+    by_language: dict[str, list[dict]] = {}
+    for row in parsed:
+        by_language.setdefault(tagging_language(row.get("language")), []).append(row)
+    for language, rows in sorted(by_language.items()):
+        model = taggers.nlp_for(language)
+        info = taggers.info_for(language)
+        if model is None:
+            taggings += [tagging_row(row, info, 0, 0, run_id, tagged_at, NO_MODEL_STATUS) for row in rows]
+            continue
+        in_body = tag_bodies(model, (row["body"] for row in rows), n_process=n_process)
+        titled = [row for row in rows if row.get("headline")]
+        in_headline = {
+            row["version_id"]: spans
+            for row, (spans, _) in zip(
+                titled, tag_bodies(model, (row["headline"] for row in titled)), strict=True
+            )
+        }
+        for row, (spans, quoted) in zip(rows, in_body, strict=True):
+            spans = ours(spans)
+            headline_spans = confirmed_headline_mentions(
+                ours(in_headline.get(row["version_id"], [])), spans
+            )
+            mentions += mention_rows(row, spans, info.model, info.pipeline_hash, run_id)
+            mentions += mention_rows(
+                row, headline_spans, info.model, info.pipeline_hash, run_id, field="headline"
+            )
+            quotes += quote_rows(row, quoted, info.model, info.pipeline_hash, run_id)
+            taggings.append(tagging_row(
+                row, info, len(spans) + len(headline_spans), len(quoted), run_id, tagged_at, TAGGED
+            ))
+    stage_rows("mentions", mentions, batch / "mentions.parquet")
+    stage_rows("quotes", quotes, batch / "quotes.parquet")
+    stage_rows("taggings", taggings, batch / "taggings.parquet")
+    return BatchCounts(mentions=len(mentions), quotes=len(quotes))
+
+
+def _rows_to_tag(path: Path) -> list[dict]:
+    """What tagging needs of each staged dispatch; batches staged before headlines and
+    languages were tagged lack those columns, and read as None."""
+    wanted = ["dispatch_id", "version_id", "body", "headline", "language", "published_date"]
+    staged = storage.read_staged(path)
+    if staged is None:
+        raise FileNotFoundError(path)
+    rows = staged.select([c for c in wanted if c in staged.column_names]).to_pylist()
+    return [{name: row.get(name) for name in wanted} for row in rows]
