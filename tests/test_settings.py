@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
-from flows.settings import DEFAULT_PIPELINE, Settings, apply_prefect_defaults
-from transforms.entities.pipeline import DEFAULT_PIPELINE as TAGGER_DEFAULT
+from flows.settings import Settings, apply_prefect_defaults
+from transforms.entities.pipeline import load_tagger
+from transforms.languages import DEFAULT_PIPELINE
 
 
 def test_default_pipeline_is_the_taggers() -> None:
-    assert DEFAULT_PIPELINE == TAGGER_DEFAULT == Settings().pipeline
+    tagger_default = inspect.signature(load_tagger).parameters["pipeline"].default
+    assert DEFAULT_PIPELINE == tagger_default == Settings().pipeline
 
 
 def test_environment_is_read_and_options_win() -> None:

