@@ -150,11 +150,12 @@ def bench_env() -> dict[str, str]:
 
 def corpus_bodies(corpus: Path) -> list[str]:
     """The bodies the backfill will tag: every dated dispatch, one per version, via read_path."""
+    from seeds import default_seeds_dir
     from transforms.identity import version_id
     from transforms.landing import landing_files
     from transforms.readers import read_path
     from transforms.records import ParsedDispatch
-    from transforms.reference import default_seeds_dir, load_reference
+    from transforms.reference import load_reference
 
     reference = load_reference(default_seeds_dir())
     seen: set[str] = set()

@@ -28,9 +28,10 @@ from prefect_dask import DaskTaskRunner
 
 from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
 from flows.maintenance import compact_task
+from seeds import default_seeds_dir
 from transforms import stages, storage
 from transforms.languages import DEFAULT_PIPELINE
-from transforms.reference import default_seeds_dir, load_reference
+from transforms.reference import load_reference
 from transforms.stages.backfill import (
     DEFAULT_BATCH_DISPATCHES,
     BatchStream,

@@ -10,10 +10,11 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
+from seeds import default_seeds_dir
 from transforms import stages, storage
 from transforms.landing import SETTLE_SECONDS_DEFAULT
 from transforms.languages import DEFAULT_PIPELINE
-from transforms.reference import default_seeds_dir, load_reference
+from transforms.reference import load_reference
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
+from seeds import default_seeds_dir
 from transforms import stages, storage
 from transforms.languages import DEFAULT_PIPELINE
-from transforms.reference import default_seeds_dir
 from transforms.stages.retag import plan_retag_batches, replace_enrichment
 
 

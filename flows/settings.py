@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from seeds import default_seeds_dir
 from transforms.landing import SETTLE_SECONDS_DEFAULT
 from transforms.languages import DEFAULT_LANGUAGE, DEFAULT_PIPELINE, parse_pipelines, pipelines_spec
-from transforms.reference import default_seeds_dir
 
 # Prefect reads its own settings when first imported, so these are set before that happens.
 PREFECT_DEFAULTS = {

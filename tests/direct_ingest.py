@@ -15,9 +15,10 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
+from seeds import default_seeds_dir
 from transforms import stages, storage
 from transforms.entities.pipeline import add_components
-from transforms.reference import default_seeds_dir, load_reference
+from transforms.reference import load_reference
 
 
 @lru_cache(maxsize=1)

@@ -18,12 +18,13 @@ import pytest
 import spacy
 
 from schemas.tables import TABLES
+from seeds import default_seeds_dir
 from tests.conftest import PROJECT_ROOT
 from transforms import stages
 from transforms.entities.pipeline import add_components
 from transforms.entities.taggers import Taggers
 from transforms.query import run_query
-from transforms.reference import default_seeds_dir, load_reference
+from transforms.reference import load_reference
 
 CORPUS = PROJECT_ROOT / "tests" / "corpus" / "archive"
 # Wire text names no year: it is read against the file's time, as a run over an archive would.

@@ -20,10 +20,11 @@ import pyarrow as pa
 import pytest
 
 from schemas.tables import DISPATCHES, TABLES
+from seeds import default_seeds_dir
 from tests.warehouse_files import live_files_per_partition
 from transforms import storage
 from transforms.query import run_query
-from transforms.reference import default_seeds_dir, load_reference
+from transforms.reference import load_reference
 from transforms.stages.backfill import BatchStream
 
 WIREHOUSE = Path(sys.executable).parent / "wirehouse"

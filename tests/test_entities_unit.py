@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spacy.language import Language
 
+from seeds import default_seeds_dir
 from tests.gold.build_gold import JSONL, MARKED, gold_records, render_jsonl
 from transforms.entities.canonical import (
     MentionInput,
@@ -23,10 +24,12 @@ from transforms.entities.canonical import (
 from transforms.entities.cleanup import CLEANUP
 from transforms.entities.gazetteer import GAZETTEER, load_patterns
 from transforms.entities.labels import EMITTED_LABELS
-from transforms.entities.pipeline import SEEDS_DIR, add_components, tagger_info
+from transforms.entities.pipeline import add_components, tagger_info
 from transforms.entities.quotes import find_quotes
 from transforms.entities.tagging import tag_bodies
 from transforms.records import MentionSpan
+
+SEEDS_DIR = default_seeds_dir()
 
 COPYRIGHT_LINE = " END [Copyright The Jiji Press, Ltd.]"
 

@@ -14,6 +14,7 @@ import pytest
 import spacy
 from spacy.language import Language
 
+from seeds import default_seeds_dir
 from transforms.entities.not_names import (
     figures_line_ranges,
     is_figures_line,
@@ -21,9 +22,11 @@ from transforms.entities.not_names import (
     not_names,
     read_not_name_rows,
 )
-from transforms.entities.pipeline import SEEDS_DIR, add_components, tagger_info
+from transforms.entities.pipeline import add_components, tagger_info
 from transforms.entities.tagging import tag_bodies
 from transforms.records import MentionSpan
+
+SEEDS_DIR = default_seeds_dir()
 
 LISTS = not_names(read_not_name_rows(SEEDS_DIR / "not_names.csv"))
 

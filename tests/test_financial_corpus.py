@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from seeds import default_seeds_dir
 from tests.conftest import PROJECT_ROOT
 from transforms import storage
 from transforms.entities.entity_aliases import aliases_from_table, entity_alias_rows, facts_from_mentions
@@ -23,7 +24,6 @@ from transforms.entities.not_names import (
     read_not_name_rows,
 )
 from transforms.query import run_query
-from transforms.reference import default_seeds_dir
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from seeds import default_seeds_dir
 from transforms.query import run_query
-from transforms.reference import default_seeds_dir
 from transforms.samples import copy_sample_dispatches, sample_file_times
 
 pytestmark = pytest.mark.slow

@@ -198,7 +198,8 @@ def test_archive_with_a_landing_folder_named_relative_to_the_working_directory(
 def test_backfill_stream_defers_and_refuses_like_the_nightly_run(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
-    from transforms.reference import default_seeds_dir, load_reference
+    from seeds import default_seeds_dir
+    from transforms.reference import load_reference
     from transforms.stages.backfill import BatchStream
 
     archive = tmp_path / "archive"

@@ -10,13 +10,14 @@ import pytest
 import spacy
 from spacy.language import Language
 
+from seeds import default_seeds_dir
 from transforms import stages
 from transforms.entities.pipeline import add_components
 from transforms.entities.taggers import NO_MODEL, Taggers, tagging_language
 from transforms.languages import detect_language, with_language
 from transforms.query import run_query
 from transforms.records import ParsedDispatch
-from transforms.reference import default_seeds_dir, load_reference
+from transforms.reference import load_reference
 from transforms.stages.retag import plan_retag_batches
 
 ENGLISH = (

@@ -18,12 +18,13 @@ from pathlib import Path
 import pytest
 
 import transforms.readers.formats.wire_text as wire_text_format
+from seeds import default_seeds_dir
 from tests.conftest import PROJECT_ROOT
 from tests.direct_ingest import ingest
 from transforms.query import run_query
 from transforms.readers import ReaderLimits, read_path
 from transforms.records import ParsedDispatch, Rejection
-from transforms.reference import default_seeds_dir, load_reference
+from transforms.reference import load_reference
 from transforms.stages import parse as parse_stage
 
 GOOD = ("Port cranes ordered\n\nROTTERDAM, Jan 12, 2026 (Reuters) - Officials of the Ministry of "

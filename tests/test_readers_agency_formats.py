@@ -11,12 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from seeds import default_seeds_dir
 from transforms.readers import read_path, sniff_format
 from transforms.readers.transmission import paragraphs
 from transforms.readers.wiretext.datelines import plausible_place
 from transforms.readers.wiretext.notes import split_leading_editor_note
 from transforms.records import ParsedDispatch, Rejection
-from transforms.reference import Reference, default_seeds_dir, load_reference
+from transforms.reference import Reference, load_reference
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from seeds import default_seeds_dir
 from transforms.readers import ReaderLimits, read_path
 from transforms.records import ParsedDispatch, Rejection
-from transforms.reference import Reference, default_seeds_dir, load_reference
+from transforms.reference import Reference, load_reference
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
 FIXTURE_NAMES = sorted(path.name for path in FIXTURES.iterdir() if path.is_file())

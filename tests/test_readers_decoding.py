@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from seeds import default_seeds_dir
 from transforms.readers import read_path
 from transforms.readers.decoding import decode_bytes
 from transforms.records import ParsedDispatch, ParseError, Rejection
-from transforms.reference import Reference, default_seeds_dir, load_reference
+from transforms.reference import Reference, load_reference
 
 WIRE = (
     "Café owners protest new rules\n"

@@ -14,10 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from seeds import default_seeds_dir
 from transforms.readers import ReaderLimits, read_path, sniff_format
 from transforms.readers.html_text import html_to_text
 from transforms.records import ParsedDispatch, Rejection
-from transforms.reference import Reference, default_seeds_dir, load_reference
+from transforms.reference import Reference, load_reference
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = PROJECT_ROOT.parent / "shared" / "samples"

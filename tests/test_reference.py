@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from transforms.reference import Reference, default_seeds_dir, load_reference
+from seeds import default_seeds_dir
+from transforms.reference import Reference, load_reference
 
 
 @pytest.fixture(scope="module")

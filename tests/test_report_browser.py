@@ -21,9 +21,9 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
+from seeds import default_seeds_dir
 from tests.browser import open_report, watched_page
 from transforms.query import run_query
-from transforms.reference import default_seeds_dir
 from transforms.report import render_report
 from transforms.report.run_artifacts import QUARANTINE_KEY, RUN_SUMMARY_KEY
 from transforms.samples import copy_sample_dispatches

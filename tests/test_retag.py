@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from schemas.tables import TABLES
+from seeds import default_seeds_dir
 from tests.warehouse_files import live_files_per_partition
 from transforms import storage
 from transforms.contracts import check_contracts
 from transforms.entities.entity_aliases import aliases_from_table, entity_alias_rows, facts_from_mentions
 from transforms.entities.not_names import company_suffixes, read_not_name_rows
 from transforms.query import QueryRefused, run_query
-from transforms.reference import default_seeds_dir
 from transforms.samples import copy_sample_dispatches
 
 pytestmark = pytest.mark.slow

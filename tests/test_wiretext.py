@@ -11,11 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from seeds import default_seeds_dir
 from transforms.readers.wiretext.cleaning import clean_wire_text
 from transforms.readers.wiretext.datelines import display_place
 from transforms.readers.wiretext.parse import parse_wire_text
 from transforms.records import ParsedDispatch, ParseError
-from transforms.reference import Reference, default_seeds_dir, load_reference
+from transforms.reference import Reference, load_reference
 
 PROJECT = Path(__file__).resolve().parents[1]
 JIJI_SAMPLE = PROJECT.parent / "shared" / "samples" / "wire-text" / "000_a8b5fb1ea8790ba7.txt"

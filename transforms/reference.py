@@ -15,6 +15,8 @@ from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from seeds import seed_path
+
 AGENCIES_FILE = "agencies.csv"
 PLACES_FILE = "places.csv"
 # Which zone a format's zone-less timestamps are in (Reuters-21578 DATE has none); UTC if unlisted.
@@ -144,19 +146,15 @@ def _timezones_from(path: Path) -> dict[str, str]:
     return zones
 
 
-def default_seeds_dir() -> Path:
-    return Path(__file__).resolve().parents[1] / "seeds"
-
-
 @functools.lru_cache(maxsize=8)
 def load_reference(seeds_dir: Path) -> Reference:
     """Read `agencies.csv`, `places.csv` and (if present) `source_timezones.csv`."""
-    agencies = _agencies_from(_read_rows(Path(seeds_dir) / AGENCIES_FILE))
-    places, places_in_region, regions = _places_from(_read_rows(Path(seeds_dir) / PLACES_FILE))
+    agencies = _agencies_from(_read_rows(seed_path(AGENCIES_FILE, seeds_dir)))
+    places, places_in_region, regions = _places_from(_read_rows(seed_path(PLACES_FILE, seeds_dir)))
     return Reference(
         agencies=_frozen(agencies),
         places=_frozen(places),
         places_in_region=MappingProxyType(places_in_region),
         regions=_frozen(regions),
-        source_timezones=_frozen(_timezones_from(Path(seeds_dir) / SOURCE_TIMEZONES_FILE)),
+        source_timezones=_frozen(_timezones_from(seed_path(SOURCE_TIMEZONES_FILE, seeds_dir))),
     )

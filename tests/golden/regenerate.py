@@ -33,7 +33,7 @@ QUERIES = {
 def seeded_warehouse(root: Path) -> Path:
     """A warehouse at `root`/warehouse holding the sample dispatches, by a real nightly run."""
     from flows.nightly import nightly
-    from transforms.reference import default_seeds_dir
+    from seeds import default_seeds_dir
     from transforms.samples import copy_sample_dispatches
 
     copy_sample_dispatches(default_seeds_dir() / "dispatches", root / "landing")

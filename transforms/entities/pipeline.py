@@ -35,6 +35,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
+from seeds import seed_path
 from transforms.entities.canonical import (
     read_alias_rows,
     read_place_abbreviation_rows,
@@ -46,7 +47,6 @@ from transforms.entities.labels import EMITTED_LABELS, STAND_IN_LABELS
 from transforms.entities.not_names import read_not_name_rows
 from transforms.languages import DEFAULT_PIPELINE
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 ENTITIES_VERSION = "wirehouse-entities/1"
 # Only NER is needed; the rest of the trained pipeline costs time without changing entities.
 _NOT_NEEDED = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
@@ -77,8 +77,7 @@ def load_tagger(pipeline: str = DEFAULT_PIPELINE, *, seeds_dir: Path | None = No
 def add_components(nlp: Language, *, seeds_dir: Path | None = None) -> Language:
     """Adds the wirehouse tokenizer rule and components around `ner` (or, in a pipeline without
     one such as `spacy.blank("en")` in tests, after the sentencizer)."""
-    seeds = seeds_dir or SEEDS_DIR
-    patterns = load_patterns(seeds / "gazetteer")
+    patterns = load_patterns(seed_path("gazetteer", seeds_dir))
     _split_glued_dashes(nlp)
     if "sentencizer" not in nlp.pipe_names:
         nlp.add_pipe("sentencizer", first=True)
@@ -89,10 +88,10 @@ def add_components(nlp: Language, *, seeds_dir: Path | None = None) -> Language:
     cleanup_config = {
         "agency_names": agency_names(patterns),
         # Place abbreviations first: a row of aliases.csv for the same key overrides them.
-        "aliases": read_place_abbreviation_rows(seeds / "place_abbreviations.csv")
-        + read_alias_rows(seeds / "aliases.csv"),
-        "not_names": read_not_name_rows(seeds / "not_names.csv"),
-        "places": read_place_names(seeds / "places.csv"),
+        "aliases": read_place_abbreviation_rows(seed_path("place_abbreviations.csv", seeds_dir))
+        + read_alias_rows(seed_path("aliases.csv", seeds_dir)),
+        "not_names": read_not_name_rows(seed_path("not_names.csv", seeds_dir)),
+        "places": read_place_names(seed_path("places.csv", seeds_dir)),
     }
     nlp.add_pipe(CLEANUP, name=CLEANUP, last=True, config=cleanup_config)
     return nlp

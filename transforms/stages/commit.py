@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from schemas.tables import TABLES
+from seeds import seed_path
 from transforms import storage
 from transforms.entities.entity_aliases import (
     FACT_COLUMNS,
@@ -18,7 +19,6 @@ from transforms.entities.entity_aliases import (
 )
 from transforms.entities.not_names import company_suffixes, read_not_name_rows
 from transforms.records import BatchCounts
-from transforms.reference import default_seeds_dir
 from transforms.stages.batches import staged_table
 from transforms.stages.dedupe import without_committed_rows
 
@@ -30,7 +30,7 @@ def entity_aliases_after(
     """The whole `entity_aliases` table after adding `mentions` to `snapshot` (the latest if
     None). Reads only that small table (or nothing, with `rebuild`), never other mentions,
     except once: a warehouse with mentions from before the table existed is read in full."""
-    suffixes = company_suffixes(read_not_name_rows((seeds_dir or default_seeds_dir()) / "not_names.csv"))
+    suffixes = company_suffixes(read_not_name_rows(seed_path("not_names.csv", seeds_dir)))
     snapshot = snapshot or storage.read_snapshot(warehouse)
     existing: list = []
     if not rebuild and storage.committed_files(warehouse, "entity_aliases", snapshot):
