@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 PARSER_VERSION = "wirehouse-parse/1"
 
-PUB_STATUSES = ("usable", "withheld", "canceled")
 SIGNALS = ("update", "correction", "kill")
 
 # Warnings a dispatch may carry in `parse_warnings`: it was kept, but something was missing or

@@ -41,7 +41,6 @@ import pyarrow as pa
 
 from transforms.entities.not_names import abbreviates, term_key
 
-RULES = ("abbreviation", "form", "full_name", "surname")
 SURNAME_WINDOW_DAYS = 30
 _ORG_LABELS = frozenset({"ORG", "GOV_BODY", "MILITARY", "AGENCY"})
 _ACRONYM = re.compile(r"^[A-Z][A-Z&.]{1,7}$")
