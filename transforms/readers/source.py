@@ -57,7 +57,7 @@ def read_whole(
 ) -> Iterator[Item]:
     """Items of a format that needs the whole (size-limited) input in memory; a ParseError
     becomes a rejection carrying the hash of the raw bytes."""
-    from transforms.readers import archives
+    import transforms.readers.archives as archives
     from transforms.readers.common import sha256_hex
     from transforms.records import ParseError
 

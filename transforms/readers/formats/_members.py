@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from transforms.readers import archives
+import transforms.readers.archives as archives
 from transforms.readers.source import Context, Item, Source, bytes_opener
 from transforms.records import Rejection
 

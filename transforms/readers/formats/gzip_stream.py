@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import IO
 
-from transforms.readers import archives
+import transforms.readers.archives as archives
 from transforms.readers.formats._members import read_members, too_deep
 from transforms.readers.registry import InputFormat
 from transforms.readers.source import SNIFF_BYTES, Context, Item, Source

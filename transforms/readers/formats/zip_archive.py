@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 
-from transforms.readers import archives
+import transforms.readers.archives as archives
 from transforms.readers.formats._members import read_members, too_deep
 from transforms.readers.registry import InputFormat
 from transforms.readers.source import Context, Item, Source
