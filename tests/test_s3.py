@@ -162,5 +162,9 @@ def test_two_writers_at_once_neither_duplicate_nor_lose_a_commit(s3: S3Endpoint,
     assert rows == [(60, 60, 60, 60, 60, 0)]
     # Both writers committed (neither was starved out of the overlap) and every claim finished.
     assert all(w > 0 for w in written)
+    # Every claim finished: marker numbers are dense and the newest is a committed snapshot.
     head = storage.read_snapshot(warehouse)
-    assert head.marker == storage.open_delta(warehouse, storage.MARKER_TABLE).version() + 1
+    numbers = sorted(storage.open_delta(warehouse, storage.MARKER_TABLE).to_pyarrow_table()
+                     .column("marker").to_pylist())
+    assert numbers == list(range(1, len(numbers) + 1)) and head.marker == numbers[-1]
+    assert storage.claims(warehouse) == []
