@@ -164,3 +164,57 @@ def test_two_writers_at_once_neither_duplicate_nor_lose_a_commit(s3: S3Endpoint,
     assert all(w > 0 for w in written)
     head = storage.read_snapshot(warehouse)
     assert head.marker == storage.open_delta(warehouse, storage.MARKER_TABLE).version() + 1
+
+
+def test_the_store_is_checked_once_for_refusing_a_second_conditional_write(
+    s3: S3Endpoint, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flows.common import exclusive_writer
+    from transforms.storage import s3_check
+
+    bucket = s3.make_bucket("wh-conditional")
+    warehouse = f"s3://{bucket}/wh"
+    probes = {"n": 0}
+    real = s3_check.second_write_refused
+
+    def counted(loc):
+        probes["n"] += 1
+        return real(loc)
+
+    monkeypatch.setattr(s3_check, "second_write_refused", counted)
+    with exclusive_writer(warehouse, "test", wait=False):
+        storage.commit_rows(warehouse, {"quarantine": _quarantine(1)}, "c1")
+    with exclusive_writer(warehouse, "test", wait=False):
+        pass
+    assert probes["n"] == 1  # moto refuses the second write; the verdict is remembered
+    assert [k for k in s3.keys(bucket, "wh/_probe/") if not k.endswith("/")] == [
+        "wh/_probe/conditional-writes.json"]  # the probe table itself is removed
+
+
+def test_a_store_that_ignores_if_none_match_is_refused_with_one_line(
+    s3: S3Endpoint, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flows.common import exclusive_writer
+    from transforms.storage import s3_check
+
+    bucket = s3.make_bucket("wh-overwrites")
+    warehouse = f"s3://{bucket}/wh"
+    real = s3_check._commit
+    calls = {"n": 0}
+
+    def overwriting(table, text):
+        # A store ignoring If-None-Match: * lets the second commit of version 1 through.
+        calls["n"] += 1
+        if calls["n"] == 2:
+            return None
+        return real(table, text)
+
+    monkeypatch.setattr(s3_check, "_commit", overwriting)
+    with pytest.raises(storage.WarehouseError) as caught, exclusive_writer(warehouse, "t", False):
+        storage.commit_rows(warehouse, {"quarantine": _quarantine(1)}, "c1")
+    message = str(caught.value)
+    assert message.startswith(f"refusing to write to {warehouse}: its store accepted a second "
+                              "conditional write (If-None-Match: *)")
+    assert "\n" not in message
+    assert not [k for k in s3.keys(bucket) if not k.startswith("wh/_probe/")]  # nothing written
+    assert "wh/_probe/conditional-writes.json" not in s3.keys(bucket)  # asked again next time
