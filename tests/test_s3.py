@@ -218,3 +218,33 @@ def test_a_store_that_ignores_if_none_match_is_refused_with_one_line(
     assert "\n" not in message
     assert not [k for k in s3.keys(bucket) if not k.startswith("wh/_probe/")]  # nothing written
     assert "wh/_probe/conditional-writes.json" not in s3.keys(bucket)  # asked again next time
+
+
+def test_doctor_on_s3_keeps_young_leftovers_and_removes_old_ones(s3: S3Endpoint) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    bucket = s3.make_bucket("wh-doctor")
+    warehouse = f"s3://{bucket}/wh"
+    storage.commit_rows(warehouse, {"quarantine": _quarantine(2)}, "c1")
+    stages.storage.write_parquet_durably(_quarantine(3), f"{warehouse}/_pending/c9/quarantine.parquet")
+    stages.storage.write_parquet_durably(_quarantine(1), f"{warehouse}/_staging/backfill-x/b1.parquet")
+    stages.storage.write_parquet_durably(_quarantine(4), f"{warehouse}/quarantine/part-9-orphan.parquet")
+
+    def doctor(*args: str) -> list[str]:
+        result = CliRunner().invoke(app, ["doctor", "--warehouse", warehouse, *args])
+        assert result.exit_code == 0, result.output
+        return result.output.splitlines()
+
+    # Just written: a concurrent writer may be about to claim them. Listed, kept.
+    lines = doctor("--fix")
+    assert len([line for line in lines if line.endswith("kept: younger than the grace period")]) == 3
+    assert lines[-1] == "Removed 0 leftovers (0 bytes)."
+    assert s3.keys(bucket, "wh/_pending/c9/")
+    lines = doctor("--fix", "--grace-hours", "0")
+    assert lines[-1].startswith("Removed 3 leftovers")
+    assert not [k for k in s3.keys(bucket) if k.startswith(("wh/_pending/", "wh/_staging/"))
+                and not k.endswith("/")]
+    assert "wh/quarantine/part-9-orphan.parquet" not in s3.keys(bucket)
+    assert _count(warehouse, "quarantine") == 2
