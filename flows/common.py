@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from transforms import run_artifacts, stages, storage
 from transforms.language_tagging import Taggers, load_taggers
 from transforms.report_data import run_quarantine_reasons
+from transforms.storage.s3_check import check_conditional_writes
 
 
 def new_run_id(flow_name: str) -> str:
@@ -40,6 +41,7 @@ def exclusive_writer(warehouse: Path | str, command: str, wait: bool) -> Iterato
     with storage.writable_warehouse(loc):
         storage.check_reachable(loc)
         storage.refuse_legacy_layout(loc)
+        check_conditional_writes(loc)  # S3: once per warehouse, before its first write
         if loc.remote:
             lock = contextlib.nullcontext()
         else:
