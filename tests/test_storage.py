@@ -101,7 +101,7 @@ def _kill_on(monkeypatch: pytest.MonkeyPatch, name: str, after_calls: int) -> No
 
 
 @pytest.mark.parametrize(("step", "after"),
-                         [("write_deltalake", 1), ("write_deltalake", 2), ("finish_open", 1)],
+                         [("write_deltalake", 1), ("write_deltalake", 2), ("append_marker", 1)],
                          ids=["claimed-no-table-yet", "between-two-tables", "before-the-marker"])
 def test_a_half_applied_commit_is_invisible_then_rolled_forward_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str, after: int

@@ -243,7 +243,10 @@ def pinned_table(warehouse: Warehouse, name: str, snapshot: Snapshot) -> DeltaTa
 def committed_files(warehouse: Warehouse, name: str, snapshot: Snapshot | None = None) -> list[str]:
     """The files of a table in a snapshot (the latest marker if None), relative to the warehouse."""
     snapshot = snapshot or read_snapshot(warehouse)
-    table = pinned_table(warehouse, name, snapshot)
+    return _files_of(name, pinned_table(warehouse, name, snapshot))
+
+
+def _files_of(name: str, table: DeltaTable | None) -> list[str]:
     if table is None:
         return []
     paths = pa.table(table.get_add_actions(flatten=False)).column("path").to_pylist()
@@ -288,10 +291,18 @@ def pinned_dataset(warehouse: Warehouse, name: str, snapshot: Snapshot) -> pads.
     return None if delta is None else delta.to_pyarrow_dataset()
 
 
-def write_views_file(warehouse: Path, snapshot: Snapshot | None = None) -> None:
-    """views.sql for a plain DuckDB: each table's pinned files, relative to the warehouse."""
+def write_views_file(warehouse: Path, snapshot: Snapshot | None = None,
+                     opened: Mapping[str, DeltaTable] | None = None) -> None:
+    """views.sql for a plain DuckDB: each table's pinned files, relative to the warehouse.
+    `opened`: tables already loaded at exactly the versions the snapshot pins (a writer's)."""
     warehouse = Path(warehouse)
     snapshot = snapshot or read_snapshot(warehouse)
-    files = {name: tuple(committed_files(warehouse, name, snapshot)) for name in TABLES}
+    opened = opened or {}
+    files = {
+        name: tuple(_files_of(name, opened[name]) if name in opened
+                    and opened[name].version() == snapshot.versions.get(name)
+                    else committed_files(warehouse, name, snapshot))
+        for name in TABLES
+    }
     sql = render_views_sql(files, search_path=warehouse.resolve(), marker=snapshot.marker)
     write_atomically(warehouse / VIEWS_NAME, sql)
