@@ -1,7 +1,14 @@
 """The warehouse on storage: one Delta Lake table per table, commit markers, the writer lock.
 
-The protocol is described in `transforms/storage/commits.py`; each concern lives in its own
-module, and this face re-exports the names flows, benchmarks and the README use.
+A batch of rows of several tables is staged under `_pending/`, claimed by a `claimed` marker
+row appended to `_commits` by compare-and-swap, applied to each table as one Delta commit tagged
+with its commit id (children before parents), and made visible by a `committed` marker naming
+every table's version. Markers are found by their own `marker` number, never by `_commits`
+Delta versions, and a pinned version is read through later OPTIMIZE/VACUUM commits, so Delta
+maintenance by anyone changes nothing readers or writers see. A claim whose staged rows are
+gone before any table has it is `aborted` (its files are read again by the next run); see
+`claims`. The full protocol is the docstring of `transforms/storage/commits.py`; each concern
+lives in its own module, and this face re-exports the names flows, benchmarks and the README use.
 """
 
 from transforms.storage.commits import APPLY_ORDER, claims, commit_rows, finish_open_commit, write_marker
