@@ -500,22 +500,36 @@ def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = 
     # Relative names resolve against the working folder, then the warehouse (a local one).
     base = Path.cwd() if loc.remote else loc.path.resolve()
     try:
-        con = open_warehouse(warehouse, named_reads(query.named_paths, base), names=names,
-                             snapshot=snapshot)
-        try:
-            result = None
-            for statement in query.statements:
-                result = con.execute(statement)
-            assert result is not None
-            columns = [d[0] for d in result.description] if result.description else []
-            return QueryResult(columns=columns, rows=result.fetchall())
-        finally:
-            con.close()
+        return _run_pinned(warehouse, query, names, snapshot, base)
     except (duckdb.Error, OSError) as exc:
-        vanished = vacuumed_error(loc, snapshot, TABLES if names is None else names)
+        tables = TABLES if names is None else names
+        if _readable(loc, snapshot, [name for name in tables if name in TABLES]):
+            # Maintenance replaced the files the views named while the query ran, and the
+            # snapshot reads the same rows from the files that replaced them: answer from those.
+            try:
+                return _run_pinned(warehouse, query, names, snapshot, base)
+            except (duckdb.Error, OSError):
+                pass
+        vanished = vacuumed_error(loc, snapshot, tables)
         if vanished is not None:
             raise vanished from exc
         raise
+
+
+def _run_pinned(warehouse: storage.Warehouse, query: ReadOnlyQuery, names: set[str] | None,
+                snapshot: storage.Snapshot, base: Path) -> QueryResult:
+    """The statements over views of `snapshot`'s files, as they are resolved now."""
+    con = open_warehouse(warehouse, named_reads(query.named_paths, base), names=names,
+                         snapshot=snapshot)
+    try:
+        result = None
+        for statement in query.statements:
+            result = con.execute(statement)
+        assert result is not None
+        columns = [d[0] for d in result.description] if result.description else []
+        return QueryResult(columns=columns, rows=result.fetchall())
+    finally:
+        con.close()
 
 
 def _jsonable(value: object) -> object:
