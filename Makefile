@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect-home
 
-.PHONY: setup run test test-fast lint bench bench-report browser screenshot golden clean-demo
+.PHONY: setup run test test-fast lint bench bench-commits bench-report browser screenshot golden clean-demo
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON)"; exit 1; }
@@ -49,6 +49,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/backfill.py
+
+# Commit time and query latency after 1, 100 and 1,000 small commits, as ratios (a few minutes).
+bench-commits: $(STAMP)
+	$(BIN)/python benchmarks/commits.py
 
 # The report's time and size over a synthetic warehouse of 20,000 dispatches.
 bench-report: $(STAMP) browser

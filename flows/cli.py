@@ -6,6 +6,8 @@ Prefect is imported only inside the commands that run flows, after its defaults 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import sys
 from datetime import datetime
@@ -460,6 +462,101 @@ def upgrade(warehouse: WarehouseOption = None) -> None:
         _fail(str(exc))
     rows = ", ".join(f"{n} {name}" for name, n in converted.items()) or "no rows"
     typer.echo(f"Upgraded {loc} to Delta tables: {rows}.")
+
+
+@app.command()
+def doctor(
+    warehouse: WarehouseOption = None,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Remove the leftovers listed (open claims are never touched)")
+    ] = False,
+    grace_hours: Annotated[
+        float,
+        typer.Option(min=0, metavar="HOURS",
+                     help="On S3, leave leftovers younger than this: a writer may be about to use them"),
+    ] = 6.0,
+    wait: Annotated[bool, typer.Option(help="Wait for another run to finish instead of refusing")] = False,
+) -> None:
+    """List what killed or concurrent writers left behind; --fix removes it safely.
+
+    Leftovers: staged rows under _pending/ that no open claim names, _staging/ folders of
+    flows that did not finish, and orphaned data files (Parquet files under a table that no
+    Delta version names). Also reports open claims (the next writer finishes them) and
+    aborted ones. The rows of an open claim are never removed. A local warehouse is examined
+    under the writer lock; on S3 (no lock) leftovers younger than --grace-hours are listed
+    but kept. Never delete _pending/ by hand: use this.
+
+    Examples:
+
+        wirehouse doctor --warehouse warehouse/
+
+        wirehouse doctor --fix --warehouse s3://news/wh --grace-hours 24
+    """
+    from transforms.storage import WarehouseError, WarehouseLock, location, refuse_legacy_layout
+    from transforms.storage.doctor import diagnose, remove
+
+    loc = location(_warehouse_uri(_settings(warehouse)))
+    if not loc.remote and not loc.path.is_dir():
+        _fail(f"warehouse {loc} does not exist")
+    try:
+        refuse_legacy_layout(loc)
+        lock = (WarehouseLock(loc, "wirehouse doctor" + (" --fix" if fix else ""), wait=wait)
+                if not loc.remote else contextlib.nullcontext())
+        with lock:
+            found = diagnose(loc, grace_hours=grace_hours)
+            removed = remove(loc, found.leftovers) if fix else []
+    except WarehouseError as exc:
+        _fail(str(exc))
+    for leftover in found.leftovers:
+        typer.echo(leftover.describe())
+    for line in found.claim_lines():
+        typer.echo(line)
+    removable = [f for f in found.leftovers if f.removable]
+    if not found.leftovers and not found.claims:
+        typer.echo(f"Nothing to clean up in {loc}.")
+    elif fix:
+        typer.echo(f"Removed {len(removed)} leftovers ({sum(f.size for f in removed)} bytes).")
+    elif removable:
+        typer.echo(f"{len(removable)} leftovers ({sum(f.size for f in removable)} bytes): "
+                   "`wirehouse doctor --fix` removes them.")
+
+
+@app.command()
+def history(
+    warehouse: WarehouseOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show the newest LIMIT commits")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON array of commits")] = False,
+) -> None:
+    """List the warehouse's commits, newest first: marker, time, commit (run), what each table gained.
+
+    Each commit shows, per table whose Delta version it moved, the rows gained and the
+    versions (a compaction moves versions and gains no rows). Marker numbers are what
+    `wirehouse sql --as-of` takes. Claims never committed are listed with their state.
+
+    Examples:
+
+        wirehouse history --warehouse warehouse/ --limit 5
+
+        wirehouse history --json | jq '.[0].tables'
+    """
+    from transforms.storage import WarehouseError, location, refuse_legacy_layout
+    from transforms.storage.history import commit_history, describe_history
+
+    loc = location(_warehouse_uri(_settings(warehouse)))
+    if not loc.remote and not loc.path.is_dir():
+        _fail(f"warehouse {loc} does not exist")
+    try:
+        refuse_legacy_layout(loc)
+        entries = commit_history(loc, limit=limit)
+    except WarehouseError as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps([e.to_json() for e in entries], indent=1))
+    elif not entries:
+        typer.echo(f"No commits yet in {loc}.")
+    else:
+        for line in describe_history(entries):
+            typer.echo(line)
 
 
 @app.command("seed-landing")

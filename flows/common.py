@@ -18,6 +18,7 @@ from transforms import stages, storage
 from transforms.entities import Taggers, load_taggers
 from transforms.report import run_artifacts, run_quarantine_reasons
 from transforms.rows import run_row
+from transforms.storage.s3_check import check_conditional_writes
 
 
 def new_run_id(flow_name: str) -> str:
@@ -41,6 +42,7 @@ def exclusive_writer(warehouse: Path | str, command: str, wait: bool) -> Iterato
     with storage.writable_warehouse(loc):
         storage.check_reachable(loc)
         storage.refuse_legacy_layout(loc)
+        check_conditional_writes(loc)  # S3: once per warehouse, before its first write
         if loc.remote:
             lock = contextlib.nullcontext()
         else:

@@ -7,7 +7,7 @@ files being written, or replaced by compaction, are invisible.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import pyarrow as pa
@@ -126,17 +126,21 @@ def relation_select(table: Table, relation: str | None) -> str:
 def view_statements(
     files_by_table: Mapping[str, tuple[str, ...]] | None = None,
     relations: Mapping[str, str | None] | None = None,
+    names: Collection[str] | None = None,
 ) -> list[str]:
     """Base views over explicit files (`files_by_table`) or registered relations, then the
-    analysis views."""
+    analysis views; only those in `names` when it is given (close it over `view_dependencies`
+    first: a view needs the views and tables it reads)."""
+    tables = {name: table for name, table in TABLES.items() if names is None or name in names}
     if relations is not None:
-        bases = {name: relation_select(table, relations.get(name)) for name, table in TABLES.items()}
+        bases = {name: relation_select(table, relations.get(name)) for name, table in tables.items()}
     else:
         files_by_table = files_by_table or {}
-        bases = {name: base_select(table, files_by_table.get(name, ())) for name, table in TABLES.items()}
+        bases = {name: base_select(table, files_by_table.get(name, ())) for name, table in tables.items()}
     statements = [f"CREATE OR REPLACE VIEW {name} AS {sql};" for name, sql in bases.items()]
     statements += [
         f"CREATE OR REPLACE VIEW {name} AS {sql.strip()};" for name, sql in ANALYSIS_VIEWS.items()
+        if names is None or name in names
     ]
     return statements
 

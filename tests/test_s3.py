@@ -163,5 +163,93 @@ def test_two_writers_at_once_neither_duplicate_nor_lose_a_commit(s3: S3Endpoint,
     assert rows == [(60, 60, 60, 60, 60, 0)]
     # Both writers committed (neither was starved out of the overlap) and every claim finished.
     assert all(w > 0 for w in written)
+    # Every claim finished: marker numbers are dense and the newest is a committed snapshot.
     head = storage.read_snapshot(warehouse)
-    assert head.marker == storage.open_delta(warehouse, storage.MARKER_TABLE).version() + 1
+    numbers = sorted(storage.open_delta(warehouse, storage.MARKER_TABLE).to_pyarrow_table()
+                     .column("marker").to_pylist())
+    assert numbers == list(range(1, len(numbers) + 1)) and head.marker == numbers[-1]
+    assert storage.claims(warehouse) == []
+
+
+def test_the_store_is_checked_once_for_refusing_a_second_conditional_write(
+    s3: S3Endpoint, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flows.common import exclusive_writer
+    from transforms.storage import s3_check
+
+    bucket = s3.make_bucket("wh-conditional")
+    warehouse = f"s3://{bucket}/wh"
+    probes = {"n": 0}
+    real = s3_check.second_write_refused
+
+    def counted(loc):
+        probes["n"] += 1
+        return real(loc)
+
+    monkeypatch.setattr(s3_check, "second_write_refused", counted)
+    with exclusive_writer(warehouse, "test", wait=False):
+        storage.commit_rows(warehouse, {"quarantine": _quarantine(1)}, "c1")
+    with exclusive_writer(warehouse, "test", wait=False):
+        pass
+    assert probes["n"] == 1  # moto refuses the second write; the verdict is remembered
+    assert [k for k in s3.keys(bucket, "wh/_probe/") if not k.endswith("/")] == [
+        "wh/_probe/conditional-writes.json"]  # the probe table itself is removed
+
+
+def test_a_store_that_ignores_if_none_match_is_refused_with_one_line(
+    s3: S3Endpoint, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flows.common import exclusive_writer
+    from transforms.storage import s3_check
+
+    bucket = s3.make_bucket("wh-overwrites")
+    warehouse = f"s3://{bucket}/wh"
+    real = s3_check._commit
+    calls = {"n": 0}
+
+    def overwriting(table, text):
+        # A store ignoring If-None-Match: * lets the second commit of version 1 through.
+        calls["n"] += 1
+        if calls["n"] == 2:
+            return None
+        return real(table, text)
+
+    monkeypatch.setattr(s3_check, "_commit", overwriting)
+    with pytest.raises(storage.WarehouseError) as caught, exclusive_writer(warehouse, "t", False):
+        storage.commit_rows(warehouse, {"quarantine": _quarantine(1)}, "c1")
+    message = str(caught.value)
+    assert message.startswith(f"refusing to write to {warehouse}: its store accepted a second "
+                              "conditional write (If-None-Match: *)")
+    assert "\n" not in message
+    assert not [k for k in s3.keys(bucket) if not k.startswith("wh/_probe/")]  # nothing written
+    assert "wh/_probe/conditional-writes.json" not in s3.keys(bucket)  # asked again next time
+
+
+def test_doctor_on_s3_keeps_young_leftovers_and_removes_old_ones(s3: S3Endpoint) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    bucket = s3.make_bucket("wh-doctor")
+    warehouse = f"s3://{bucket}/wh"
+    storage.commit_rows(warehouse, {"quarantine": _quarantine(2)}, "c1")
+    stages.storage.write_parquet_durably(_quarantine(3), f"{warehouse}/_pending/c9/quarantine.parquet")
+    stages.storage.write_parquet_durably(_quarantine(1), f"{warehouse}/_staging/backfill-x/b1.parquet")
+    stages.storage.write_parquet_durably(_quarantine(4), f"{warehouse}/quarantine/part-9-orphan.parquet")
+
+    def doctor(*args: str) -> list[str]:
+        result = CliRunner().invoke(app, ["doctor", "--warehouse", warehouse, *args])
+        assert result.exit_code == 0, result.output
+        return result.output.splitlines()
+
+    # Just written: a concurrent writer may be about to claim them. Listed, kept.
+    lines = doctor("--fix")
+    assert len([line for line in lines if line.endswith("kept: younger than the grace period")]) == 3
+    assert lines[-1] == "Removed 0 leftovers (0 bytes)."
+    assert s3.keys(bucket, "wh/_pending/c9/")
+    lines = doctor("--fix", "--grace-hours", "0")
+    assert lines[-1].startswith("Removed 3 leftovers")
+    assert not [k for k in s3.keys(bucket) if k.startswith(("wh/_pending/", "wh/_staging/"))
+                and not k.endswith("/")]
+    assert "wh/quarantine/part-9-orphan.parquet" not in s3.keys(bucket)
+    assert _count(warehouse, "quarantine") == 2

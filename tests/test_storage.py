@@ -63,8 +63,9 @@ def test_empty_warehouse_has_every_view_with_no_rows(tmp_path: Path) -> None:
 def test_commit_makes_partitioned_rows_visible(tmp_path: Path) -> None:
     rows = _dispatch_rows([date(2026, 1, 15), date(2026, 1, 15), date(2026, 1, 14)])
     snapshot = storage.commit_rows(tmp_path, {"dispatches": rows}, "c1")
-    # Marker 1 created the empty marker table, marker 2 claimed the commit, marker 3 committed it.
-    assert snapshot.marker == 3 and snapshot.versions == {"dispatches": 1}  # created, appended
+    # Marker 1 claimed the commit, marker 2 committed it (markers are numbered by themselves,
+    # not by `_commits` versions: its creation is version 0 and no marker).
+    assert snapshot.marker == 2 and snapshot.versions == {"dispatches": 1}  # created, appended
     files = storage.committed_files(tmp_path, "dispatches")
     assert sorted({f.rsplit("/", 1)[0] for f in files}) == [
         "dispatches/published_date=2026-01-14",
@@ -100,7 +101,7 @@ def _kill_on(monkeypatch: pytest.MonkeyPatch, name: str, after_calls: int) -> No
 
 
 @pytest.mark.parametrize(("step", "after"),
-                         [("write_deltalake", 1), ("write_deltalake", 2), ("finish_open_commit", 1)],
+                         [("write_deltalake", 1), ("write_deltalake", 2), ("append_marker", 1)],
                          ids=["claimed-no-table-yet", "between-two-tables", "before-the-marker"])
 def test_a_half_applied_commit_is_invisible_then_rolled_forward_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str, after: int
@@ -151,7 +152,7 @@ def test_as_of_reads_an_older_marker(tmp_path: Path) -> None:
     assert run_query(tmp_path, "SELECT count(*) FROM quarantine").rows == [(7,)]
     assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of=first.marker).rows == [(3,)]
     # A claim's number reads the commit before it.
-    assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of=2).rows == [(0,)]
+    assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of=1).rows == [(0,)]
     assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of="0").rows == [(0,)]
     moment = first.committed_at.isoformat()
     assert run_query(tmp_path, "SELECT count(*) FROM quarantine", as_of=moment).rows == [(3,)]

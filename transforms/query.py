@@ -29,18 +29,21 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from uuid import UUID
 
 import duckdb
+import pyarrow.fs as pafs
 
 from schemas.tables import TABLES
-from schemas.views import sql_literal, view_statements
+from schemas.views import ANALYSIS_VIEWS, sql_literal, view_statements
 from transforms import storage
+from transforms.storage.location import filesystem
 
 # Table functions that only read: files, generated rows, and catalogue introspection.
 READING_TABLE_FUNCTIONS = frozenset({
@@ -306,10 +309,84 @@ def committed_files(warehouse: Path, tables: Mapping[str, Iterable[str]]) -> lis
     return [form for files in tables.values() for name in files for form in (name, str(root / name))]
 
 
+@lru_cache(maxsize=1)
+def view_dependencies() -> dict[str, frozenset[str]]:
+    """The warehouse names (tables, views) each analysis view reads, directly or through
+    another view."""
+    known = set(TABLES) | set(ANALYSIS_VIEWS)
+    direct = {name: {table for _schema, table in _base_tables(_syntax_tree(sql))} & known
+              for name, sql in ANALYSIS_VIEWS.items()}
+    closed: dict[str, frozenset[str]] = {}
+
+    def close(name: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
+        if name not in closed:
+            found = set(direct.get(name, ()))
+            for other in direct.get(name, ()):
+                if other not in seen:
+                    found |= close(other, seen | {name})
+            closed[name] = frozenset(found)
+        return closed[name]
+
+    for name in ANALYSIS_VIEWS:
+        close(name)
+    return closed
+
+
+# Catalogue introspection lists every view: a statement that uses it gets them all.
+_CATALOGUE_SCHEMAS = frozenset({"information_schema", "pg_catalog"})
+_CATALOGUE_FUNCTIONS = ("duckdb_", "pragma_")
+
+
+def _base_tables(node: object) -> Iterator[tuple[str, str]]:
+    """(schema, table) of every table reference in a syntax tree; table functions of the
+    catalogue as ("", "duckdb_…")."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _base_tables(item)
+    elif isinstance(node, dict):
+        if node.get("type") == "BASE_TABLE":
+            yield str(node.get("schema_name") or "").lower(), str(node.get("table_name", "")).lower()
+        elif node.get("type") == "TABLE_FUNCTION":
+            name = str((node.get("function") or {}).get("function_name", "")).lower()
+            if name.startswith(_CATALOGUE_FUNCTIONS):
+                yield "", name
+        for value in node.values():
+            yield from _base_tables(value)
+
+
+def referenced_names(statements: Iterable[str]) -> frozenset[str] | None:
+    """The warehouse tables and views `statements` read (DuckDB's parser says which), with every
+    table and view those views read in turn; None when that cannot be told or the catalogue is
+    read (SHOW TABLES, information_schema, duckdb_views()): then every view is created."""
+    known = set(TABLES) | set(ANALYSIS_VIEWS)
+    named: set[str] = set()
+    with duckdb.connect(":memory:") as con:
+        for statement in statements:
+            text = con.execute("SELECT json_serialize_sql(?)", [statement]).fetchone()[0]
+            tree = json.loads(text)
+            if tree.get("error"):
+                return None  # EXPLAIN and the like: not serialisable
+            found = list(_base_tables(tree))
+            first = statement.lstrip().split(None, 1)[0].lower() if statement.strip() else ""
+            if not found and first in ("show", "describe", "summarize"):
+                return None
+            if any(schema in _CATALOGUE_SCHEMAS or table.startswith(_CATALOGUE_FUNCTIONS)
+                   for schema, table in found):
+                return None
+            named |= {table for schema, table in found if schema in ("", "main")} & known
+    dependencies = view_dependencies()
+    for name in list(named):
+        named |= dependencies.get(name, frozenset())
+    return frozenset(named)
+
+
 def register_views(
-    con: duckdb.DuckDBPyConnection, warehouse: storage.Warehouse, as_of: str | int | None = None
+    con: duckdb.DuckDBPyConnection, warehouse: storage.Warehouse, as_of: str | int | None = None,
+    names: Collection[str] | None = None, snapshot: storage.Snapshot | None = None,
 ) -> tuple[storage.Snapshot, dict[str, tuple[str, ...]]]:
-    """Create the views over the snapshot pinned by the latest commit marker (or `as_of`).
+    """Create the views over the snapshot pinned by the latest commit marker (or `as_of`, or the
+    given `snapshot`): every one, or only `names` (closed over what views read, as
+    `referenced_names` gives it).
 
     A local warehouse is read by DuckDB's read_parquet over the pinned files (as views.sql
     does); those files are returned, relative to the warehouse, for `harden_connection` to
@@ -318,37 +395,41 @@ def register_views(
     there are no files for DuckDB to admit.
     """
     loc = storage.location(warehouse)
-    storage.check_reachable(loc)
-    storage.refuse_legacy_layout(loc)
-    snapshot = storage.read_snapshot(loc, as_of)
+    if snapshot is None:
+        storage.check_reachable(loc)
+        storage.refuse_legacy_layout(loc)
+        snapshot = storage.read_snapshot(loc, as_of)
+    tables = [name for name in TABLES if names is None or name in names]
     files: dict[str, tuple[str, ...]] = {}
     if loc.remote:
         relations: dict[str, str | None] = {}
-        for name in TABLES:
+        for name in tables:
             dataset = storage.pinned_dataset(loc, name, snapshot)
             relations[name] = None
             if dataset is not None:
                 relations[name] = f"_delta_{name}"
                 con.register(relations[name], dataset)
-        statements = view_statements(relations=relations)
+        statements = view_statements(relations=relations, names=names)
     else:
         con.execute(f"SET file_search_path = {sql_literal(str(loc.path.resolve()))}")
-        files = {name: tuple(storage.committed_files(loc, name, snapshot)) for name in TABLES}
-        statements = view_statements(files)
+        files = {name: tuple(storage.committed_files(loc, name, snapshot)) for name in tables}
+        statements = view_statements(files, names=names)
     for statement in statements:
         con.execute(statement)
     return snapshot, files
 
 
 def open_warehouse(
-    warehouse: storage.Warehouse, reads: NamedReads = NamedReads(), as_of: str | int | None = None
+    warehouse: storage.Warehouse, reads: NamedReads = NamedReads(), as_of: str | int | None = None,
+    names: Collection[str] | None = None, snapshot: storage.Snapshot | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the warehouse views, hardened: it reads the views and `reads`."""
+    """An in-memory DuckDB with the warehouse views (all, or `names`), hardened: it reads the
+    views and `reads`."""
     con = duckdb.connect(":memory:")
     try:
         # One reading of the snapshot for both: a commit or compaction between two readings
         # would let the views name files the hardened connection was not told about.
-        _snapshot, files = register_views(con, warehouse, as_of)
+        _snapshot, files = register_views(con, warehouse, as_of, names, snapshot)
         admitted = committed_files(storage.location(warehouse).path, files) if files else []
         harden_connection(con, NamedReads(
             files=(*admitted, *reads.files), directories=reads.directories))
@@ -358,12 +439,88 @@ def open_warehouse(
     return con
 
 
+def _readable(loc: storage.Location, snapshot: storage.Snapshot, tables: Iterable[str]) -> bool:
+    """Whether every file of `tables` pinned by `snapshot` is still on storage."""
+    try:
+        paths = [path for name in tables for path in storage.committed_files(loc, name, snapshot)]
+    except (storage.WarehouseError, OSError):
+        return False  # the Delta log of that version is gone too
+    if not paths:
+        return True
+    if not loc.remote:
+        return all((loc.path / path).exists() for path in paths)
+    fs, root = filesystem(loc)
+    infos = fs.get_file_info([f"{root}/{path}" for path in paths])
+    return all(info.type != pafs.FileType.NotFound for info in infos)
+
+
+def vacuumed_error(
+    loc: storage.Location, snapshot: storage.Snapshot, tables: Iterable[str]
+) -> storage.WarehouseError | None:
+    """One line if `snapshot` cannot be read because a vacuum deleted its files (of `tables`),
+    naming the oldest marker whose files are all there; None if its files are all there.
+
+    Markers are binary-searched between the unreadable one and the latest: a vacuum deletes
+    every file replaced before its horizon, so what is readable is a run of the newest markers.
+    """
+    tables = [name for name in tables if name in TABLES]
+    if _readable(loc, snapshot, tables):
+        return None
+    latest = storage.read_snapshot(loc)
+    if not _readable(loc, latest, tables):
+        return storage.WarehouseError(
+            f"marker {snapshot.marker} is not readable: files it names are missing from storage, "
+            f"and so are files of the latest marker {latest.marker}")
+    low, high = snapshot.marker + 1, latest.marker
+    while low < high:
+        middle = (low + high) // 2
+        if _readable(loc, storage.read_snapshot(loc, middle), tables):
+            high = middle
+        else:
+            low = middle + 1
+    oldest = storage.read_snapshot(loc, low)
+    if oldest.marker <= snapshot.marker:  # low is a claim: its committed marker is unreadable
+        oldest = storage.read_snapshot(loc, low + 1) if low < latest.marker else latest
+    return storage.WarehouseError(
+        f"marker {snapshot.marker} is no longer readable: its files were vacuumed; "
+        f"the oldest readable marker is {oldest.marker}")
+
+
 def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = None) -> QueryResult:
+    """Run read-only `sql` over views of only the tables and views it names (a view brings what
+    it reads): a table whose files an older marker no longer has does not stop a query that does
+    not read it. If the files it does read were vacuumed, one line names the oldest readable
+    marker instead of DuckDB's "No files found" or "Permission Error"."""
     query = read_only_query(sql)
     loc = storage.location(warehouse)
+    names = referenced_names(query.statements)
+    storage.check_reachable(loc)
+    storage.refuse_legacy_layout(loc)
+    snapshot = storage.read_snapshot(loc, as_of)
     # Relative names resolve against the working folder, then the warehouse (a local one).
     base = Path.cwd() if loc.remote else loc.path.resolve()
-    con = open_warehouse(warehouse, named_reads(query.named_paths, base), as_of)
+    try:
+        return _run_pinned(warehouse, query, names, snapshot, base)
+    except (duckdb.Error, OSError) as exc:
+        tables = TABLES if names is None else names
+        if _readable(loc, snapshot, [name for name in tables if name in TABLES]):
+            # Maintenance replaced the files the views named while the query ran, and the
+            # snapshot reads the same rows from the files that replaced them: answer from those.
+            try:
+                return _run_pinned(warehouse, query, names, snapshot, base)
+            except (duckdb.Error, OSError):
+                pass
+        vanished = vacuumed_error(loc, snapshot, tables)
+        if vanished is not None:
+            raise vanished from exc
+        raise
+
+
+def _run_pinned(warehouse: storage.Warehouse, query: ReadOnlyQuery, names: set[str] | None,
+                snapshot: storage.Snapshot, base: Path) -> QueryResult:
+    """The statements over views of `snapshot`'s files, as they are resolved now."""
+    con = open_warehouse(warehouse, named_reads(query.named_paths, base), names=names,
+                         snapshot=snapshot)
     try:
         result = None
         for statement in query.statements:

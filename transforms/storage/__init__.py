@@ -1,10 +1,17 @@
 """The warehouse on storage: one Delta Lake table per table, commit markers, the writer lock.
 
-The protocol is described in `transforms/storage/commits.py`; each concern lives in its own
-module, and this face re-exports the names flows, benchmarks and the README use.
+A batch of rows of several tables is staged under `_pending/`, claimed by a `claimed` marker
+row appended to `_commits` by compare-and-swap, applied to each table as one Delta commit tagged
+with its commit id (children before parents), and made visible by a `committed` marker naming
+every table's version. Markers are found by their own `marker` number, never by `_commits`
+Delta versions, and a pinned version is read through later OPTIMIZE/VACUUM commits, so Delta
+maintenance by anyone changes nothing readers or writers see. A claim whose staged rows are
+gone before any table has it is `aborted` (its files are read again by the next run); see
+`claims`. The full protocol is the docstring of `transforms/storage/commits.py`; each concern
+lives in its own module, and this face re-exports the names flows, benchmarks and the README use.
 """
 
-from transforms.storage.commits import commit_rows, finish_open_commit, write_marker
+from transforms.storage.commits import APPLY_ORDER, claims, commit_rows, finish_open_commit, write_marker
 from transforms.storage.legacy import LEGACY_MANIFEST, refuse_legacy_layout, upgrade_legacy_layout
 from transforms.storage.location import (
     Location,
@@ -18,8 +25,12 @@ from transforms.storage.lock import LOCK_NAME, WarehouseLock
 from transforms.storage.maintenance import VACUUM_RETENTION_HOURS, CompactionReport, compact, vacuum
 from transforms.storage.recovery import collect_garbage, pending_commits, recover
 from transforms.storage.snapshot import (
+    ABORTED,
+    CLAIMED,
+    COMMITTED,
     MARKER_TABLE,
     VIEWS_NAME,
+    Claim,
     Snapshot,
     committed_files,
     conform,
@@ -41,10 +52,11 @@ from transforms.storage.staging import (
 )
 
 __all__ = [
-    "LEGACY_MANIFEST", "LOCK_NAME", "MARKER_TABLE", "PENDING_DIR", "STAGING_DIR",
+    "ABORTED", "APPLY_ORDER", "CLAIMED", "COMMITTED", "LEGACY_MANIFEST", "LOCK_NAME",
+    "MARKER_TABLE", "PENDING_DIR", "STAGING_DIR",
     "VACUUM_RETENTION_HOURS", "VIEWS_NAME",
-    "CompactionReport", "Location", "Snapshot", "Warehouse", "WarehouseError", "WarehouseLock",
-    "check_reachable", "collect_garbage", "commit_rows", "committed_files", "compact", "conform",
+    "Claim", "CompactionReport", "Location", "Snapshot", "Warehouse", "WarehouseError", "WarehouseLock",
+    "check_reachable", "claims", "collect_garbage", "commit_rows", "committed_files", "compact", "conform",
     "finish_open_commit", "is_remote_path", "location", "open_delta", "pending_commits",
     "pinned_dataset", "read_snapshot", "read_staged", "read_table", "recover",
     "refuse_legacy_layout", "remove_staged", "shared_staging", "staging_dir", "upgrade_legacy_layout",

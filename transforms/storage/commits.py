@@ -1,14 +1,56 @@
 """The cross-table commit: stage, claim a marker by compare-and-swap, apply each table once,
-mark it committed."""
+mark it committed.
+
+Every table is a Delta table; `_commits` is one more, of marker rows numbered 1, 2, 3, ...
+(`marker`, `commit_id`, `state`, `committed_at`, `versions`, `journal`). A commit of rows of
+several tables (`commit_rows`) goes:
+
+1. **Finish what is open.** Load `_commits` and find its newest marker *by its `marker` number*
+   (`snapshot.scan_markers`, which reads only the newest files by their `max.marker`
+   statistics). Delta versions of `_commits` are not markers: a vacuum (VACUUM START/END), an
+   optimize, or a lost claim's unreferenced file change nothing. If the newest marker is a
+   `claimed` one, roll it forward (step 4) or abort it (below) first.
+2. **Stage.** Dedupe against the committed snapshot just found, then write each table's rows
+   to `_pending/<commit_id>/<table>.parquet` (and `_replaced.parquet` for a re-tag). Nothing
+   reads them yet; a kill here leaves files nobody claimed, which `recover` drops.
+3. **Claim (the decision).** Append a `claimed` row numbered newest + 1, carrying the journal
+   (which tables, which are replaced or overwritten), as a Delta append against the very
+   `_commits` version loaded in step 1, with `max_commit_retries=0`: any commit in between
+   (another writer's marker, a vacuum, an optimize) makes it fail, and the writer starts again
+   at step 1. So marker numbers are unique and dense, and the claim is made on the snapshot its
+   dedupe saw. From here the commit will happen: any writer may finish it.
+4. **Apply.** Each table of the journal gets one Delta commit tagged with the app transaction
+   `commit_id` (`txn` action), children before parents (`APPLY_ORDER`: mentions, quotes,
+   taggings before dispatches, the ledger last); a table that already has the transaction is
+   skipped, so applying twice, or by two writers at once, commits once.
+5. **Commit.** Append a `committed` row numbered claim + 1 with every table's Delta version
+   (CAS as in step 3; losing means someone else finished it). Readers pin those versions.
+   Then `_pending/<commit_id>` is removed and, locally, `views.sql` rewritten.
+
+**Aborted.** If a claim's staged rows are gone (someone deleted `_pending/` by hand) and no
+table has its transaction, nothing of it was applied: the next writer appends an `aborted` row
+for it (CAS as any marker) and goes on. Its source files never reached the ledger, so the next
+run reads them again (logged as a warning). If some tables have it and others lack their
+staged rows, the commit can neither finish nor be undone: every writer refuses with one line
+naming the commit and `wirehouse doctor`.
+
+**Readers** take the newest `committed` marker and read each table at the version it pins, or,
+if maintenance committed after it, at the newest version reached from it through
+data-preserving commits only (`snapshot.readable_version`): the same rows, in files a routine
+OPTIMIZE + VACUUM keeps. A direct Delta reader of a table's latest version sees, after a kill
+mid-apply, the tables applied so far: by `APPLY_ORDER`, a visible dispatch has its mentions,
+quotes and taggings, and a file in the ledger has its dispatches.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -26,15 +68,18 @@ from transforms.storage.location import (
     writable_warehouse,
 )
 from transforms.storage.snapshot import (
+    ABORTED,
     CLAIMED,
     COMMITTED,
     MARKER_SCHEMA,
     MARKER_TABLE,
+    Claim,
     Snapshot,
+    all_marker_rows,
     conform,
-    marker_rows,
     open_delta,
     read_snapshot,
+    scan_markers,
     snapshot_from_row,
     write_views_file,
 )
@@ -43,10 +88,23 @@ from transforms.storage.staging import (
     pending,
     pending_path,
     read_parquet,
+    staged_exists,
     write_parquet_durably,
 )
 
 MAX_CLAIM_ATTEMPTS = 200
+# Children before parents, the ledger last: what a direct reader of the latest Delta versions
+# needs after a kill between two tables (a dispatch it sees has its mentions, quotes and
+# taggings; a file in the ledger has its dispatches). Tables not named go last.
+APPLY_ORDER = ("mentions", "quotes", "taggings", "entity_aliases", "dispatches", "quarantine",
+               "runs", "ingested_files")
+
+# A log checkpoint every 10 commits (Delta's default is 100): opening a table replays at most
+# 10 JSON commits after the checkpoint, whatever the table's age. Set at creation; `compact`
+# sets it on older tables.
+TABLE_PROPERTIES = {"delta.checkpointInterval": "10"}
+
+log = logging.getLogger("transforms.storage")
 
 
 @dataclass(frozen=True)
@@ -75,6 +133,21 @@ class _MarkerTaken(Exception):
     """Another writer appended to `_commits` first: re-read and try again."""
 
 
+class _StagedRowsGone(Exception):
+    """A claimed commit's staged rows for a table that lacks the commit are not there."""
+
+
+@dataclass(frozen=True)
+class Head:
+    """`_commits` as loaded, its newest marker number (0: none) and row, and the newest
+    committed snapshot."""
+
+    markers: DeltaTable | None
+    number: int = 0
+    row: dict | None = None
+    snapshot: Snapshot = field(default_factory=Snapshot)
+
+
 Dedupe = Callable[[Snapshot, Mapping[str, pa.Table]], Mapping[str, pa.Table]]
 
 
@@ -97,7 +170,8 @@ def commit_rows(
     replace = replace or {}
     with writable_warehouse(loc):
         for attempt in range(MAX_CLAIM_ATTEMPTS):
-            markers, snapshot = finish_open_commit(loc)
+            current = finish_open(loc)
+            snapshot = current.snapshot
             rows = dict(dedupe(snapshot, rows_by_table)) if dedupe else dict(rows_by_table)
             tables = tuple(
                 name for name in TABLES
@@ -116,73 +190,112 @@ def commit_rows(
             journal = Journal(commit_id, tables, tuple(n for n in tables if n in replace),
                               overwrite=tuple(n for n in tables if n in overwrite))
             try:
-                append_marker(loc, markers, commit_id, CLAIMED, journal=journal)
+                append_marker(loc, current, commit_id, CLAIMED, journal=journal)
             except _MarkerTaken:
                 time.sleep(random.uniform(0.05, 0.3) * min(attempt + 1, 5))
                 continue
-            _apply_tables(loc, journal)
-            finish_open_commit(loc)
+            after = finish_open(loc)  # applies the tables, then marks it committed
             remove_tree(loc, pending(commit_id))
-            return read_snapshot(loc)
+            return after.snapshot
     raise WarehouseError(f"could not commit to {loc}: {MAX_CLAIM_ATTEMPTS} attempts lost to "
                          "concurrent writers")
 
 
-def head(loc: Location) -> tuple[DeltaTable | None, dict | None]:
+def head(loc: Location) -> Head:
     markers = open_delta(loc, MARKER_TABLE)
     if markers is None:
-        return None, None
-    rows = marker_rows(markers, pc.field("marker") == markers.version() + 1)
-    return markers, (rows[0] if rows else None)
+        return Head(None)
+    newest, committed = scan_markers(markers)
+    if newest is None:
+        return Head(markers)
+    return Head(markers, int(newest["marker"]), newest, snapshot_from_row(committed))
+
+
+def finish_open(warehouse: Warehouse) -> Head:
+    """If the newest marker is a claim, roll its commit forward and mark it committed (any
+    writer may: every step is idempotent), or mark it aborted if its staged rows are gone and
+    no table has it. Returns the head after that: its newest marker is never a claim."""
+    loc = location(warehouse)
+    while True:
+        current = head(loc)
+        if current.row is None or current.row["state"] != CLAIMED:
+            return current
+        journal = Journal.from_json(current.row["journal"])
+        try:
+            _apply_tables(loc, journal)
+        except _StagedRowsGone as gone:
+            applied = [n for n in journal.tables if _has_commit(loc, n, journal.commit_id)]
+            if applied:
+                raise WarehouseError(
+                    f"commit {journal.commit_id} (marker {current.number}) is applied to "
+                    f"{', '.join(applied)} but the staged rows of {gone} are gone from "
+                    f"{pending(journal.commit_id)}: it can be neither finished nor aborted; "
+                    "see `wirehouse doctor`") from None
+            with contextlib.suppress(_MarkerTaken):
+                append_marker(loc, current, journal.commit_id, ABORTED, journal=journal)
+                log.warning("commit %s (marker %d) aborted: its staged rows are gone and no table "
+                            "has it; its source files are not in the ledger and will be read again "
+                            "by the next run", journal.commit_id, current.number)
+            continue
+        with contextlib.suppress(_MarkerTaken):  # taken: someone else finished it; re-read
+            append_marker(loc, current, journal.commit_id, COMMITTED)
 
 
 def finish_open_commit(warehouse: Warehouse) -> tuple[DeltaTable | None, Snapshot]:
-    """If the newest marker is a claim, roll its commit forward and mark it committed (any
-    writer may: every step is idempotent). Returns `_commits` as loaded, and the latest
-    committed snapshot."""
+    """`finish_open`, as `_commits` as loaded and the latest committed snapshot."""
+    current = finish_open(warehouse)
+    return current.markers, current.snapshot
+
+
+def claims(warehouse: Warehouse) -> list[Claim]:
+    """Claims that are not committed snapshots: the open one (the newest marker, if it is a
+    claim: a killed writer's, finished by the next writer) and every aborted one (its marker is
+    the `aborted` row's). Oldest first. Reads all of `_commits`: for doctor, not for commits."""
     loc = location(warehouse)
-    while True:
-        markers, row = head(loc)
-        if row is None:
-            return markers, Snapshot()
-        if row["state"] == COMMITTED:
-            return markers, snapshot_from_row(row)
-        journal = Journal.from_json(row["journal"])
-        _apply_tables(loc, journal)
-        with contextlib.suppress(_MarkerTaken):  # taken: someone else finished it; re-read
-            append_marker(loc, markers, journal.commit_id, COMMITTED)
+    markers = open_delta(loc, MARKER_TABLE)
+    if markers is None:
+        return []
+    found = [Claim(r["commit_id"], int(r["marker"]), ABORTED)
+             for r in all_marker_rows(markers, pc.field("state") == ABORTED,
+                                      ["marker", "commit_id"]).to_pylist()]
+    current = head(loc)
+    if current.row is not None and current.row["state"] == CLAIMED:
+        found.append(Claim(current.row["commit_id"], current.number, CLAIMED))
+    return sorted(found, key=lambda c: c.marker)
 
 
 def append_marker(
-    loc: Location, markers: DeltaTable | None, commit_id: str, state: str,
-    journal: Journal | None = None,
+    loc: Location, current: Head, commit_id: str, state: str, journal: Journal | None = None,
 ) -> None:
-    """Append a marker row as the very next `_commits` version after `markers` (compare and
-    swap: a concurrent append makes it fail with _MarkerTaken rather than land elsewhere)."""
+    """Append a marker row numbered `current.number + 1` as the very next `_commits` version
+    after `current.markers` (compare and swap: any concurrent commit to `_commits`, a marker
+    or maintenance, makes it fail with _MarkerTaken rather than land elsewhere)."""
     versions: dict[str, int] = {}
+    opened: dict[str, DeltaTable] = {}
     if state == COMMITTED:
         for name in TABLES:
             delta = open_delta(loc, name)
             if delta is not None:
+                opened[name] = delta
                 versions[name] = delta.version()
-    number = 1 if markers is None else markers.version() + 2
+    number = current.number + 1
     row = {"marker": number, "commit_id": commit_id, "state": state,
            "committed_at": datetime.now(UTC), "versions": json.dumps(versions, sort_keys=True),
            "journal": journal.to_json() if journal else ""}
     properties = CommitProperties(
-        app_transactions=[Transaction(commit_id, 1 if state == CLAIMED else 2)],
+        app_transactions=[Transaction(commit_id, {CLAIMED: 1, COMMITTED: 2}.get(state, 3))],
         max_commit_retries=0,
     )
     data = pa.Table.from_pylist([row], schema=MARKER_SCHEMA)
-    if markers is None:
+    if current.markers is None:
         _create_marker_table(loc)
         raise _MarkerTaken()  # created empty: re-read, then claim its next version
     try:
-        write_deltalake(markers, data, mode="append", commit_properties=properties)
+        write_deltalake(current.markers, data, mode="append", commit_properties=properties)
     except CommitFailedError as exc:
         raise _MarkerTaken() from exc
     if state == COMMITTED and not loc.remote:
-        write_views_file(loc.path, Snapshot(number, commit_id, row["committed_at"], versions))
+        write_views_file(loc.path, Snapshot(number, commit_id, row["committed_at"], versions), opened)
 
 
 def _create_table(loc: Location, table: Table) -> DeltaTable:
@@ -191,7 +304,7 @@ def _create_table(loc: Location, table: Table) -> DeltaTable:
     try:
         DeltaTable.create(loc.child(table.name), table.schema, mode="ignore",
                           partition_by=[table.partition_by] if table.partition_by else None,
-                          storage_options=loc.storage_options)
+                          configuration=TABLE_PROPERTIES, storage_options=loc.storage_options)
     except DeltaError:
         if open_delta(loc, table.name) is None:
             raise
@@ -206,7 +319,7 @@ def _create_marker_table(loc: Location) -> None:
     carries no marker: two writers racing here both go on to claim version 1 by CAS."""
     try:
         DeltaTable.create(loc.child(MARKER_TABLE), MARKER_SCHEMA, mode="ignore",
-                          storage_options=loc.storage_options)
+                          configuration=TABLE_PROPERTIES, storage_options=loc.storage_options)
     except DeltaError:
         if open_delta(loc, MARKER_TABLE) is None:
             raise
@@ -233,20 +346,23 @@ def _apply_tables(loc: Location, journal: Journal) -> None:
     transaction `commit_id`; tables that have it already are skipped. Idempotent, and safe when
     two writers do it at once: each writes against the very version it checked, so Delta's
     conflict check refuses the second commit of the same transaction."""
-    for name in journal.tables:
+    for name in sorted(journal.tables, key=_apply_rank):
         table = TABLES[name]
         current = open_delta(loc, name) or _create_table(loc, table)
         if current.transaction_version(journal.commit_id) is not None:
             continue
+        staged = [pending(journal.commit_id, f"{name}.parquet")]
+        if name in journal.replace:
+            staged.append(pending(journal.commit_id, REPLACED_NAME))
         try:
-            rows = conform(table, read_parquet(loc.child(pending(journal.commit_id, f"{name}.parquet"))))
-            replaced = (
-                read_parquet(loc.child(pending(journal.commit_id, REPLACED_NAME))).column("key").to_pylist()
-                if name in journal.replace else []
-            )
+            rows = conform(table, read_parquet(loc.child(staged[0])))
+            replaced = (read_parquet(loc.child(staged[1])).column("key").to_pylist()
+                        if name in journal.replace else [])
         except (FileNotFoundError, OSError):
             if _has_commit(loc, name, journal.commit_id):
                 continue  # another writer finished this commit and removed its pending rows
+            if not all(staged_exists(loc, path) for path in staged):
+                raise _StagedRowsGone(name) from None
             raise
         options: dict[str, object] = {"mode": "append", "schema_mode": "merge"}
         if name in journal.overwrite:
@@ -269,14 +385,18 @@ def _apply_tables(loc: Location, journal: Journal) -> None:
                 raise
 
 
+def _apply_rank(name: str) -> int:
+    return APPLY_ORDER.index(name) if name in APPLY_ORDER else len(APPLY_ORDER)
+
+
 def write_marker(warehouse: Warehouse, commit_id: str) -> Snapshot:
     """A committed marker pinning every table's latest version, with no table commit of its
     own: after maintenance (compaction) that changed files but not rows. Writer-only."""
     loc = location(warehouse)
     while True:
-        markers, _snapshot_before = finish_open_commit(loc)
+        current = finish_open(loc)
         try:
-            append_marker(loc, markers, commit_id, COMMITTED)
+            append_marker(loc, current, commit_id, COMMITTED)
         except _MarkerTaken:
             continue
         return read_snapshot(loc)

@@ -8,9 +8,12 @@ import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable
 
 from schemas.tables import TABLES
-from transforms.storage.commits import write_marker
-from transforms.storage.location import Warehouse, location, writable_warehouse
+from transforms.storage.commits import TABLE_PROPERTIES, write_marker
+from transforms.storage.location import Location, Warehouse, location, writable_warehouse
 from transforms.storage.snapshot import MARKER_TABLE, open_delta
+
+# `_commits` files beyond which `compact` merges them (one small file per marker otherwise).
+MARKER_FILES = 8
 
 # Files replaced by a compaction or a re-tag stay this long: a reader who pinned the previous
 # snapshot just before can finish its query. Older snapshots are gone for --as-of after it.
@@ -45,8 +48,9 @@ def compact(
     replaced more than `retention_hours` ago. Writer-only."""
     loc = location(warehouse)
     partitions = before = after = 0
-    changed = False
     with writable_warehouse(loc):
+        # A property change is a Delta commit after the pinned version: the marker below pins it.
+        changed = _set_table_properties(loc)
         for name in TABLES:
             delta = open_delta(loc, name)
             if delta is None:
@@ -77,8 +81,35 @@ def compact(
             after += sum(len(now.get(p, ())) for p in crowded)
         if changed:
             write_marker(loc, commit_id)
+        _compact_markers(loc, commit_id)
         vacuum(loc, retention_hours)
     return CompactionReport(partitions, before, after)
+
+
+def _set_table_properties(loc: Location) -> bool:
+    """Tables created before `TABLE_PROPERTIES` (frequent log checkpoints) take them here.
+    Returns whether any table changed."""
+    changed = False
+    for name in [*TABLES, MARKER_TABLE]:
+        delta = open_delta(loc, name)
+        if delta is None:
+            continue
+        config = delta.metadata().configuration
+        if any(config.get(k) != v for k, v in TABLE_PROPERTIES.items()):
+            delta.alter.set_table_properties(dict(TABLE_PROPERTIES), raise_if_not_exists=False)
+            changed = True
+    return changed
+
+
+def _compact_markers(loc: Location, commit_id: str, max_files: int = MARKER_FILES) -> None:
+    """`_commits` gains one small file per marker: merge them. Readers find markers by their
+    numbers (file statistics), so this changes nothing they see; a claim racing it loses its
+    compare-and-swap and retries."""
+    markers = open_delta(loc, MARKER_TABLE)
+    if markers is None or len(markers.file_uris()) <= max_files:
+        return
+    markers.optimize.compact(commit_properties=CommitProperties(
+        custom_metadata={"wirehouse.commit": commit_id}))
 
 
 def vacuum(warehouse: Warehouse, retention_hours: float = VACUUM_RETENTION_HOURS) -> int:

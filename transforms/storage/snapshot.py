@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,14 +22,17 @@ from transforms.storage.location import (
     Warehouse,
     WarehouseError,
     location,
+    s3_filesystem,
     storage_error,
     write_atomically,
 )
+from transforms.storage.staging import read_parquet
 
 MARKER_TABLE = "_commits"
 VIEWS_NAME = "views.sql"
 CLAIMED = "claimed"
 COMMITTED = "committed"
+ABORTED = "aborted"
 
 MARKER_SCHEMA = pa.schema(
     [
@@ -68,21 +72,80 @@ def open_delta(warehouse: Warehouse, name: str, version: int | None = None) -> D
         raise storage_error(loc, exc) from exc
 
 
-def marker_rows(table: DeltaTable, expression: pc.Expression) -> list[dict]:
-    return table.to_pyarrow_dataset().to_table(filter=expression).to_pylist()
+@dataclass(frozen=True)
+class Claim:
+    """A marker row that is not a committed snapshot: an open claim (the newest marker, its
+    commit not yet applied everywhere) or an aborted one (its staged rows were gone)."""
+
+    commit_id: str
+    marker: int
+    state: str
 
 
-def snapshot_from_row(row: dict) -> Snapshot:
+@dataclass(frozen=True)
+class _MarkerFile:
+    path: str
+    low: int | None  # the file's min.marker / max.marker statistics (None: not recorded)
+    high: int | None
+
+
+def _marker_files(markers: DeltaTable) -> list[_MarkerFile]:
+    actions = pa.table(markers.get_add_actions(flatten=True))
+    paths = actions.column("path").to_pylist()
+    lows = (actions.column("min.marker").to_pylist() if "min.marker" in actions.column_names
+            else [None] * len(paths))
+    highs = (actions.column("max.marker").to_pylist() if "max.marker" in actions.column_names
+             else [None] * len(paths))
+    return [_MarkerFile(p, lo, hi) for p, lo, hi in zip(paths, lows, highs, strict=True)]
+
+
+def _read_marker_file(markers: DeltaTable, path: str) -> pa.Table:
+    uri = path if "://" in path or path.startswith("/") else (
+        markers.table_uri.rstrip("/") + "/" + unquote(path))
+    if uri.startswith("file://"):
+        uri = unquote(uri[len("file://"):])
+    return read_parquet(uri)
+
+
+def scan_markers(
+    markers: DeltaTable, at_most: int | None = None
+) -> tuple[dict | None, dict | None]:
+    """The newest marker row and the newest committed one, both numbered at most `at_most` (no
+    limit if None), found by the markers' own numbers: Delta versions of `_commits` that carry
+    no marker (a vacuum's, an optimize's, a lost claim's) do not matter. Reads only the files
+    whose `max.marker` statistics can hold them (newest first), so the cost does not grow with
+    the number of markers; files without statistics are read too."""
+    files = sorted(_marker_files(markers),
+                   key=lambda f: f.high if f.high is not None else float("inf"), reverse=True)
+    newest: dict | None = None
+    committed: dict | None = None
+    for item in files:
+        if committed is not None and item.high is not None and item.high < committed["marker"]:
+            break  # nothing newer in this file or any after it
+        if at_most is not None and item.low is not None and item.low > at_most:
+            continue
+        rows = _read_marker_file(markers, item.path)
+        if at_most is not None:
+            rows = rows.filter(pc.field("marker") <= at_most)
+        for row in rows.to_pylist():
+            if newest is None or row["marker"] > newest["marker"]:
+                newest = row
+            if row["state"] == COMMITTED and (committed is None or row["marker"] > committed["marker"]):
+                committed = row
+    return newest, committed
+
+
+def all_marker_rows(markers: DeltaTable, expression: pc.Expression | None = None,
+                    columns: list[str] | None = None) -> pa.Table:
+    """Every marker row (a full read: for history and audits, never on the commit path)."""
+    return markers.to_pyarrow_dataset().to_table(filter=expression, columns=columns)
+
+
+def snapshot_from_row(row: dict | None) -> Snapshot:
+    if row is None:
+        return Snapshot()
     return Snapshot(int(row["marker"]), row["commit_id"], row["committed_at"],
                     {k: int(v) for k, v in json.loads(row["versions"]).items()})
-
-
-def _committed_at_or_before(markers: DeltaTable, number: int) -> Snapshot:
-    # A claim is always followed by its committed row before the next claim, so the newest
-    # committed marker at or before N is N or N - 1.
-    rows = marker_rows(markers, (pc.field("marker") >= number - 1) & (pc.field("marker") <= number)
-                        & (pc.field("state") == COMMITTED))
-    return snapshot_from_row(max(rows, key=lambda r: r["marker"])) if rows else Snapshot()
 
 
 def read_snapshot(warehouse: Warehouse, as_of: str | int | None = None) -> Snapshot:
@@ -93,14 +156,20 @@ def read_snapshot(warehouse: Warehouse, as_of: str | int | None = None) -> Snaps
         if as_of not in (None, 0, "0"):
             raise WarehouseError(f"warehouse {location(warehouse)} has no commits to travel back to")
         return Snapshot()
-    latest = markers.version() + 1  # marker N is the _commits table's Delta version N - 1
     if as_of is None:
-        return _committed_at_or_before(markers, latest)
+        return snapshot_from_row(scan_markers(markers)[1])
     if isinstance(as_of, int) or str(as_of).strip().isdigit():
         wanted = int(as_of)
-        if wanted > latest:
-            raise WarehouseError(f"no marker {wanted}: the latest marker of the warehouse is {latest}")
-        return _committed_at_or_before(markers, wanted) if wanted else Snapshot()
+        if not wanted:
+            return Snapshot()
+        newest, committed = scan_markers(markers, at_most=wanted)
+        if newest is None or newest["marker"] < wanted:
+            latest = scan_markers(markers)[0]
+            latest_number = latest["marker"] if latest else 0
+            if wanted > latest_number:
+                raise WarehouseError(
+                    f"no marker {wanted}: the latest marker of the warehouse is {latest_number}")
+        return snapshot_from_row(committed)
     try:
         moment = datetime.fromisoformat(str(as_of).strip())
     except ValueError as exc:
@@ -108,19 +177,76 @@ def read_snapshot(warehouse: Warehouse, as_of: str | int | None = None) -> Snaps
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     limit = pa.scalar(moment, MARKER_SCHEMA.field("committed_at").type)
-    rows = marker_rows(markers, (pc.field("committed_at") <= limit) & (pc.field("state") == COMMITTED))
+    rows = all_marker_rows(markers, (pc.field("committed_at") <= limit)
+                           & (pc.field("state") == COMMITTED)).to_pylist()
     return snapshot_from_row(max(rows, key=lambda r: r["marker"])) if rows else Snapshot()
 
 
+def _log_entry(warehouse: Warehouse, name: str, version: int) -> list[dict] | None:
+    """The actions of one Delta commit of a table, read from its `_delta_log` (None if gone)."""
+    loc = location(warehouse)
+    uri = loc.child(name, "_delta_log", f"{version:020d}.json")
+    try:
+        if loc.remote:
+            with s3_filesystem().open_input_stream(location(uri).uri[len("s3://"):]) as stream:
+                text = stream.read().decode("utf-8")
+        else:
+            text = Path(uri).read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return None
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _preserves_data(actions: list[dict]) -> bool:
+    """A commit that rewrites files but no rows: only `commitInfo`, and `add`/`remove` actions
+    with `dataChange: false` (an OPTIMIZE; a VACUUM START/END has no file action at all)."""
+    for action in actions:
+        for kind, body in action.items():
+            if kind == "commitInfo":
+                continue
+            if kind in ("add", "remove") and body.get("dataChange") is False:
+                continue
+            return False
+    return True
+
+
+def readable_version(warehouse: Warehouse, name: str, version: int, latest: int) -> int:
+    """The newest version v' of a table, `version` <= v' <= `latest`, reached from `version`
+    through data-preserving commits only (`_preserves_data`: OPTIMIZE, VACUUM START/END): it
+    holds the very rows of `version`, in the files a routine optimize + vacuum keeps. Reads
+    the commits after `version` from the Delta log, oldest first, up to the first data change."""
+    readable = version
+    for number in range(version + 1, latest + 1):
+        actions = _log_entry(warehouse, name, number)
+        if actions is None or not _preserves_data(actions):
+            break
+        readable = number
+    return readable
+
+
 def pinned_table(warehouse: Warehouse, name: str, snapshot: Snapshot) -> DeltaTable | None:
+    """A table as the snapshot pins it. When maintenance (ours or an operator's) committed after
+    the pinned version, the table is read at the newest version holding the same rows, so a
+    vacuum of the pinned version's files changes nothing readers see."""
     version = snapshot.versions.get(name)
-    return None if version is None else open_delta(warehouse, name, version)
+    if version is None:
+        return None
+    latest = open_delta(warehouse, name)
+    if latest is None:
+        return None
+    if latest.version() == version:
+        return latest
+    readable = readable_version(warehouse, name, version, latest.version())
+    return latest if readable == latest.version() else open_delta(warehouse, name, readable)
 
 
 def committed_files(warehouse: Warehouse, name: str, snapshot: Snapshot | None = None) -> list[str]:
     """The files of a table in a snapshot (the latest marker if None), relative to the warehouse."""
     snapshot = snapshot or read_snapshot(warehouse)
-    table = pinned_table(warehouse, name, snapshot)
+    return _files_of(name, pinned_table(warehouse, name, snapshot))
+
+
+def _files_of(name: str, table: DeltaTable | None) -> list[str]:
     if table is None:
         return []
     paths = pa.table(table.get_add_actions(flatten=False)).column("path").to_pylist()
@@ -165,10 +291,18 @@ def pinned_dataset(warehouse: Warehouse, name: str, snapshot: Snapshot) -> pads.
     return None if delta is None else delta.to_pyarrow_dataset()
 
 
-def write_views_file(warehouse: Path, snapshot: Snapshot | None = None) -> None:
-    """views.sql for a plain DuckDB: each table's pinned files, relative to the warehouse."""
+def write_views_file(warehouse: Path, snapshot: Snapshot | None = None,
+                     opened: Mapping[str, DeltaTable] | None = None) -> None:
+    """views.sql for a plain DuckDB: each table's pinned files, relative to the warehouse.
+    `opened`: tables already loaded at exactly the versions the snapshot pins (a writer's)."""
     warehouse = Path(warehouse)
     snapshot = snapshot or read_snapshot(warehouse)
-    files = {name: tuple(committed_files(warehouse, name, snapshot)) for name in TABLES}
+    opened = opened or {}
+    files = {
+        name: tuple(_files_of(name, opened[name]) if name in opened
+                    and opened[name].version() == snapshot.versions.get(name)
+                    else committed_files(warehouse, name, snapshot))
+        for name in TABLES
+    }
     sql = render_views_sql(files, search_path=warehouse.resolve(), marker=snapshot.marker)
     write_atomically(warehouse / VIEWS_NAME, sql)

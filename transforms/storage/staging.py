@@ -66,6 +66,16 @@ def remove_staged(folder: Path | str) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def staged_exists(loc: Location, relative: str) -> bool:
+    """Whether a file under the warehouse (e.g. a pending table file) exists, locally or on S3."""
+    if loc.remote:
+        import pyarrow.fs as pafs
+
+        info = s3_filesystem().get_file_info(location(loc.child(relative)).uri[len("s3://"):])
+        return info.type != pafs.FileType.NotFound
+    return (loc.path / relative).exists()
+
+
 def pending(commit_id: str, name: str = "") -> str:
     return f"{PENDING_DIR}/{commit_id}" + (f"/{name}" if name else "")
 

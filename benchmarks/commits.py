@@ -1,0 +1,142 @@
+"""Commit-log benchmark, one command: `make bench-commits` (= `.venv/bin/python benchmarks/commits.py`).
+
+Builds a warehouse of N commits of small batches (3 dispatches with their mentions and taggings
+and one ledger row each, through `transforms.storage.commit_rows` directly: no parsing, no
+tagging, no Prefect), with `storage.compact` every `--compact-every` commits as a routine
+maintenance job would run it, and measures after 1, 100 and 1,000 commits:
+
+* commit time: the median wall time of the next `--probe` commits (they count towards N);
+* `wirehouse sql` latency: the median of `--probe` in-process `transforms.query.run_query` of
+  `SELECT count(*) FROM dispatches` (and, with `--cli`, one `wirehouse sql` process start to exit);
+* the head lookup alone: the median of `--probe` `storage.read_snapshot` calls.
+
+Each figure is printed as a ratio against the same figure after 1 commit, measured in the same
+run. Compaction time is reported apart (it is not a commit). Target: <= 1.2x from 1 to 1,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT)]
+
+import pyarrow as pa  # noqa: E402
+
+from schemas.tables import TABLES  # noqa: E402
+from transforms import storage  # noqa: E402
+from transforms.query import run_query  # noqa: E402
+
+DAY = date(2026, 1, 15)
+NOW = datetime(2026, 1, 16, tzinfo=UTC)
+
+
+def batch(number: int) -> dict[str, pa.Table]:
+    """Three dispatches of one file, each with a mention and a tagging, and the ledger row."""
+    ids = [f"c{number:05d}-{i}" for i in range(3)]
+    common = {"run_id": f"bench-{number:05d}", "published_date": DAY}
+    dispatches = [{"dispatch_id": v, "version_id": v, "body": "Talks in Tokyo.", "word_count": 3,
+                   "published_at": NOW, "source_uri": f"f{number:05d}.txt",
+                   "source_format": "wire-text", "raw_sha256": f"h{number}", "pub_status": "usable",
+                   "ingested_at": NOW, "parser_version": "p", **common} for v in ids]
+    mentions = [{"dispatch_id": v, "version_id": v, "mention_id": f"m-{v}", "text": "Tokyo",
+                 "label": "GPE", "start_char": 9, "end_char": 14, "sentence_index": 0,
+                 "canonical": "Tokyo", "model": "m", "pipeline_hash": "p", "field": "body",
+                 **common} for v in ids]
+    taggings = [{"dispatch_id": v, "version_id": v, "model": "m", "pipeline_hash": "p",
+                 "mentions": 1, "quotes": 0, "tagged_at": NOW, "status": "tagged", **common}
+                for v in ids]
+    ledger = [{"file_sha256": f"sha-{number:05d}", "source_uri": f"f{number:05d}.txt",
+               "dispatches": 3, "rejected": 0, "run_id": common["run_id"], "ingested_at": NOW}]
+    rows = {"dispatches": dispatches, "mentions": mentions, "taggings": taggings,
+            "ingested_files": ledger}
+    return {name: storage.conform(TABLES[name], pa.Table.from_pylist(r, schema=TABLES[name].schema))
+            for name, r in rows.items()}
+
+
+def median_time(action, times: int) -> float:
+    spent = []
+    for _ in range(times):
+        started = time.perf_counter()
+        action()
+        spent.append(time.perf_counter() - started)
+    return statistics.median(spent)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commits", type=int, default=1000)
+    parser.add_argument("--points", default="1,100,1000")
+    parser.add_argument("--probe", type=int, default=5)
+    parser.add_argument("--compact-every", type=int, default=100, help="0: never")
+    parser.add_argument("--cli", action="store_true", help="also time one `wirehouse sql` process")
+    parser.add_argument("--keep", type=Path, help="build the warehouse here and keep it")
+    args = parser.parse_args()
+    points = sorted(int(p) for p in args.points.split(",") if int(p) <= args.commits)
+    warehouse = args.keep or Path(tempfile.mkdtemp(prefix="wirehouse-bench-commits-"))
+    if args.keep:
+        shutil.rmtree(warehouse, ignore_errors=True)
+    warehouse.mkdir(parents=True, exist_ok=True)
+    done = 0
+    compaction: list[float] = []
+
+    def commit() -> None:
+        nonlocal done
+        done += 1
+        storage.commit_rows(warehouse, batch(done), f"bench-{done:05d}")
+        if args.compact_every and done % args.compact_every == 0:
+            started = time.perf_counter()
+            storage.compact(warehouse, f"bench-compact-{done:05d}")
+            compaction.append(time.perf_counter() - started)
+
+    results: list[tuple[int, float, float, float, float | None]] = []
+    started_all = time.perf_counter()
+    for point in points:
+        while done < point:
+            commit()
+        at = done
+        lookup = median_time(lambda: storage.read_snapshot(warehouse), args.probe)
+        query = median_time(lambda: run_query(warehouse, "SELECT count(*) FROM dispatches"), args.probe)
+        cli = None
+        if args.cli:
+            started = time.perf_counter()
+            subprocess.run([str(ROOT / ".venv/bin/wirehouse"), "sql", "--warehouse", str(warehouse),
+                            "SELECT count(*) FROM dispatches"], check=True, capture_output=True)
+            cli = time.perf_counter() - started
+        commit_time = median_time(commit, args.probe)
+        results.append((at, commit_time, query, lookup, cli))
+        print(f"  ... {at} commits measured ({time.perf_counter() - started_all:.0f} s so far)",
+              file=sys.stderr, flush=True)
+    base = results[0]
+    print(f"commits benchmark: {done} commits of 3 dispatches (+ mentions, taggings, ledger row); "
+          f"compact every {args.compact_every or 'never'}; medians of {args.probe}")
+    header = "| after N commits | commit | ratio | sql (run_query) | ratio | head lookup | ratio |"
+    if args.cli:
+        header += " wirehouse sql (process) | ratio |"
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    for at, commit_time, query, lookup, cli in results:
+        line = (f"| {at} | {commit_time * 1000:.0f} ms | {commit_time / base[1]:.2f}x "
+                f"| {query * 1000:.0f} ms | {query / base[2]:.2f}x "
+                f"| {lookup * 1000:.1f} ms | {lookup / base[3]:.2f}x |")
+        if args.cli and cli is not None and base[4]:
+            line += f" {cli:.2f} s | {cli / base[4]:.2f}x |"
+        print(line)
+    if compaction:
+        print(f"compaction: {len(compaction)} runs, median {statistics.median(compaction):.2f} s, "
+              f"max {max(compaction):.2f} s")
+    print(f"total {time.perf_counter() - started_all:.0f} s; warehouse {warehouse}")
+    if not args.keep:
+        shutil.rmtree(warehouse, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
