@@ -26,7 +26,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect_dask import DaskTaskRunner
 
-from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
+from flows.common import cached_tagger, new_run_id, record_run_task
 from flows.maintenance import compact_task
 from seeds import default_seeds_dir
 from transforms import stages, storage
@@ -191,7 +191,7 @@ def backfill(
     seeds = seeds_dir or str(default_seeds_dir())
     run_id = new_run_id("backfill")
     started_at = datetime.now(UTC)
-    with exclusive_writer(warehouse_path, f"wirehouse backfill {' '.join(paths)}", wait):
+    with storage.exclusive_writer(warehouse_path, f"wirehouse backfill {' '.join(paths)}", wait):
         stream = BatchStream(
             paths=[Path(p) for p in paths],
             warehouse=warehouse_path,

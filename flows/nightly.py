@@ -9,7 +9,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
+from flows.common import cached_tagger, new_run_id, record_run_task
 from seeds import default_seeds_dir
 from transforms import stages, storage
 from transforms.landing import SETTLE_SECONDS_DEFAULT
@@ -108,7 +108,7 @@ def nightly(
     run_id = new_run_id("nightly")
     started_at = datetime.now(UTC)
     logger = get_run_logger()
-    with exclusive_writer(warehouse_path, f"wirehouse run {source}", wait):
+    with storage.exclusive_writer(warehouse_path, f"wirehouse run {source}", wait):
         found = discover_task(sources=[source], warehouse=warehouse, run_id=run_id,
                               batch_files=batch_files, settle_seconds=settle_seconds,
                               follow_links=follow_links, archiving=bool(archive_to))

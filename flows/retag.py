@@ -8,7 +8,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.common import cached_tagger, exclusive_writer, new_run_id, record_run_task
+from flows.common import cached_tagger, new_run_id, record_run_task
 from seeds import default_seeds_dir
 from transforms import stages, storage
 from transforms.languages import DEFAULT_PIPELINE
@@ -52,7 +52,7 @@ def retag(
     seeds = seeds_dir or str(default_seeds_dir())
     run_id = new_run_id("retag")
     started_at = datetime.now(UTC)
-    with exclusive_writer(warehouse_path, "wirehouse retag", wait):
+    with storage.exclusive_writer(warehouse_path, "wirehouse retag", wait):
         batches = select_task(warehouse, pipeline, seeds, where, force, run_id)
         for batch in batches:
             tag_task(batch, pipeline, seeds, run_id)

@@ -174,8 +174,7 @@ def test_two_writers_at_once_neither_duplicate_nor_lose_a_commit(s3: S3Endpoint,
 def test_the_store_is_checked_once_for_refusing_a_second_conditional_write(
     s3: S3Endpoint, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from flows.common import exclusive_writer
-    from transforms.storage import s3_check
+    from transforms.storage import exclusive_writer, s3_check
 
     bucket = s3.make_bucket("wh-conditional")
     warehouse = f"s3://{bucket}/wh"
@@ -199,8 +198,7 @@ def test_the_store_is_checked_once_for_refusing_a_second_conditional_write(
 def test_a_store_that_ignores_if_none_match_is_refused_with_one_line(
     s3: S3Endpoint, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from flows.common import exclusive_writer
-    from transforms.storage import s3_check
+    from transforms.storage import exclusive_writer, s3_check
 
     bucket = s3.make_bucket("wh-overwrites")
     warehouse = f"s3://{bucket}/wh"

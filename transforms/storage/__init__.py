@@ -21,7 +21,7 @@ from transforms.storage.location import (
     location,
     writable_warehouse,
 )
-from transforms.storage.lock import LOCK_NAME, WarehouseLock
+from transforms.storage.lock import LOCK_NAME, WarehouseLock, exclusive_writer, refuse_if_busy, writer_lock
 from transforms.storage.maintenance import VACUUM_RETENTION_HOURS, CompactionReport, compact, vacuum
 from transforms.storage.recovery import collect_garbage, pending_commits, recover
 from transforms.storage.snapshot import (
@@ -57,8 +57,9 @@ __all__ = [
     "VACUUM_RETENTION_HOURS", "VIEWS_NAME",
     "Claim", "CompactionReport", "Location", "Snapshot", "Warehouse", "WarehouseError", "WarehouseLock",
     "check_reachable", "claims", "collect_garbage", "commit_rows", "committed_files", "compact", "conform",
-    "finish_open_commit", "is_remote_path", "location", "open_delta", "pending_commits",
-    "pinned_dataset", "read_snapshot", "read_staged", "read_table", "recover",
+    "exclusive_writer", "finish_open_commit", "is_remote_path", "location", "open_delta", "pending_commits",
+    "pinned_dataset", "read_snapshot", "read_staged", "read_table", "recover", "refuse_if_busy",
     "refuse_legacy_layout", "remove_staged", "shared_staging", "staging_dir", "upgrade_legacy_layout",
     "vacuum", "writable_warehouse", "write_marker", "write_parquet_durably", "write_views_file",
+    "writer_lock",
 ]

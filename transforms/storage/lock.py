@@ -1,4 +1,9 @@
-"""One writer at a time on a local warehouse."""
+"""One writer at a time: the lock of a local warehouse, and what every writer does around it.
+
+`exclusive_writer` holds a warehouse for one writing flow; `refuse_if_busy` is its pre-check,
+the same checks without taking the warehouse, so a command can say at once (before Prefect
+starts) that it cannot write. Both are free of Prefect.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,23 @@ import json
 import os
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from transforms.storage.location import Warehouse, WarehouseError, location
+from transforms.storage.legacy import refuse_legacy_layout
+from transforms.storage.location import (
+    Location,
+    Warehouse,
+    WarehouseError,
+    check_reachable,
+    location,
+    writable_warehouse,
+)
+from transforms.storage.recovery import collect_garbage
+from transforms.storage.s3_check import check_conditional_writes
 
 LOCK_NAME = ".lock"
 
@@ -95,3 +112,51 @@ def _busy_message(warehouse: Path, holder: LockHolder | None) -> str:
         f"warehouse {warehouse} is in use by {who}. "
         "Only one run writes at a time: wait for it, or pass --wait."
     )
+
+
+def writer_lock(loc: Location, command: str, wait: bool = False) -> AbstractContextManager[object]:
+    """The lock one writer holds: the lock file of a local warehouse; none on S3, where every
+    commit is claimed by a conditional write instead."""
+    return nullcontext() if loc.remote else WarehouseLock(loc, command, wait=wait)
+
+
+def _check_writable(loc: Location) -> None:
+    """What every writer checks first: the storage answers, and the layout is not the old one."""
+    check_reachable(loc)
+    refuse_legacy_layout(loc)
+
+
+@contextmanager
+def exclusive_writer(warehouse: Warehouse, command: str, wait: bool) -> Iterator[None]:
+    """Hold the warehouse for one writer: the lock (local warehouses), clear errors for disk,
+    permission and storage failures, and commits of killed runs finished before and after."""
+    loc = location(warehouse)
+    with writable_warehouse(loc):
+        _check_writable(loc)
+        check_conditional_writes(loc)  # S3: once per warehouse, before its first write
+        if not loc.remote:
+            loc.path.mkdir(parents=True, exist_ok=True)
+        with writer_lock(loc, command, wait):
+            collect_garbage(loc)
+            try:
+                yield
+            finally:
+                collect_garbage(loc)
+
+
+def refuse_if_busy(warehouse: Warehouse, command: str, wait: bool) -> None:
+    """Raise at once what `exclusive_writer` would raise before its first write: an unreachable
+    or unwritable warehouse, the old layout, another writer holding the lock (unless `wait`).
+
+    Takes nothing and writes nothing, not even a missing warehouse folder: the flow holds the
+    warehouse itself. This early probe only spares the user a start-up and a traceback.
+    """
+    loc = location(warehouse)
+    with writable_warehouse(loc):
+        if loc.remote or not loc.path.exists():
+            check_reachable(loc)
+            return
+        _check_writable(loc)
+        if not wait:
+            with writer_lock(loc, command):
+                pass
