@@ -6,19 +6,52 @@ Prefect is imported only inside the commands that run flows, after its defaults 
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import json
 import os
 import sys
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from flows.settings import Settings, apply_prefect_defaults
+from transforms.languages import DEFAULT_PIPELINE
 
-app = typer.Typer(
+
+class _Commands(typer.Typer):
+    """A Typer app whose every command ends the same way on a warehouse error: the error's one
+    line on stderr and exit code 1 (`_failing_on_warehouse_errors`), not a traceback."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        register = super().command(*args, **kwargs)
+
+        def decorator(function: Callable[..., Any]) -> Callable[..., Any]:
+            register(_failing_on_warehouse_errors(function))
+            return function
+
+        return decorator
+
+
+def _failing_on_warehouse_errors(function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except Exception as exc:
+            # Commands import storage lazily (a light command never does): a WarehouseError can
+            # only have been raised if its module is loaded, so look for it there.
+            location = sys.modules.get("transforms.storage.location")
+            if location is not None and isinstance(exc, location.WarehouseError):
+                _fail(str(exc))
+            raise
+
+    return command
+
+
+app = _Commands(
     name="wirehouse",
     help="Turn raw news-wire dispatches into a DuckDB-queryable Parquet warehouse.",
     no_args_is_help=True,
@@ -26,6 +59,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+# Options that several commands take, declared once.
 WarehouseOption = Annotated[
     Path | None,
     typer.Option(
@@ -33,7 +67,24 @@ WarehouseOption = Annotated[
         help="Warehouse folder or s3://bucket/prefix [default: $WIREHOUSE_DIR or ./warehouse]",
     ),
 ]
-
+SourceOption = Annotated[Path, typer.Option("--source", "-s", help="Landing folder to ingest")]
+PipelineOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Installed spaCy pipeline to tag English with "
+        f"[default: $WIREHOUSE_PIPELINE or {DEFAULT_PIPELINE}]",
+    ),
+]
+WaitOption = Annotated[bool, typer.Option(help="Wait for another run to finish instead of refusing")]
+DateFromOption = Annotated[
+    datetime | None,
+    typer.Option("--from", formats=["%Y-%m-%d"], help="First publication date (inclusive), YYYY-MM-DD"),
+]
+DateToOption = Annotated[
+    datetime | None,
+    typer.Option("--to", formats=["%Y-%m-%d"], help="Last publication date (inclusive), YYYY-MM-DD"),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON instead of text")]
 
 FollowLinksOption = Annotated[
     bool,
@@ -72,7 +123,8 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def _warehouse_uri(settings: Settings) -> str:
-    """The warehouse as flows take it: an absolute folder, or s3://bucket/prefix."""
+    """The warehouse as flows take it: an absolute folder, or s3://bucket/prefix. An address
+    that names no usable warehouse is a usage error (exit 2), unlike errors met while working."""
     from transforms.storage import WarehouseError, location
 
     try:
@@ -83,44 +135,24 @@ def _warehouse_uri(settings: Settings) -> str:
 
 
 def _refuse_if_busy(warehouse: Path, command: str, wait: bool) -> None:
-    """Say at once, before Prefect starts, that another run holds the warehouse.
+    """Say at once, before Prefect starts, what the flow's `exclusive_writer` would refuse."""
+    from transforms.storage import refuse_if_busy
 
-    The flow takes the lock itself; this early probe only spares the user a start-up and a
-    traceback in the common case.
-    """
-    from transforms.storage import (
-        WarehouseError,
-        WarehouseLock,
-        check_reachable,
-        location,
-        refuse_legacy_layout,
-        writable_warehouse,
-    )
+    refuse_if_busy(warehouse, command, wait)
 
-    try:
-        loc = location(warehouse)
-        with writable_warehouse(loc):
-            check_reachable(loc)
-            if loc.remote or not loc.path.exists():
-                return
-            refuse_legacy_layout(loc)
-            if wait:
-                return
-            probe = WarehouseLock(loc, command)
-            probe.acquire()
-            probe.release()
-    except WarehouseError as exc:
-        _fail(str(exc))
+
+def _date_window(date_from: datetime | None, date_to: datetime | None) -> tuple[date | None, date | None]:
+    if date_from and date_to and date_from > date_to:
+        _fail("--from must not be after --to", 2)
+    return (date_from.date() if date_from else None, date_to.date() if date_to else None)
 
 
 @app.command()
 def run(
-    source: Annotated[Path, typer.Option("--source", "-s", help="Landing folder to ingest")],
+    source: SourceOption,
     warehouse: WarehouseOption = None,
-    pipeline: Annotated[
-        str | None, typer.Option(help="Installed spaCy pipeline [default: $WIREHOUSE_PIPELINE]")
-    ] = None,
-    wait: Annotated[bool, typer.Option(help="Wait for another run to finish instead of refusing")] = False,
+    pipeline: PipelineOption = None,
+    wait: WaitOption = False,
     settle: Annotated[
         float | None,
         typer.Option(
@@ -159,22 +191,18 @@ def run(
     _refuse_if_busy(settings.warehouse, f"wirehouse run {source}", wait)
     apply_prefect_defaults()
     from flows.nightly import nightly
-    from transforms.storage import WarehouseError
 
-    try:
-        summary = nightly(
-            source=str(source),
-            warehouse=_warehouse_uri(settings),
-            pipeline=settings.pipelines,
-            seeds_dir=str(settings.seeds),
-            batch_files=settings.batch_files,
-            wait=wait,
-            settle_seconds=settings.settle_seconds,
-            follow_links=follow_links,
-            archive_to=archive_folder,
-        )
-    except WarehouseError as exc:
-        _fail(str(exc))
+    summary = nightly(
+        source=str(source),
+        warehouse=_warehouse_uri(settings),
+        pipeline=settings.pipelines,
+        seeds_dir=str(settings.seeds),
+        batch_files=settings.batch_files,
+        wait=wait,
+        settle_seconds=settings.settle_seconds,
+        follow_links=follow_links,
+        archive_to=archive_folder,
+    )
     typer.echo(summary.describe())
 
 
@@ -220,8 +248,8 @@ def sql(
         result = run_query(_warehouse_uri(settings), query, as_of=as_of)
     except QueryRefused as exc:
         _fail(str(exc), 2)
-    except WarehouseError as exc:
-        _fail(str(exc))
+    except WarehouseError:
+        raise  # the one path every command's warehouse errors take, not "query failed"
     except Exception as exc:  # noqa: BLE001 - DuckDB errors are the user's to read
         _fail(f"query failed: {exc}")
     if output_format == "json":
@@ -243,12 +271,8 @@ def check(warehouse: WarehouseOption = None) -> None:
         wirehouse check --warehouse warehouse/
     """
     from transforms.contracts import check_contracts
-    from transforms.storage import WarehouseError
 
-    try:
-        violations = check_contracts(_warehouse_uri(_settings(warehouse)))
-    except WarehouseError as exc:
-        _fail(str(exc))
+    violations = check_contracts(_warehouse_uri(_settings(warehouse)))
     for v in violations:
         typer.echo(f"FAIL {v.table}.{v.columns}: {v.check} ({v.failing_rows} rows)")
     if violations:
@@ -269,7 +293,7 @@ def _print_table(result) -> None:
 
 @app.command()
 def serve(
-    source: Annotated[Path, typer.Option("--source", "-s", help="Landing folder the deployment ingests")],
+    source: SourceOption,
     warehouse: WarehouseOption = None,
     cron: Annotated[
         str | None, typer.Option(help="Cron schedule [default: $WIREHOUSE_CRON or '0 2 * * *']")
@@ -317,7 +341,7 @@ def serve(
 def compact(
     warehouse: WarehouseOption = None,
     max_files: Annotated[int, typer.Option(help="Most files to leave in a partition")] = 4,
-    wait: Annotated[bool, typer.Option(help="Wait for another run to finish instead of refusing")] = False,
+    wait: WaitOption = False,
 ) -> None:
     """Merge the warehouse's small files: at most MAX_FILES per partition, full row groups.
 
@@ -331,12 +355,8 @@ def compact(
     _refuse_if_busy(settings.warehouse, "wirehouse compact", wait)
     apply_prefect_defaults()
     from flows.maintenance import compact as compact_flow
-    from transforms.storage import WarehouseError
 
-    try:
-        report = compact_flow(warehouse=_warehouse_uri(settings), max_files=max_files, wait=wait)
-    except WarehouseError as exc:
-        _fail(str(exc))
+    report = compact_flow(warehouse=_warehouse_uri(settings), max_files=max_files, wait=wait)
     typer.echo(
         f"Compacted {report.partitions_compacted} partitions: "
         f"{report.files_before} files became {report.files_after}."
@@ -350,8 +370,8 @@ def retag(
         str | None, typer.Option(help="SQL filter on dispatches (alias d), e.g. d.agency = 'Kyodo'")
     ] = None,
     force: Annotated[bool, typer.Option("--all", help="Re-tag even where provenance matches")] = False,
-    pipeline: Annotated[str | None, typer.Option(help="Installed spaCy pipeline")] = None,
-    wait: Annotated[bool, typer.Option(help="Wait for another run to finish instead of refusing")] = False,
+    pipeline: PipelineOption = None,
+    wait: WaitOption = False,
 ) -> None:
     """Re-run only entity tagging over stored dispatches whose provenance differs.
 
@@ -370,14 +390,13 @@ def retag(
     apply_prefect_defaults()
     from flows.retag import retag as retag_flow
     from transforms.query import QueryRefused
-    from transforms.storage import WarehouseError
 
     try:
         written = retag_flow(
             warehouse=_warehouse_uri(settings), pipeline=settings.pipelines,
             seeds_dir=str(settings.seeds), where=where, force=force, wait=wait,
         )
-    except (WarehouseError, QueryRefused) as exc:
+    except QueryRefused as exc:
         _fail(str(exc))
     if not written:
         typer.echo("Nothing to re-tag: every dispatch was tagged by the current pipeline.")
@@ -392,14 +411,8 @@ def retag(
 def report(
     warehouse: WarehouseOption = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="HTML file to write")] = None,
-    date_from: Annotated[
-        datetime | None,
-        typer.Option("--from", formats=["%Y-%m-%d"], help="First publication date to show"),
-    ] = None,
-    date_to: Annotated[
-        datetime | None,
-        typer.Option("--to", formats=["%Y-%m-%d"], help="Last publication date to show"),
-    ] = None,
+    date_from: DateFromOption = None,
+    date_to: DateToOption = None,
 ) -> None:
     """Write a self-contained HTML report of the warehouse: open it from disk, offline.
 
@@ -415,25 +428,17 @@ def report(
         wirehouse report --from 2026-01-01 --to 2026-01-31 --out january.html
     """
     from transforms.report import gather_report_data, render_report, write_report
-    from transforms.storage import WarehouseError, location
+    from transforms.storage import location
 
     settings = _settings(warehouse)
-    if date_from and date_to and date_from > date_to:
-        _fail("--from must not be after --to", 2)
+    first_day, last_day = _date_window(date_from, date_to)
     loc = location(_warehouse_uri(settings))
     if loc.remote and out is None:
         _fail(f"warehouse {loc} is on S3: give the report a local file with --out", 2)
     if not loc.remote and not loc.path.is_dir():
         _fail(f"warehouse {settings.warehouse} does not exist")
     target = out or loc.path / "report.html"
-    try:
-        data = gather_report_data(
-            loc.uri,
-            date_from.date() if date_from else None,
-            date_to.date() if date_to else None,
-        )
-    except WarehouseError as exc:
-        _fail(str(exc))
+    data = gather_report_data(loc.uri, first_day, last_day)
     write_report(target, render_report(data))
     typer.echo(f"Wrote the report to {target} ({data.dispatches} dispatches)")
 
@@ -449,17 +454,14 @@ def upgrade(warehouse: WarehouseOption = None) -> None:
 
         wirehouse upgrade --warehouse warehouse/
     """
-    from transforms.storage import WarehouseError, WarehouseLock, location, upgrade_legacy_layout
+    from transforms.storage import WarehouseLock, location, upgrade_legacy_layout
 
     loc = location(_warehouse_uri(_settings(warehouse)))
-    try:
-        if loc.remote or not (loc.path / "_manifest.json").exists():
-            typer.echo(f"Nothing to upgrade: {loc} is not in the _manifest.json layout.")
-            return
-        with WarehouseLock(loc, "wirehouse upgrade"):
-            converted = upgrade_legacy_layout(loc)
-    except WarehouseError as exc:
-        _fail(str(exc))
+    if loc.remote or not (loc.path / "_manifest.json").exists():
+        typer.echo(f"Nothing to upgrade: {loc} is not in the _manifest.json layout.")
+        return
+    with WarehouseLock(loc, "wirehouse upgrade"):
+        converted = upgrade_legacy_layout(loc)
     rows = ", ".join(f"{n} {name}" for name, n in converted.items()) or "no rows"
     typer.echo(f"Upgraded {loc} to Delta tables: {rows}.")
 
@@ -475,7 +477,7 @@ def doctor(
         typer.Option(min=0, metavar="HOURS",
                      help="On S3, leave leftovers younger than this: a writer may be about to use them"),
     ] = 6.0,
-    wait: Annotated[bool, typer.Option(help="Wait for another run to finish instead of refusing")] = False,
+    wait: WaitOption = False,
 ) -> None:
     """List what killed or concurrent writers left behind; --fix removes it safely.
 
@@ -492,21 +494,16 @@ def doctor(
 
         wirehouse doctor --fix --warehouse s3://news/wh --grace-hours 24
     """
-    from transforms.storage import WarehouseError, WarehouseLock, location, refuse_legacy_layout
+    from transforms.storage import location, refuse_legacy_layout, writer_lock
     from transforms.storage.doctor import diagnose, remove
 
     loc = location(_warehouse_uri(_settings(warehouse)))
     if not loc.remote and not loc.path.is_dir():
         _fail(f"warehouse {loc} does not exist")
-    try:
-        refuse_legacy_layout(loc)
-        lock = (WarehouseLock(loc, "wirehouse doctor" + (" --fix" if fix else ""), wait=wait)
-                if not loc.remote else contextlib.nullcontext())
-        with lock:
-            found = diagnose(loc, grace_hours=grace_hours)
-            removed = remove(loc, found.leftovers) if fix else []
-    except WarehouseError as exc:
-        _fail(str(exc))
+    refuse_legacy_layout(loc)
+    with writer_lock(loc, "wirehouse doctor" + (" --fix" if fix else ""), wait):
+        found = diagnose(loc, grace_hours=grace_hours)
+        removed = remove(loc, found.leftovers) if fix else []
     for leftover in found.leftovers:
         typer.echo(leftover.describe())
     for line in found.claim_lines():
@@ -525,7 +522,7 @@ def doctor(
 def history(
     warehouse: WarehouseOption = None,
     limit: Annotated[int, typer.Option(min=1, help="Show the newest LIMIT commits")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON array of commits")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """List the warehouse's commits, newest first: marker, time, commit (run), what each table gained.
 
@@ -539,17 +536,14 @@ def history(
 
         wirehouse history --json | jq '.[0].tables'
     """
-    from transforms.storage import WarehouseError, location, refuse_legacy_layout
+    from transforms.storage import location, refuse_legacy_layout
     from transforms.storage.history import commit_history, describe_history
 
     loc = location(_warehouse_uri(_settings(warehouse)))
     if not loc.remote and not loc.path.is_dir():
         _fail(f"warehouse {loc} does not exist")
-    try:
-        refuse_legacy_layout(loc)
-        entries = commit_history(loc, limit=limit)
-    except WarehouseError as exc:
-        _fail(str(exc))
+    refuse_legacy_layout(loc)
+    entries = commit_history(loc, limit=limit)
     if as_json:
         typer.echo(json.dumps([e.to_json() for e in entries], indent=1))
     elif not entries:
@@ -571,17 +565,17 @@ def seed_landing(
 
         wirehouse seed-landing demo/landing && wirehouse run --source demo/landing
     """
+    from seeds import seed_path
     from transforms.samples import copy_sample_dispatches
 
-    settings = _settings()
-    copied = copy_sample_dispatches(settings.seeds / "dispatches", target)
+    copied = copy_sample_dispatches(seed_path("dispatches", _settings().seeds), target)
     typer.echo(f"Copied {copied} sample dispatches into {target}")
 
 
 @app.command()
 def evaluate(
     gold: Annotated[Path, typer.Argument(help="JSONL: {text, entities: [{start, end, label}]}")],
-    pipeline: Annotated[str | None, typer.Option(help="Installed spaCy pipeline")] = None,
+    pipeline: PipelineOption = None,
 ) -> None:
     """Score the configured entity pipeline against the bare model on a gold set.
 
@@ -611,14 +605,8 @@ def backfill(
         list[Path], typer.Argument(metavar="PATH", help="Files or folders of archive to ingest")
     ],
     warehouse: WarehouseOption = None,
-    date_from: Annotated[
-        datetime | None,
-        typer.Option("--from", formats=["%Y-%m-%d"], help="First publication date to take in"),
-    ] = None,
-    date_to: Annotated[
-        datetime | None,
-        typer.Option("--to", formats=["%Y-%m-%d"], help="Last publication date to take in"),
-    ] = None,
+    date_from: DateFromOption = None,
+    date_to: DateToOption = None,
     workers: Annotated[
         int | None, typer.Option(help="Local tagging processes [default: $WIREHOUSE_WORKERS or CPUs]")
     ] = None,
@@ -630,10 +618,8 @@ def backfill(
     commit_seconds: Annotated[
         float, typer.Option(help="Commit finished batches at least this often (seconds)")
     ] = 30.0,
-    pipeline: Annotated[
-        str | None, typer.Option(help="Installed spaCy pipeline [default: $WIREHOUSE_PIPELINE]")
-    ] = None,
-    wait: Annotated[bool, typer.Option(help="Wait for another run to finish instead of refusing")] = False,
+    pipeline: PipelineOption = None,
+    wait: WaitOption = False,
     settle: Annotated[
         float,
         typer.Option(
@@ -662,39 +648,34 @@ def backfill(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         _fail(f"not found: {', '.join(missing)}")
-    if date_from and date_to and date_from > date_to:
-        _fail("--from must not be after --to", 2)
+    first_day, last_day = _date_window(date_from, date_to)
     _refuse_if_busy(settings.warehouse, "wirehouse backfill", wait)
     apply_prefect_defaults()
     from flows.backfill import run_backfill
-    from transforms.storage import WarehouseError
 
-    try:
-        summary = run_backfill(
-            [str(p.resolve()) for p in paths],
-            _warehouse_uri(settings),
-            workers=settings.workers,
-            dask_address=dask_address,
-            pipeline=settings.pipelines,
-            seeds_dir=str(settings.seeds),
-            published_from=date_from.date().isoformat() if date_from else None,
-            published_to=date_to.date().isoformat() if date_to else None,
-            batch_dispatches=batch_size,
-            commit_seconds=commit_seconds,
-            wait=wait,
-            show_progress=sys.stdout.isatty(),
-            settle_seconds=settle,
-            follow_links=follow_links,
-        )
-    except WarehouseError as exc:
-        _fail(str(exc))
+    summary = run_backfill(
+        [str(p.resolve()) for p in paths],
+        _warehouse_uri(settings),
+        workers=settings.workers,
+        dask_address=dask_address,
+        pipeline=settings.pipelines,
+        seeds_dir=str(settings.seeds),
+        published_from=first_day.isoformat() if first_day else None,
+        published_to=last_day.isoformat() if last_day else None,
+        batch_dispatches=batch_size,
+        commit_seconds=commit_seconds,
+        wait=wait,
+        show_progress=sys.stdout.isatty(),
+        settle_seconds=settle,
+        follow_links=follow_links,
+    )
     typer.echo(summary.describe())
 
 
 @app.command()
 def inspect(
     files: Annotated[list[Path], typer.Argument(help="Files (or archives) to look at")],
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per item")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Show how each item in FILES parses: its fields and warnings, or why it is refused.
 
