@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from schemas.tables import DISPATCHES, ENTITY_ALIASES, QUARANTINE, TABLES
-from transforms import query, storage
-from transforms.query import referenced_names, run_query
+from transforms import storage
+from transforms.query import read_only, referenced_names, run_query
 
 
 def quarantine_rows(n: int, tag: str) -> pa.Table:
@@ -130,7 +130,7 @@ def test_a_reader_pinned_before_a_compaction_and_vacuum_reads_the_same_rows(
     for n in range(2):
         commit(tmp_path, f"c{n}", date(2026, 1, 10 + n), 1, 2)
     before = run_query(tmp_path, "SELECT count(*) FROM quarantine").rows
-    real = query.harden_connection
+    real = read_only.harden_connection
     calls = {"n": 0}
 
     def then_maintenance(con, reads):
@@ -141,7 +141,7 @@ def test_a_reader_pinned_before_a_compaction_and_vacuum_reads_the_same_rows(
             storage.compact(tmp_path, "k1", max_files=1, retention_hours=24)
             assert vacuum_data_tables(tmp_path) > 0
 
-    monkeypatch.setattr(query, "harden_connection", then_maintenance)
+    monkeypatch.setattr(read_only, "harden_connection", then_maintenance)
     # The pinned marker still reads (through the data-preserving OPTIMIZE): the query is
     # answered from the files that hold the same rows now.
     assert run_query(tmp_path, "SELECT count(*) FROM quarantine").rows == before

@@ -1,0 +1,149 @@
+"""Running a read-only query over the pinned views, and its result as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID
+
+import duckdb
+import pyarrow.fs as pafs
+
+from schemas.tables import TABLES
+from transforms import storage
+from transforms.query.read_only import ReadOnlyQuery, named_reads, read_only_query
+from transforms.query.views import open_warehouse, referenced_names
+from transforms.storage.location import filesystem
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple]
+
+
+def _readable(loc: storage.Location, snapshot: storage.Snapshot, tables: Iterable[str]) -> bool:
+    """Whether every file of `tables` pinned by `snapshot` is still on storage."""
+    try:
+        paths = [path for name in tables for path in storage.committed_files(loc, name, snapshot)]
+    except (storage.WarehouseError, OSError):
+        return False  # the Delta log of that version is gone too
+    if not paths:
+        return True
+    if not loc.remote:
+        return all((loc.path / path).exists() for path in paths)
+    fs, root = filesystem(loc)
+    infos = fs.get_file_info([f"{root}/{path}" for path in paths])
+    return all(info.type != pafs.FileType.NotFound for info in infos)
+
+
+def vacuumed_error(
+    loc: storage.Location, snapshot: storage.Snapshot, tables: Iterable[str]
+) -> storage.WarehouseError | None:
+    """One line if `snapshot` cannot be read because a vacuum deleted its files (of `tables`),
+    naming the oldest marker whose files are all there; None if its files are all there.
+
+    Markers are binary-searched between the unreadable one and the latest: a vacuum deletes
+    every file replaced before its horizon, so what is readable is a run of the newest markers.
+    """
+    tables = [name for name in tables if name in TABLES]
+    if _readable(loc, snapshot, tables):
+        return None
+    latest = storage.read_snapshot(loc)
+    if not _readable(loc, latest, tables):
+        return storage.WarehouseError(
+            f"marker {snapshot.marker} is not readable: files it names are missing from storage, "
+            f"and so are files of the latest marker {latest.marker}")
+    low, high = snapshot.marker + 1, latest.marker
+    while low < high:
+        middle = (low + high) // 2
+        if _readable(loc, storage.read_snapshot(loc, middle), tables):
+            high = middle
+        else:
+            low = middle + 1
+    oldest = storage.read_snapshot(loc, low)
+    if oldest.marker <= snapshot.marker:  # low is a claim: its committed marker is unreadable
+        oldest = storage.read_snapshot(loc, low + 1) if low < latest.marker else latest
+    return storage.WarehouseError(
+        f"marker {snapshot.marker} is no longer readable: its files were vacuumed; "
+        f"the oldest readable marker is {oldest.marker}")
+
+
+def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = None) -> QueryResult:
+    """Run read-only `sql` over views of only the tables and views it names (a view brings what
+    it reads): a table whose files an older marker no longer has does not stop a query that does
+    not read it. If the files it does read were vacuumed, one line names the oldest readable
+    marker instead of DuckDB's "No files found" or "Permission Error"."""
+    query = read_only_query(sql)
+    loc = storage.location(warehouse)
+    names = referenced_names(query.statements)
+    storage.check_reachable(loc)
+    storage.refuse_legacy_layout(loc)
+    snapshot = storage.read_snapshot(loc, as_of)
+    # Relative names resolve against the working folder, then the warehouse (a local one).
+    base = Path.cwd() if loc.remote else loc.path.resolve()
+    try:
+        return _run_pinned(warehouse, query, names, snapshot, base)
+    except (duckdb.Error, OSError) as exc:
+        tables = TABLES if names is None else names
+        if _readable(loc, snapshot, [name for name in tables if name in TABLES]):
+            # Maintenance replaced the files the views named while the query ran, and the
+            # snapshot reads the same rows from the files that replaced them: answer from those.
+            try:
+                return _run_pinned(warehouse, query, names, snapshot, base)
+            except (duckdb.Error, OSError):
+                pass
+        vanished = vacuumed_error(loc, snapshot, tables)
+        if vanished is not None:
+            raise vanished from exc
+        raise
+
+
+def _run_pinned(warehouse: storage.Warehouse, query: ReadOnlyQuery, names: set[str] | None,
+                snapshot: storage.Snapshot, base: Path) -> QueryResult:
+    """The statements over views of `snapshot`'s files, as they are resolved now."""
+    con = open_warehouse(warehouse, named_reads(query.named_paths, base), names=names,
+                         snapshot=snapshot)
+    try:
+        result = None
+        for statement in query.statements:
+            result = con.execute(statement)
+        assert result is not None
+        columns = [d[0] for d in result.description] if result.description else []
+        return QueryResult(columns=columns, rows=result.fetchall())
+    finally:
+        con.close()
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, UUID | bytes):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def as_json(result: QueryResult) -> str:
+    records = [dict(zip(result.columns, map(_jsonable, row), strict=True)) for row in result.rows]
+    return json.dumps(records, ensure_ascii=False, indent=1)
+
+
+def as_csv(result: QueryResult) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(result.columns)
+    for row in result.rows:
+        writer.writerow(["" if v is None else _jsonable(v) for v in row])
+    return buffer.getvalue()
