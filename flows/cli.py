@@ -1,6 +1,6 @@
 """The `wirehouse` command line: a thin layer over the flows and transforms.
 
-Every command has help text with at least one example (tests/test_cli_docs.py enforces it).
+Every command has help text with at least one example (tests/test_cli.py enforces it).
 Prefect is imported only inside the commands that run flows, after its defaults are set.
 """
 

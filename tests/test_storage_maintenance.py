@@ -25,7 +25,7 @@ from deltalake.exceptions import CommitFailedError
 
 from schemas.tables import TABLES
 from tests.direct_ingest import ingest
-from tests.test_warehouse_commands import write_landing
+from tests.test_cli_warehouse import write_landing
 from transforms import storage
 from transforms.query import run_query
 from transforms.storage import commits as storage_commits

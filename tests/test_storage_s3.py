@@ -13,9 +13,8 @@ import pytest
 
 from schemas.tables import DISPATCHES, INGESTED_FILES, MENTIONS, QUARANTINE
 from tests.s3_server import S3Endpoint, s3_endpoint
-from transforms import storage
+from transforms import stages, storage
 from transforms.query import run_query
-from transforms.stages import commit as stages
 from transforms.storage import commits as storage_commits
 
 
@@ -110,11 +109,11 @@ def _stage_batch(folder: Path, numbers: list[int], run_id: str) -> None:
         "model": "m", "pipeline_hash": "p", "run_id": run_id, "published_date": day,
     } for n in numbers]
     folder.mkdir(parents=True)
-    stages.storage.write_parquet_durably(pa.Table.from_pylist(dispatches, schema=DISPATCHES.schema),
+    storage.write_parquet_durably(pa.Table.from_pylist(dispatches, schema=DISPATCHES.schema),
                                          folder / "dispatches.parquet")
-    stages.storage.write_parquet_durably(pa.Table.from_pylist(mentions, schema=MENTIONS.schema),
+    storage.write_parquet_durably(pa.Table.from_pylist(mentions, schema=MENTIONS.schema),
                                          folder / "mentions.parquet")
-    stages.storage.write_parquet_durably(_ledger([f"f{n}" for n in numbers]),
+    storage.write_parquet_durably(_ledger([f"f{n}" for n in numbers]),
                                          folder / "ingested_files.parquet")
 
 
@@ -231,9 +230,9 @@ def test_doctor_on_s3_keeps_young_leftovers_and_removes_old_ones(s3: S3Endpoint)
     bucket = s3.make_bucket("wh-doctor")
     warehouse = f"s3://{bucket}/wh"
     storage.commit_rows(warehouse, {"quarantine": _quarantine(2)}, "c1")
-    stages.storage.write_parquet_durably(_quarantine(3), f"{warehouse}/_pending/c9/quarantine.parquet")
-    stages.storage.write_parquet_durably(_quarantine(1), f"{warehouse}/_staging/backfill-x/b1.parquet")
-    stages.storage.write_parquet_durably(_quarantine(4), f"{warehouse}/quarantine/part-9-orphan.parquet")
+    storage.write_parquet_durably(_quarantine(3), f"{warehouse}/_pending/c9/quarantine.parquet")
+    storage.write_parquet_durably(_quarantine(1), f"{warehouse}/_staging/backfill-x/b1.parquet")
+    storage.write_parquet_durably(_quarantine(4), f"{warehouse}/quarantine/part-9-orphan.parquet")
 
     def doctor(*args: str) -> list[str]:
         result = CliRunner().invoke(app, ["doctor", "--warehouse", warehouse, *args])
