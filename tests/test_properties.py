@@ -107,3 +107,12 @@ def test_split_for_model_pieces_are_contiguous_and_bounded(text: str, limit: int
     for start, piece in pieces:
         assert start == offset and len(piece) <= limit
         offset += len(piece)
+
+
+@given(st.text(max_size=200), st.lists(st.sampled_from([" ", "\n", "\t", "  ", "\r\n"]), max_size=5))
+def test_body_key_ignores_whitespace_only(body: str, spaces: list[str]) -> None:
+    from transforms.identity import body_key
+
+    respaced = "".join(spaces) + "\n".join(body.split(" ")) + "".join(spaces)
+    assert body_key(respaced) == body_key(body)
+    assert body_key(body + " x") != body_key(body)

@@ -36,6 +36,13 @@ def normalised_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+def body_key(body: str) -> str:
+    """The identity of a body's text, whitespace aside: identical bodies (re-sends, the same
+    dispatch carried by several agencies) share it, so their entities are tagged once and they
+    fall in one story."""
+    return _digest("body", normalised_text(body))
+
+
 def dispatch_id(dispatch: ParsedDispatch) -> str:
     """Stable across versions: the source's own story key, else agency + date + headline."""
     if dispatch.story_key:
