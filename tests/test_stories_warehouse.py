@@ -12,7 +12,6 @@ from tests.test_stories import corpus
 from transforms.query.run import run_query
 
 
-
 def _land(folder: Path, dispatches: list[dict]) -> Path:
     folder.mkdir(parents=True)
     records = [{"headline": d["headline"], "agency": d["agency"], "body": d["body"],
