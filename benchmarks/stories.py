@@ -77,20 +77,22 @@ def main() -> None:
     for item in load_:
         body_shingles(item.body)
     baseline = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     assign_stories(load_, [])
-    bulk = time.perf_counter() - started
+    bulk, bulk_cpu = time.perf_counter() - started, time.process_time() - cpu
     ordered = sorted(load_, key=lambda d: (d.published_at, d.version_id))
     index: list = []
     step = max(1, len(ordered) // 10)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for start in range(0, len(ordered), step):
         index += assign_stories(ordered[start:start + step], index)
-    nightly = time.perf_counter() - started
+    nightly, nightly_cpu = time.perf_counter() - started, time.process_time() - cpu
     per = 10_000 / len(load_)
     print(f"{len(load_)} dispatches: shingling alone {baseline:.2f}s;"
           f" bulk {bulk:.2f}s ({bulk / baseline:.1f}x), {bulk * per:.2f}s per 10,000;"
           f" ten nightly runs {nightly:.2f}s ({nightly / baseline:.1f}x), {nightly * per:.2f}s per 10,000")
+    print(f"CPU time: bulk {bulk_cpu:.2f}s, ten nightly runs {nightly_cpu:.2f}s"
+          " (wall time on a shared machine counts other engineers' work too)")
 
 
 if __name__ == "__main__":
