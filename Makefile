@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect-home
 
-.PHONY: setup run test test-fast lint bench bench-commits bench-report browser screenshot golden clean-demo
+.PHONY: setup run test test-fast lint bench bench-commits bench-stories bench-report browser screenshot golden clean-demo
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON)"; exit 1; }
@@ -55,6 +55,9 @@ bench-commits: $(STAMP)
 	$(BIN)/python benchmarks/commits.py
 
 # The report's time and size over a synthetic warehouse of 20,000 dispatches.
+bench-stories: $(STAMP)
+	$(BIN)/python benchmarks/stories.py
+
 bench-report: $(STAMP) browser
 	$(BIN)/python benchmarks/report.py
 

@@ -74,6 +74,8 @@ DISPATCHES = Table(
             _field("parse_warnings", pa.list_(pa.string()),
                    "What was missing or guessed: no_dateline, no_headline, headline_only, "
                    "date_from_file_time, language_detected"),
+            _field("story_id", pa.string(),
+                   "Story (near-duplicate cluster of versions, agencies and rewrites; README: Stories)"),
         ]
     ),
     contract=Contract(
@@ -248,9 +250,32 @@ ENTITY_ALIASES = Table(
     ),
 )
 
+STORY_SKETCHES = Table(
+    name="story_sketches",
+    description=(
+        "The sketch index stories are assigned against: one row per dispatch version, written "
+        "in the same commit as the version (README: Stories)."
+    ),
+    partition_by="published_date",
+    schema=pa.schema(
+        [
+            _field("version_id", pa.string(), "Dispatch version", False),
+            _field("story_id", pa.string(), "Story the version was assigned to", False),
+            _field("published_at", UTC_TS, "The version's published_at", False),
+            _field("body_key", pa.string(), "transforms.identity.body_key of the body; null for a flash"),
+            _field("signature", pa.binary(), "MinHash of the body's word 5-shingles; empty for a flash",
+                   False),
+            _field("lede", pa.string(), "Normalised headline and first words, for flashes to match"),
+            _field("published_date", pa.date32(), "Partition key: date of published_at", False),
+        ]
+    ),
+    contract=Contract(unique=(("version_id",),), not_null=("version_id", "story_id")),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         DISPATCHES, MENTIONS, QUOTES, TAGGINGS, QUARANTINE, RUNS, INGESTED_FILES, ENTITY_ALIASES,
+        STORY_SKETCHES,
     )
 }

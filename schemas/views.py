@@ -23,6 +23,7 @@ _DUCKDB_TYPES: dict[pa.DataType, str] = {
     pa.date32(): "DATE",
     pa.timestamp("us", tz="UTC"): "TIMESTAMP WITH TIME ZONE",
     pa.list_(pa.string()): "VARCHAR[]",
+    pa.binary(): "BLOB",
 }
 
 # Analysis views: the newest usable version of each story, and what hangs off it.
@@ -73,6 +74,36 @@ FROM (
         ON f.rule = 'form' AND f.label = m.label AND f.name = m.canonical
 )
 GROUP BY label, canonical""",
+    # One row per story (README: Stories): every usable version of it, whichever agency sent it.
+    "stories": """
+WITH story_versions AS (
+    SELECT * FROM dispatches
+    WHERE story_id IS NOT NULL
+      AND pub_status = 'usable'
+      AND (embargo_until IS NULL OR embargo_until <= now())
+),
+entity_counts AS (
+    SELECT v.story_id, m.canonical, count(DISTINCT v.dispatch_id) AS carried_by
+    FROM mentions AS m JOIN story_versions AS v ON m.version_id = v.version_id
+    WHERE m.canonical IS NOT NULL
+    GROUP BY v.story_id, m.canonical
+),
+story_entities AS (
+    SELECT story_id, list(canonical ORDER BY carried_by DESC, canonical)[1:5] AS top_entities
+    FROM entity_counts GROUP BY story_id
+)
+SELECT
+    v.story_id,
+    min(v.published_at) AS first_seen,
+    max(v.published_at) AS last_seen,
+    list_sort(list_distinct(list(v.agency) FILTER (WHERE v.agency IS NOT NULL))) AS agencies,
+    count(DISTINCT v.dispatch_id) AS dispatches,
+    count(*) AS versions,
+    first(v.headline ORDER BY v.published_at, v.version_id) AS first_headline,
+    coalesce(any_value(e.top_entities), []) AS top_entities
+FROM story_versions AS v
+LEFT JOIN story_entities AS e ON e.story_id = v.story_id
+GROUP BY v.story_id""",
 }
 
 

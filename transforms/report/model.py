@@ -74,6 +74,16 @@ class QuarantineReason:
 
 
 @dataclass(frozen=True)
+class TopStory:
+    story_id: str
+    first_headline: str
+    first_seen: datetime
+    agencies: tuple[str, ...]
+    dispatches: int
+    versions: int
+
+
+@dataclass(frozen=True)
 class ReportData:
     warehouse_name: str
     date_from: date | None
@@ -87,3 +97,4 @@ class ReportData:
     edges: tuple[NetworkEdge, ...]
     runs: tuple[RunLine, ...]
     quarantine: tuple[QuarantineReason, ...]
+    stories: tuple[TopStory, ...] = ()

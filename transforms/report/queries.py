@@ -20,6 +20,7 @@ from transforms.report.model import (
     QuarantineReason,
     ReportData,
     RunLine,
+    TopStory,
 )
 from transforms.storage import Warehouse, location
 
@@ -29,6 +30,8 @@ NETWORK_NODES = 40
 NETWORK_EDGES = 160
 PER_NODE_EDGES = 2
 LATEST_RUNS = 10
+TOP_STORIES = 10
+FIRST_SEEN_DAY = "CAST(timezone('UTC', first_seen) AS DATE)"
 UNKNOWN_AGENCY = "unknown agency"
 
 
@@ -135,6 +138,22 @@ def network(con: duckdb.DuckDBPyConnection, where: str, nodes: int = NETWORK_NOD
     )
 
 
+def top_stories(con: duckdb.DuckDBPyConnection, where: str, limit: int = TOP_STORIES
+                ) -> tuple[TopStory, ...]:
+    """The stories first seen in the window that the most agencies carried, then the most
+    versions; ties by first appearance and id, so a rerun lists them in the same order."""
+    rows = _rows(con, f"""
+        SELECT story_id, coalesce(first_headline, ''), first_seen, agencies, dispatches, versions
+        FROM stories
+        WHERE {where}
+        ORDER BY len(agencies) DESC, versions DESC, first_seen, story_id
+        LIMIT {int(limit)}""")
+    return tuple(
+        TopStory(story_id, headline, in_utc(first_seen), tuple(agencies), dispatches, versions)
+        for story_id, headline, first_seen, agencies, dispatches, versions in rows
+    )
+
+
 def latest_runs(con: duckdb.DuckDBPyConnection, limit: int = LATEST_RUNS) -> tuple[RunLine, ...]:
     rows = _rows(con, f"""
         SELECT run_id, flow, started_at, finished_at, files_seen, files_ingested,
@@ -192,6 +211,7 @@ def gather_report_data(warehouse: Warehouse, date_from: date | None = None, date
             edges=edges,
             runs=latest_runs(con),
             quarantine=quarantine_reasons(con),
+            stories=top_stories(con, window_filter(date_from, date_to, FIRST_SEEN_DAY)),
         )
     finally:
         con.close()

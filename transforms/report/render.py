@@ -30,6 +30,7 @@ from transforms.report.model import (
     QuarantineReason,
     ReportData,
     RunLine,
+    TopStory,
 )
 
 LAYOUT_SEED = 11
@@ -358,6 +359,25 @@ def render_runs_table(runs: Sequence[RunLine]) -> str:
     )
 
 
+def render_stories_table(stories: Sequence[TopStory]) -> str:
+    if not stories:
+        return '<p class="empty">No stories in this window.</p>'
+    rows = "".join(
+        f'<tr class="story" data-story-id="{esc(s.story_id)}">'
+        f"<td>{esc(s.first_seen.strftime('%Y-%m-%d %H:%M'))}</td>"
+        f'<td title="{esc(s.first_headline)}">{esc(shorten(s.first_headline, 90))}</td>'
+        f'<td class="num">{number(len(s.agencies))}</td>'
+        f"<td>{esc(shorten(', '.join(s.agencies), 80))}</td>"
+        f'<td class="num">{number(s.dispatches)}</td><td class="num">{number(s.versions)}</td></tr>'
+        for s in stories
+    )
+    return (
+        '<table class="stories"><tr><th>first seen (UTC)</th><th>first headline</th>'
+        "<th>agencies</th><th>which</th><th>dispatches</th><th>versions</th></tr>"
+        f"{rows}</table>"
+    )
+
+
 def render_quarantine_table(reasons: Sequence[QuarantineReason]) -> str:
     if not reasons:
         return '<p class="empty">Nothing quarantined.</p>'
@@ -442,6 +462,10 @@ def render_report(data: ReportData) -> str:
         '<p class="sub">People and organisations; a node\'s size is its dispatches, a line\'s '
         "width the dispatches two names share.</p>"
         f"{render_network_svg(data.nodes, data.edges)}</section>",
+        '<section id="stories"><h2>Top stories</h2>'
+        '<p class="sub">First seen in this window; by how many agencies carried them, then '
+        "versions.</p>"
+        f"{render_stories_table(data.stories)}</section>",
         f'<section id="runs"><h2>Latest runs</h2>{render_runs_table(data.runs)}</section>',
         '<section id="quarantine"><h2>Quarantine reasons</h2>'
         f"{render_quarantine_table(data.quarantine)}</section>",

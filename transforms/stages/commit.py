@@ -21,6 +21,7 @@ from transforms.entities.not_names import company_suffixes, read_not_name_rows
 from transforms.records import BatchCounts
 from transforms.stages.batches import staged_table
 from transforms.stages.dedupe import without_committed_rows
+from transforms.stories.sketch_index import story_rows_after
 
 
 def entity_aliases_after(
@@ -42,6 +43,13 @@ def entity_aliases_after(
     return pa.Table.from_pylist(aliases_to_rows(rows), schema=TABLES["entity_aliases"].schema)
 
 
+def sketch_index(warehouse: storage.Warehouse, snapshot: storage.Snapshot) -> pa.Table:
+    """The committed `story_sketches` rows in `snapshot`."""
+    if not storage.committed_files(warehouse, "story_sketches", snapshot):
+        return TABLES["story_sketches"].schema.empty_table()
+    return storage.read_table(warehouse, "story_sketches", snapshot=snapshot)
+
+
 def commit_batches(
     batches: list[Path],
     warehouse: storage.Warehouse,
@@ -50,7 +58,8 @@ def commit_batches(
     seeds_dir: Path | None = None,
 ) -> BatchCounts:
     """Commit the staged rows of tagged batches (and any extra rows) in one atomic step, with
-    the `entity_aliases` table brought up to date with the new mentions.
+    the `entity_aliases` table brought up to date with the new mentions, and every new version
+    given its `story_id` and its row in the `story_sketches` index.
 
     Rows the warehouse already holds are dropped against the snapshot the commit is claimed
     on: a version already committed (with its mentions, quotes and taggings), a file already
@@ -73,6 +82,11 @@ def commit_batches(
 
     def dedupe(snapshot: storage.Snapshot, rows: dict[str, pa.Table]) -> dict[str, pa.Table]:
         fresh_rows = without_committed_rows(warehouse, snapshot, rows)
+        # Stories against the very snapshot the commit is claimed on, written with the versions:
+        # no committed version is ever without its story.
+        if fresh_rows["dispatches"].num_rows:
+            fresh_rows["dispatches"], fresh_rows["story_sketches"] = story_rows_after(
+                fresh_rows["dispatches"], sketch_index(warehouse, snapshot))
         if fresh_rows["mentions"].num_rows:
             fresh_rows["entity_aliases"] = entity_aliases_after(
                 warehouse, fresh_rows["mentions"], seeds_dir, snapshot=snapshot

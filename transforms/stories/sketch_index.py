@@ -1,0 +1,45 @@
+"""The sketch index as a warehouse table (`story_sketches`), and the story of new dispatch rows."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from schemas.tables import TABLES
+from transforms.stories.clustering import Sketch, StoryInput, assign_stories
+
+INDEX_COLUMNS = ["version_id", "story_id", "published_at", "body_key", "signature", "lede"]
+
+
+def sketches_from_table(table: pa.Table) -> list[Sketch]:
+    return [
+        Sketch(r["version_id"], r["story_id"], r["published_at"], r["body_key"],
+               r["signature"] or b"", r["lede"] or "")
+        for r in table.select(INDEX_COLUMNS).to_pylist()
+    ]
+
+
+def sketch_rows(sketches: list[Sketch]) -> pa.Table:
+    rows = [
+        {"version_id": s.version_id, "story_id": s.story_id, "published_at": s.published_at,
+         "body_key": s.body_key, "signature": s.signature, "lede": s.lede,
+         "published_date": s.published_at.date()}
+        for s in sketches
+    ]
+    return pa.Table.from_pylist(rows, schema=TABLES["story_sketches"].schema)
+
+
+def story_rows_after(dispatches: pa.Table, index: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """New `dispatches` rows with their `story_id` set, and their `story_sketches` rows, given
+    the committed sketch `index`. A version the index already holds keeps its story."""
+    known = {s.version_id: s for s in sketches_from_table(index)}
+    inputs = [
+        StoryInput(r["version_id"], r["published_at"], r["headline"], r["body"] or "")
+        for r in dispatches.select(["version_id", "published_at", "headline", "body"]).to_pylist()
+        if r["version_id"] not in known
+    ]
+    fresh = assign_stories(inputs, list(known.values()))
+    story = {s.version_id: s.story_id for s in fresh} | {v: s.story_id for v, s in known.items()}
+    ids = pa.array([story.get(v) for v in dispatches["version_id"].to_pylist()], pa.string())
+    if "story_id" in dispatches.column_names:
+        dispatches = dispatches.drop_columns(["story_id"])
+    return dispatches.append_column("story_id", ids), sketch_rows(fresh)
