@@ -134,6 +134,16 @@ def _warehouse_uri(settings: Settings) -> str:
         raise
 
 
+def _existing_warehouse_uri(settings: Settings) -> str:
+    """`_warehouse_uri` of a warehouse that must already exist: a path with no commit log (a
+    typo, an empty folder, `/etc`) is refused with one line and exit 1, never read as empty."""
+    from transforms.storage import require_warehouse
+
+    uri = _warehouse_uri(settings)
+    require_warehouse(uri)
+    return uri
+
+
 def _refuse_if_busy(warehouse: Path, command: str, wait: bool) -> None:
     """Say at once, before Prefect starts, what the flow's `exclusive_writer` would refuse."""
     from transforms.storage import refuse_if_busy
@@ -245,7 +255,7 @@ def sql(
     if output_format not in ("table", "csv", "json"):
         _fail("--format must be table, csv or json", 2)
     try:
-        result = run_query(_warehouse_uri(settings), query, as_of=as_of)
+        result = run_query(_existing_warehouse_uri(settings), query, as_of=as_of)
     except QueryRefused as exc:
         _fail(str(exc), 2)
     except WarehouseError:
@@ -272,7 +282,7 @@ def check(warehouse: WarehouseOption = None) -> None:
     """
     from transforms.contracts import check_contracts
 
-    violations = check_contracts(_warehouse_uri(_settings(warehouse)))
+    violations = check_contracts(_existing_warehouse_uri(_settings(warehouse)))
     for v in violations:
         typer.echo(f"FAIL {v.table}.{v.columns}: {v.check} ({v.failing_rows} rows)")
     if violations:
@@ -352,6 +362,7 @@ def compact(
         wirehouse compact --warehouse warehouse/
     """
     settings = _settings(warehouse)
+    _existing_warehouse_uri(settings)
     _refuse_if_busy(settings.warehouse, "wirehouse compact", wait)
     apply_prefect_defaults()
     from flows.maintenance import compact as compact_flow
@@ -386,6 +397,7 @@ def retag(
         wirehouse retag --where "d.published_date >= DATE '2026-01-01'" --all
     """
     settings = _settings(warehouse, pipeline=pipeline)
+    _existing_warehouse_uri(settings)
     _refuse_if_busy(settings.warehouse, "wirehouse retag", wait)
     apply_prefect_defaults()
     from flows.retag import retag as retag_flow
@@ -435,8 +447,7 @@ def report(
     loc = location(_warehouse_uri(settings))
     if loc.remote and out is None:
         _fail(f"warehouse {loc} is on S3: give the report a local file with --out", 2)
-    if not loc.remote and not loc.path.is_dir():
-        _fail(f"warehouse {settings.warehouse} does not exist")
+    _existing_warehouse_uri(settings)
     target = out or loc.path / "report.html"
     data = gather_report_data(loc.uri, first_day, last_day)
     write_report(target, render_report(data))

@@ -12,6 +12,7 @@ lives in its own module, and this face re-exports the names flows, benchmarks an
 """
 
 from transforms.storage.commits import APPLY_ORDER, claims, commit_rows, finish_open_commit, write_marker
+from transforms.storage.existing import COMMIT_LOG, require_warehouse
 from transforms.storage.legacy import LEGACY_MANIFEST, refuse_legacy_layout, upgrade_legacy_layout
 from transforms.storage.location import (
     Location,
@@ -52,7 +53,7 @@ from transforms.storage.staging import (
 )
 
 __all__ = [
-    "ABORTED", "APPLY_ORDER", "CLAIMED", "COMMITTED", "LEGACY_MANIFEST", "LOCK_NAME",
+    "ABORTED", "APPLY_ORDER", "CLAIMED", "COMMITTED", "COMMIT_LOG", "require_warehouse", "LEGACY_MANIFEST", "LOCK_NAME",
     "MARKER_TABLE", "PENDING_DIR", "STAGING_DIR",
     "VACUUM_RETENTION_HOURS", "VIEWS_NAME",
     "Claim", "CompactionReport", "Location", "Snapshot", "Warehouse", "WarehouseError", "WarehouseLock",
