@@ -19,7 +19,8 @@ from transforms import landing
 from transforms.query import run_query
 
 OLD = time.time() - 86400
-GOOD = "Good story {n}\nTOKYO, Jan 20 (Reuters) - Officials from Japan met on Tuesday.\n\n(Reporting by Desk Staff)\n"
+GOOD = ("Good story {n}\nTOKYO, Jan 20 (Reuters) - Officials from Japan met on Tuesday.\n\n"
+        "(Reporting by Desk Staff)\n")
 
 
 def _good(folder: Path, n: int) -> Path:

@@ -13,10 +13,11 @@ import pytest
 from schemas.tables import DISPATCHES, MENTIONS
 from tests.warehouse_files import commit_staged, stage_table_files
 from transforms.contracts import check_contracts
-from transforms.query import QueryRefused
 from transforms.entities.pipeline import TaggerInfo
+from transforms.query import QueryRefused
 from transforms.stages.retag import check_where, selection_sql
 
+MORE = "it carries more than an expression (a UNION, ORDER BY, LIMIT, GROUP BY or the like)"
 HELP = "--where takes one boolean expression on dispatches (alias d), e.g. d.agency = 'Kyodo'"
 
 
@@ -35,11 +36,10 @@ def test_a_boolean_expression_passes(where: str) -> None:
      "DATE '2026-01-01' --",
      "DuckDB cannot parse it: Parser Error: syntax error at or near \")\""),
     ("true; DROP VIEW dispatches", "it holds more than one statement"),
-    ("true ORDER BY 1", "it carries more than an expression (a UNION, ORDER BY, LIMIT, GROUP BY or the like)"),
-    ("true LIMIT 1", "it carries more than an expression (a UNION, ORDER BY, LIMIT, GROUP BY or the like)"),
-    ("true GROUP BY d.agency", "it carries more than an expression (a UNION, ORDER BY, LIMIT, GROUP BY or the like)"),
-    ("true UNION SELECT * FROM dispatches AS d",
-     "it carries more than an expression (a UNION, ORDER BY, LIMIT, GROUP BY or the like)"),
+    ("true ORDER BY 1", MORE),
+    ("true LIMIT 1", MORE),
+    ("true GROUP BY d.agency", MORE),
+    ("true UNION SELECT * FROM dispatches AS d", MORE),
     ("d.version_id IN (SELECT version_id FROM mentions)", "subqueries are not allowed in it"),
     ("EXISTS (SELECT * FROM read_text('/etc/passwd'))", "subqueries are not allowed in it"),
     ("  ", "it is empty"),
@@ -54,7 +54,8 @@ def test_the_selection_refuses_before_any_sql_is_built() -> None:
     info = TaggerInfo("m", "h")
     with pytest.raises(QueryRefused):
         selection_sql(info, "false) UNION ALL SELECT 1 --", force=True)
-    assert "AND (d.agency = 'AFP' -- x\n)" in selection_sql(info, "d.agency = 'AFP' -- x", force=True)
+    built = selection_sql(info, "d.agency = 'AFP' -- x", force=True)
+    assert "AND (d.agency = 'AFP' -- x\n)" in built
 
 
 def _warehouse(tmp_path: Path, mentions: list[dict]) -> Path:
@@ -63,7 +64,8 @@ def _warehouse(tmp_path: Path, mentions: list[dict]) -> Path:
         "dispatch_id": "d1", "version_id": "v1", "agency": "Reuters", "published_at": moment,
         "headline": "Putin meets Macron", "body": "TOKYO - Officials from Japan met France.",
         "language": "en", "word_count": 6, "source_uri": "/x", "source_format": "text",
-        "raw_sha256": "0" * 64, "pub_status": "usable", "ingested_at": moment, "run_id": "r", "parser_version": "1",
+        "raw_sha256": "0" * 64, "pub_status": "usable", "ingested_at": moment, "run_id": "r",
+        "parser_version": "1",
         "published_date": date(2026, 1, 20),
     }
     base = {"dispatch_id": "d1", "version_id": "v1", "label": "GPE", "sentence_index": 0,

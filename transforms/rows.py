@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from schemas.tables import RUNS
-from transforms.landing import printable_path
 from transforms.identity import dispatch_id, span_id, version_id
+from transforms.landing import printable_path
 from transforms.records import (
     PARSER_VERSION,
     BatchCounts,

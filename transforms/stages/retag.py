@@ -79,7 +79,8 @@ def check_where(where: str) -> None:
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
-        raise QueryRefused(f"{WHERE_HELP}; DuckDB cannot parse it: {' '.join(str(exc).split())[:200]}") from exc
+        reason = " ".join(str(exc).split())[:200]
+        raise QueryRefused(f"{WHERE_HELP}; DuckDB cannot parse it: {reason}") from exc
     if len(statements) != 1:
         raise QueryRefused(f"{WHERE_HELP}; it holds more than one statement")
     with duckdb.connect(":memory:") as con:

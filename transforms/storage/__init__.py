@@ -53,14 +53,15 @@ from transforms.storage.staging import (
 )
 
 __all__ = [
-    "ABORTED", "APPLY_ORDER", "CLAIMED", "COMMITTED", "COMMIT_LOG", "require_warehouse", "LEGACY_MANIFEST", "LOCK_NAME",
+    "ABORTED", "APPLY_ORDER", "CLAIMED", "COMMITTED", "COMMIT_LOG", "LEGACY_MANIFEST", "LOCK_NAME",
     "MARKER_TABLE", "PENDING_DIR", "STAGING_DIR",
     "VACUUM_RETENTION_HOURS", "VIEWS_NAME",
     "Claim", "CompactionReport", "Location", "Snapshot", "Warehouse", "WarehouseError", "WarehouseLock",
     "check_reachable", "claims", "collect_garbage", "commit_rows", "committed_files", "compact", "conform",
     "exclusive_writer", "finish_open_commit", "is_remote_path", "location", "open_delta", "pending_commits",
     "pinned_dataset", "read_snapshot", "read_staged", "read_table", "recover", "refuse_if_busy",
-    "refuse_legacy_layout", "remove_staged", "shared_staging", "staging_dir", "upgrade_legacy_layout",
+    "refuse_legacy_layout", "remove_staged", "require_warehouse", "shared_staging", "staging_dir",
+    "upgrade_legacy_layout",
     "vacuum", "writable_warehouse", "write_marker", "write_parquet_durably", "write_views_file",
     "writer_lock",
 ]
