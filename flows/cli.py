@@ -227,6 +227,12 @@ def sql(
         str | None,
         typer.Option("--as-of", help="Read an older commit: a marker number or an ISO timestamp"),
     ] = None,
+    allow_read: Annotated[
+        list[Path] | None,
+        typer.Option("--allow-read", metavar="DIR",
+                     help="A folder whose files the query may read (repeatable) "
+                     "[default: $WIREHOUSE_ALLOW_READ, os.pathsep-separated, else none]"),
+    ] = None,
 ) -> None:
     """Run read-only SQL against the warehouse views (dispatches, mentions, entities, …).
 
@@ -234,8 +240,9 @@ def sql(
     and EXPLAIN / EXPLAIN ANALYZE of one of those. Everything else is refused with one line and
     exit code 2: COPY, EXPORT, ATTACH, INSTALL, LOAD, SET, PRAGMA, CALL, PREPARE, writes, and
     table functions that are not plain readers (query(), enable_logging(), checkpoint(), …).
-    Your own files can be read (read_csv, read_parquet, read_json, FROM 'file.csv'); the
-    connection can open only the warehouse's files and the files the query names.
+    Your own files can be read (read_csv, read_parquet, read_json, FROM 'file.csv') from the
+    folders you allow with --allow-read DIR; nothing else, never /proc, /sys or /dev, and
+    warehouse files only through the views (which read the pinned commit).
     Reads the latest commit; --as-of reads an older one (time travel).
 
     Examples:
@@ -244,20 +251,23 @@ def sql(
 
         wirehouse sql "SELECT * FROM runs" --format json
 
-        wirehouse sql "SELECT d.headline, m.desk FROM dispatches d JOIN 'desks.csv' m USING (agency)"
+        wirehouse sql --allow-read . "SELECT headline, desk FROM dispatches JOIN 'desks.csv' USING (agency)"
 
         wirehouse sql "SELECT count(*) FROM dispatches" --as-of 3 --warehouse s3://news/wh
     """
-    from transforms.query import QueryRefused, as_csv, as_json, run_query
+    from transforms.query import QueryRefused, ReadNotFound, as_csv, as_json, run_query
     from transforms.storage import WarehouseError
 
     settings = _settings(warehouse)
+    allowed = [*settings.allow_read, *(str(folder) for folder in allow_read or ())]
     if output_format not in ("table", "csv", "json"):
         _fail("--format must be table, csv or json", 2)
     try:
-        result = run_query(_existing_warehouse_uri(settings), query, as_of=as_of)
+        result = run_query(_existing_warehouse_uri(settings), query, as_of=as_of, allow_read=allowed)
     except QueryRefused as exc:
         _fail(str(exc), 2)
+    except ReadNotFound as exc:
+        _fail(str(exc))
     except WarehouseError:
         raise  # the one path every command's warehouse errors take, not "query failed"
     except Exception as exc:  # noqa: BLE001 - DuckDB errors are the user's to read

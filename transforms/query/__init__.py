@@ -8,6 +8,7 @@ its result.
 from transforms.query.read_only import (
     NamedReads,
     QueryRefused,
+    ReadNotFound,
     ReadOnlyQuery,
     check_read_only,
     harden_connection,
@@ -20,6 +21,7 @@ __all__ = [
     "NamedReads",
     "QueryRefused",
     "QueryResult",
+    "ReadNotFound",
     "ReadOnlyQuery",
     "as_csv",
     "as_json",

@@ -17,7 +17,7 @@ import pyarrow.fs as pafs
 
 from schemas.tables import TABLES
 from transforms import storage
-from transforms.query.read_only import ReadOnlyQuery, named_reads, read_only_query
+from transforms.query.read_only import NamedReads, ReadOnlyQuery, confined_reads, named_reads, read_only_query
 from transforms.query.views import open_warehouse, referenced_names
 from transforms.storage.location import filesystem
 
@@ -75,11 +75,17 @@ def vacuumed_error(
         f"the oldest readable marker is {oldest.marker}")
 
 
-def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = None) -> QueryResult:
+def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = None,
+              allow_read: Iterable[str] | None = None) -> QueryResult:
     """Run read-only `sql` over views of only the tables and views it names (a view brings what
     it reads): a table whose files an older marker no longer has does not stop a query that does
     not read it. If the files it does read were vacuumed, one line names the oldest readable
-    marker instead of DuckDB's "No files found" or "Permission Error"."""
+    marker instead of DuckDB's "No files found" or "Permission Error".
+
+    With `allow_read` (what `wirehouse sql` passes: its --allow-read folders, maybe none), the
+    files a query names must lie in those folders, never under /proc, /sys or /dev nor in the
+    warehouse (`confined_reads`); without it (the library's own queries), as named.
+    """
     query = read_only_query(sql)
     loc = storage.location(warehouse)
     names = referenced_names(query.statements)
@@ -88,15 +94,19 @@ def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = 
     snapshot = storage.read_snapshot(loc, as_of)
     # Relative names resolve against the working folder, then the warehouse (a local one).
     base = Path.cwd() if loc.remote else loc.path.resolve()
+    if allow_read is None:
+        reads = named_reads(query.named_paths, base)
+    else:
+        reads = confined_reads(query.named_paths, allow_read, None if loc.remote else loc.path)
     try:
-        return _run_pinned(warehouse, query, names, snapshot, base)
+        return _run_pinned(warehouse, query, names, snapshot, reads)
     except (duckdb.Error, OSError) as exc:
         tables = TABLES if names is None else names
         if _readable(loc, snapshot, [name for name in tables if name in TABLES]):
             # Maintenance replaced the files the views named while the query ran, and the
             # snapshot reads the same rows from the files that replaced them: answer from those.
             try:
-                return _run_pinned(warehouse, query, names, snapshot, base)
+                return _run_pinned(warehouse, query, names, snapshot, reads)
             except (duckdb.Error, OSError):
                 pass
         vanished = vacuumed_error(loc, snapshot, tables)
@@ -106,10 +116,9 @@ def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = 
 
 
 def _run_pinned(warehouse: storage.Warehouse, query: ReadOnlyQuery, names: set[str] | None,
-                snapshot: storage.Snapshot, base: Path) -> QueryResult:
+                snapshot: storage.Snapshot, reads: NamedReads) -> QueryResult:
     """The statements over views of `snapshot`'s files, as they are resolved now."""
-    con = open_warehouse(warehouse, named_reads(query.named_paths, base), names=names,
-                         snapshot=snapshot)
+    con = open_warehouse(warehouse, reads, names=names, snapshot=snapshot)
     try:
         result = None
         for statement in query.statements:
