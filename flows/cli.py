@@ -216,6 +216,10 @@ def run(
     typer.echo(summary.describe())
 
 
+# The table format holds every row in memory to lay it out: this many unless --max-rows says.
+TABLE_MAX_ROWS = 10_000
+
+
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run against the warehouse views")],
@@ -233,6 +237,18 @@ def sql(
                      help="A folder whose files the query may read (repeatable) "
                      "[default: $WIREHOUSE_ALLOW_READ, os.pathsep-separated, else none]"),
     ] = None,
+    timeout: Annotated[
+        float, typer.Option(min=0, metavar="SECONDS", help="Stop the query after SECONDS; 0: no limit")
+    ] = 300,
+    max_rows: Annotated[
+        int | None,
+        typer.Option(min=1, help="Most rows to show; the table format shows 10000 unless told, "
+                     "csv and json stream every row unless told"),
+    ] = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(metavar="SIZE", help="DuckDB memory limit, e.g. 2GB [default: DuckDB's, 80% of RAM]"),
+    ] = None,
 ) -> None:
     """Run read-only SQL against the warehouse views (dispatches, mentions, entities, …).
 
@@ -243,7 +259,9 @@ def sql(
     Your own files can be read (read_csv, read_parquet, read_json, FROM 'file.csv') from the
     folders you allow with --allow-read DIR; nothing else, never /proc, /sys or /dev, and
     warehouse files only through the views (which read the pinned commit).
-    Reads the latest commit; --as-of reads an older one (time travel).
+    Reads the latest commit; --as-of reads an older one (time travel). A query stops after
+    --timeout seconds (300 unless told) or at Ctrl-C, within a second; the table format shows
+    at most --max-rows rows (10000 unless told), csv and json every row.
 
     Examples:
 
@@ -254,8 +272,18 @@ def sql(
         wirehouse sql --allow-read . "SELECT headline, desk FROM dispatches JOIN 'desks.csv' USING (agency)"
 
         wirehouse sql "SELECT count(*) FROM dispatches" --as-of 3 --warehouse s3://news/wh
+
+        wirehouse sql "SELECT * FROM dispatches" --format csv --timeout 3600 --memory-limit 2GB
     """
-    from transforms.query import QueryRefused, ReadNotFound, as_csv, as_json, run_query
+    from transforms.query import (
+        QueryLimits,
+        QueryRefused,
+        QueryStopped,
+        ReadNotFound,
+        as_csv,
+        as_json,
+        run_query,
+    )
     from transforms.storage import WarehouseError
 
     settings = _settings(warehouse)
@@ -263,21 +291,28 @@ def sql(
     if output_format not in ("table", "csv", "json"):
         _fail("--format must be table, csv or json", 2)
     try:
-        result = run_query(_existing_warehouse_uri(settings), query, as_of=as_of, allow_read=allowed)
+        limits = QueryLimits(
+            timeout=timeout or None, memory_limit=memory_limit,
+            max_rows=max_rows or (TABLE_MAX_ROWS if output_format == "table" else None))
+        result = run_query(_existing_warehouse_uri(settings), query, as_of=as_of, allow_read=allowed,
+                           limits=limits)
     except QueryRefused as exc:
         _fail(str(exc), 2)
-    except ReadNotFound as exc:
+    except (ReadNotFound, QueryStopped) as exc:
         _fail(str(exc))
     except WarehouseError:
         raise  # the one path every command's warehouse errors take, not "query failed"
     except Exception as exc:  # noqa: BLE001 - DuckDB errors are the user's to read
-        _fail(f"query failed: {exc}")
+        _fail(f"query failed: {' '.join(str(exc).split()) or type(exc).__name__}")
     if output_format == "json":
         typer.echo(as_json(result))
     elif output_format == "csv":
         typer.echo(as_csv(result), nl=False)
     else:
         _print_table(result)
+    if result.truncated:
+        typer.echo(f"Only the first {len(result.rows)} rows are shown: raise --max-rows, "
+                   "or use --format csv or json for every row.", err=True)
 
 
 @app.command()

@@ -277,7 +277,8 @@ def _sql_list(items: Iterable[str]) -> str:
     return "[" + ", ".join(sql_literal(item) for item in items) + "]"
 
 
-def harden_connection(con: duckdb.DuckDBPyConnection, reads: NamedReads = NO_READS) -> None:
+def harden_connection(con: duckdb.DuckDBPyConnection, reads: NamedReads = NO_READS,
+                      memory_limit: str | None = None) -> None:
     """Make `con` refuse writes, extensions and configuration changes; reads stay for `reads`.
 
     Call it after the views are created and before any user SQL runs. File access is switched
@@ -285,6 +286,8 @@ def harden_connection(con: duckdb.DuckDBPyConnection, reads: NamedReads = NO_REA
     neither installed nor loaded, and the configuration is locked so none of this can be undone
     (SET, RESET, enable_logging() and enable_profiling() all fail).
     """
+    if memory_limit:  # before the lock: a query cannot raise it
+        con.execute(f"SET memory_limit = {sql_literal(memory_limit)}")
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
     con.execute("SET allow_community_extensions = false")

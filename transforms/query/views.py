@@ -147,6 +147,7 @@ def register_views(
 def open_warehouse(
     warehouse: storage.Warehouse, reads: NamedReads = NO_READS, as_of: str | int | None = None,
     names: Collection[str] | None = None, snapshot: storage.Snapshot | None = None,
+    memory_limit: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the warehouse views (all, or `names`), hardened: it reads the
     views and `reads`."""
@@ -157,7 +158,7 @@ def open_warehouse(
         _snapshot, files = register_views(con, warehouse, as_of, names, snapshot)
         admitted = committed_files(storage.location(warehouse).path, files) if files else []
         read_only.harden_connection(con, NamedReads(
-            files=(*admitted, *reads.files), directories=reads.directories))
+            files=(*admitted, *reads.files), directories=reads.directories), memory_limit)
     except BaseException:
         con.close()
         raise
