@@ -157,8 +157,11 @@ def open_warehouse(
         # would let the views name files the hardened connection was not told about.
         _snapshot, files = register_views(con, warehouse, as_of, names, snapshot)
         admitted = committed_files(storage.location(warehouse).path, files) if files else []
-        read_only.harden_connection(con, NamedReads(
-            files=(*admitted, *reads.files), directories=reads.directories), memory_limit)
+        admitted_reads = NamedReads(files=(*admitted, *reads.files), directories=reads.directories)
+        if memory_limit:
+            read_only.harden_connection(con, admitted_reads, memory_limit=memory_limit)
+        else:
+            read_only.harden_connection(con, admitted_reads)
     except BaseException:
         con.close()
         raise
