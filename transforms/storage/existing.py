@@ -9,6 +9,7 @@ from transforms.storage.legacy import refuse_legacy_layout
 from transforms.storage.location import (
     Warehouse,
     WarehouseError,
+    check_reachable,
     exists,
     filesystem,
     location,
@@ -26,6 +27,7 @@ def require_warehouse(warehouse: Warehouse) -> None:
     the upgrade message.
     """
     loc = location(warehouse)
+    check_reachable(loc)  # on S3: the bucket exists and the credentials work, else that line
     fs, root = filesystem(loc)
     try:
         if exists(loc, COMMIT_LOG):
