@@ -134,6 +134,16 @@ def _warehouse_uri(settings: Settings) -> str:
         raise
 
 
+def _existing_warehouse_uri(settings: Settings) -> str:
+    """`_warehouse_uri` of a warehouse that must already exist: a path with no commit log (a
+    typo, an empty folder, `/etc`) is refused with one line and exit 1, never read as empty."""
+    from transforms.storage import require_warehouse
+
+    uri = _warehouse_uri(settings)
+    require_warehouse(uri)
+    return uri
+
+
 def _refuse_if_busy(warehouse: Path, command: str, wait: bool) -> None:
     """Say at once, before Prefect starts, what the flow's `exclusive_writer` would refuse."""
     from transforms.storage import refuse_if_busy
@@ -206,6 +216,10 @@ def run(
     typer.echo(summary.describe())
 
 
+# The table format holds every row in memory to lay it out: this many unless --max-rows says.
+TABLE_MAX_ROWS = 10_000
+
+
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run against the warehouse views")],
@@ -217,6 +231,24 @@ def sql(
         str | None,
         typer.Option("--as-of", help="Read an older commit: a marker number or an ISO timestamp"),
     ] = None,
+    allow_read: Annotated[
+        list[Path] | None,
+        typer.Option("--allow-read", metavar="DIR",
+                     help="A folder whose files the query may read (repeatable) "
+                     "[default: $WIREHOUSE_ALLOW_READ, os.pathsep-separated, else none]"),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option(min=0, metavar="SECONDS", help="Stop the query after SECONDS; 0: no limit")
+    ] = 300,
+    max_rows: Annotated[
+        int | None,
+        typer.Option(min=1, help="Most rows to show; the table format shows 10000 unless told, "
+                     "csv and json stream every row unless told"),
+    ] = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(metavar="SIZE", help="DuckDB memory limit, e.g. 2GB [default: DuckDB's, 80% of RAM]"),
+    ] = None,
 ) -> None:
     """Run read-only SQL against the warehouse views (dispatches, mentions, entities, …).
 
@@ -224,9 +256,12 @@ def sql(
     and EXPLAIN / EXPLAIN ANALYZE of one of those. Everything else is refused with one line and
     exit code 2: COPY, EXPORT, ATTACH, INSTALL, LOAD, SET, PRAGMA, CALL, PREPARE, writes, and
     table functions that are not plain readers (query(), enable_logging(), checkpoint(), …).
-    Your own files can be read (read_csv, read_parquet, read_json, FROM 'file.csv'); the
-    connection can open only the warehouse's files and the files the query names.
-    Reads the latest commit; --as-of reads an older one (time travel).
+    Your own files can be read (read_csv, read_parquet, read_json, FROM 'file.csv') from the
+    folders you allow with --allow-read DIR; nothing else, never /proc, /sys or /dev, and
+    warehouse files only through the views (which read the pinned commit).
+    Reads the latest commit; --as-of reads an older one (time travel). A query stops after
+    --timeout seconds (300 unless told) or at Ctrl-C, within a second; the table format shows
+    at most --max-rows rows (10000 unless told), csv and json every row.
 
     Examples:
 
@@ -234,30 +269,50 @@ def sql(
 
         wirehouse sql "SELECT * FROM runs" --format json
 
-        wirehouse sql "SELECT d.headline, m.desk FROM dispatches d JOIN 'desks.csv' m USING (agency)"
+        wirehouse sql --allow-read . "SELECT headline, desk FROM dispatches JOIN 'desks.csv' USING (agency)"
 
         wirehouse sql "SELECT count(*) FROM dispatches" --as-of 3 --warehouse s3://news/wh
+
+        wirehouse sql "SELECT * FROM dispatches" --format csv --timeout 3600 --memory-limit 2GB
     """
-    from transforms.query import QueryRefused, as_csv, as_json, run_query
+    from transforms.query import (
+        QueryLimits,
+        QueryRefused,
+        QueryStopped,
+        ReadNotFound,
+        as_csv,
+        as_json,
+        run_query,
+    )
     from transforms.storage import WarehouseError
 
     settings = _settings(warehouse)
+    allowed = [*settings.allow_read, *(str(folder) for folder in allow_read or ())]
     if output_format not in ("table", "csv", "json"):
         _fail("--format must be table, csv or json", 2)
     try:
-        result = run_query(_warehouse_uri(settings), query, as_of=as_of)
+        limits = QueryLimits(
+            timeout=timeout or None, memory_limit=memory_limit,
+            max_rows=max_rows or (TABLE_MAX_ROWS if output_format == "table" else None))
+        result = run_query(_existing_warehouse_uri(settings), query, as_of=as_of, allow_read=allowed,
+                           limits=limits)
     except QueryRefused as exc:
         _fail(str(exc), 2)
+    except (ReadNotFound, QueryStopped) as exc:
+        _fail(str(exc))
     except WarehouseError:
         raise  # the one path every command's warehouse errors take, not "query failed"
     except Exception as exc:  # noqa: BLE001 - DuckDB errors are the user's to read
-        _fail(f"query failed: {exc}")
+        _fail(f"query failed: {' '.join(str(exc).split()) or type(exc).__name__}")
     if output_format == "json":
         typer.echo(as_json(result))
     elif output_format == "csv":
         typer.echo(as_csv(result), nl=False)
     else:
         _print_table(result)
+    if result.truncated:
+        typer.echo(f"Only the first {len(result.rows)} rows are shown: raise --max-rows, "
+                   "or use --format csv or json for every row.", err=True)
 
 
 @app.command()
@@ -272,7 +327,7 @@ def check(warehouse: WarehouseOption = None) -> None:
     """
     from transforms.contracts import check_contracts
 
-    violations = check_contracts(_warehouse_uri(_settings(warehouse)))
+    violations = check_contracts(_existing_warehouse_uri(_settings(warehouse)))
     for v in violations:
         typer.echo(f"FAIL {v.table}.{v.columns}: {v.check} ({v.failing_rows} rows)")
     if violations:
@@ -352,6 +407,7 @@ def compact(
         wirehouse compact --warehouse warehouse/
     """
     settings = _settings(warehouse)
+    _existing_warehouse_uri(settings)
     _refuse_if_busy(settings.warehouse, "wirehouse compact", wait)
     apply_prefect_defaults()
     from flows.maintenance import compact as compact_flow
@@ -386,6 +442,7 @@ def retag(
         wirehouse retag --where "d.published_date >= DATE '2026-01-01'" --all
     """
     settings = _settings(warehouse, pipeline=pipeline)
+    _existing_warehouse_uri(settings)
     _refuse_if_busy(settings.warehouse, "wirehouse retag", wait)
     apply_prefect_defaults()
     from flows.retag import retag as retag_flow
@@ -435,8 +492,7 @@ def report(
     loc = location(_warehouse_uri(settings))
     if loc.remote and out is None:
         _fail(f"warehouse {loc} is on S3: give the report a local file with --out", 2)
-    if not loc.remote and not loc.path.is_dir():
-        _fail(f"warehouse {settings.warehouse} does not exist")
+    _existing_warehouse_uri(settings)
     target = out or loc.path / "report.html"
     data = gather_report_data(loc.uri, first_day, last_day)
     write_report(target, render_report(data))

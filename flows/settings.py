@@ -37,6 +37,9 @@ class Settings:
     workers: int = os.cpu_count() or 1
     # A file modified this recently may still be being written: `wirehouse run` leaves it.
     settle_seconds: float = SETTLE_SECONDS_DEFAULT
+    # Folders `wirehouse sql` may read besides the warehouse (WIREHOUSE_ALLOW_READ, os.pathsep
+    # separated; --allow-read adds to them).
+    allow_read: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +58,7 @@ class Settings:
             timezone=env.get("WIREHOUSE_TIMEZONE", base.timezone),
             workers=int(env.get("WIREHOUSE_WORKERS", base.workers)),
             settle_seconds=float(env.get("WIREHOUSE_SETTLE_SECONDS", base.settle_seconds)),
+            allow_read=tuple(p for p in env.get("WIREHOUSE_ALLOW_READ", "").split(os.pathsep) if p),
         )
 
     def with_overrides(self, **values: object) -> Settings:

@@ -37,3 +37,13 @@ def test_every_dotted_transforms_name_the_readme_names_resolves() -> None:
                 unresolved.append(name)
             break
     assert not unresolved, f"the README names modules or functions that do not exist: {unresolved}"
+
+
+def test_the_readmes_prefect_artifact_commands_wait_as_long_as_wirehouse_does() -> None:
+    """`prefect artifact ls` starts Prefect's ephemeral server itself: without the start-up wait
+    the CLI sets, it times out on a busy machine."""
+    from flows.settings import PREFECT_DEFAULTS
+
+    block = README.split(".venv/bin/prefect artifact ls", 1)[0].rsplit("```sh", 1)[1]
+    key = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+    assert f"{key}={PREFECT_DEFAULTS[key]}" in block

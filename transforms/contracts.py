@@ -40,6 +40,18 @@ def contract_queries(table: Table) -> list[tuple[str, str, str]]:
     return queries
 
 
+# Every mention's text is its field's slice [start_char:end_char] (offsets in characters, as
+# DuckDB's substring counts them): a mention pointing elsewhere is wrong whatever wrote it.
+MENTION_OFFSETS_SQL = (
+    "SELECT count(*) FROM mentions AS m JOIN dispatches AS d USING (version_id) "
+    "WHERE m.start_char IS NULL OR m.end_char IS NULL OR m.start_char < 0 "
+    "OR m.end_char < m.start_char "
+    "OR substring(CASE WHEN m.field = 'headline' THEN d.headline ELSE d.body END, "
+    "m.start_char + 1, m.end_char - m.start_char) IS DISTINCT FROM m.text"
+)
+CROSS_TABLE_CONTRACTS = (("mentions", "offsets", "text = field[start_char:end_char]", MENTION_OFFSETS_SQL),)
+
+
 def check_contracts(warehouse: Path) -> list[Violation]:
     con = open_warehouse(warehouse)
     try:
@@ -49,6 +61,10 @@ def check_contracts(warehouse: Path) -> list[Violation]:
                 failing = con.execute(sql).fetchone()[0]
                 if failing:
                     violations.append(Violation(table.name, check, columns, int(failing)))
+        for name, check, columns, sql in CROSS_TABLE_CONTRACTS:
+            failing = con.execute(sql).fetchone()[0]
+            if failing:
+                violations.append(Violation(name, check, columns, int(failing)))
         return violations
     finally:
         con.close()

@@ -18,6 +18,7 @@ import fnmatch
 import hashlib
 import os
 import shutil
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -128,6 +129,8 @@ class SourceFile:
     found_at: str = ""
     # A reason to refuse it without reading it (a link out of the landing folder).
     refusal: str = ""
+    # What the refusal says, when it is not a link out (a FIFO, an unreadable folder).
+    refusal_detail: str = ""
 
 
 def file_sha256(path: Path) -> str:
@@ -138,8 +141,99 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def landing_files(source: Path) -> Iterator[Path]:
-    """Every regular file under source, subfolders included, in a stable order.
+# Why a walk left something unread: each becomes a quarantine row (refused once, not every
+# night), so a user can see why a file never arrived, and the run goes on beside it.
+UNREADABLE_FOLDER = "unreadable_folder"
+UNREADABLE_ENTRY = "unreadable_entry"
+NOT_A_REGULAR_FILE = "not_a_regular_file"
+SYMLINK_LOOP = "symlink_loop"
+BROKEN_SYMLINK = "broken_symlink"
+WALK_REFUSALS: frozenset[str] = frozenset({
+    UNREADABLE_FOLDER, UNREADABLE_ENTRY, NOT_A_REGULAR_FILE, SYMLINK_LOOP, BROKEN_SYMLINK,
+})
+
+
+@dataclass(frozen=True)
+class WalkProblem:
+    """Something under a landing folder that the walk could not take as a file to read."""
+
+    path: Path
+    reason: str
+    detail: str
+
+
+def printable_path(text: str) -> str:
+    """A path as it is stored (`source_uri`): valid UTF-8 as it is; each byte of a name that is
+    not valid UTF-8 (which Python carries as a lone surrogate) as `\\xNN`, so the raw bytes can
+    be recovered and a table, which holds only valid text, can store it."""
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"
+
+
+def _entry_problem(path: Path) -> WalkProblem | None:
+    """None for a regular file (or a link to one) to read; else why it is not read."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return WalkProblem(path, SYMLINK_LOOP, "symlink loop: the link never reaches a file")
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            return WalkProblem(path, BROKEN_SYMLINK,
+                               f"symlink to {os.readlink(path)}, which does not exist")
+        return WalkProblem(path, UNREADABLE_ENTRY, f"cannot read: {exc.strerror or exc}")
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return None  # a symlinked folder: not followed (a link loop cannot trap the walk)
+    return WalkProblem(path, NOT_A_REGULAR_FILE, f"{_kind_of(mode)}, not a file; not read")
+
+
+def _walk_folder(folder: Path) -> Iterator[Path | WalkProblem]:
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError as exc:
+        yield WalkProblem(folder, UNREADABLE_FOLDER,
+                          f"cannot list this folder: {exc.strerror or exc}; nothing under it was read")
+        return
+    subfolders: list[Path] = []
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        try:
+            is_folder = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_folder = False
+        if is_folder:
+            subfolders.append(path)
+            continue
+        problem = _entry_problem(path)
+        if problem is not None:
+            yield problem
+        elif not os.path.isdir(path):
+            yield path
+    for subfolder in subfolders:
+        yield from _walk_folder(subfolder)
+
+
+def landing_entries(source: Path) -> Iterator[Path | WalkProblem]:
+    """Every regular file under source, subfolders included, in a stable order, and every thing
+    the walk could not take (an unreadable folder, a FIFO or device, a link loop) as a
+    `WalkProblem`, in its place: one bad entry never stops the walk.
 
     Hidden files and folders (editor swap files, .DS_Store) are not dispatches; symlinked
     folders are not followed, so a link loop cannot trap the walk.
@@ -147,13 +241,16 @@ def landing_files(source: Path) -> Iterator[Path]:
     if source.is_file():
         yield source
         return
-    for root, dirs, files in os.walk(source, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith("."):
-                path = Path(root) / name
-                if path.is_file():
-                    yield path
+    if not source.is_dir():
+        return
+    yield from _walk_folder(source)
+
+
+def landing_files(source: Path) -> Iterator[Path]:
+    """The regular files of `landing_entries`, problems left out."""
+    for entry in landing_entries(source):
+        if isinstance(entry, Path):
+            yield entry
 
 
 def read_source_file(path: Path) -> SourceFile:
@@ -166,7 +263,15 @@ def read_source_file(path: Path) -> SourceFile:
         return SourceFile(str(resolved), "", 0)
 
 
+def problem_source(problem: WalkProblem) -> SourceFile:
+    """A walk problem as a file refused unread, for the quarantine."""
+    found_at = os.path.abspath(problem.path)
+    return SourceFile(found_at, "", 0, found_at, problem.reason, problem.detail)
+
+
 def refusal_of(source: SourceFile) -> Rejection:
+    if source.refusal_detail:
+        return Rejection(source.found_at or source.path, source.refusal, source.refusal_detail)
     target = os.path.realpath(source.found_at or source.path)
     return Rejection(source.found_at or source.path, source.refusal,
                      f"symlink to {target}, outside the landing folder; --follow-links reads it")

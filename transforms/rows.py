@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from schemas.tables import RUNS
 from transforms.identity import dispatch_id, span_id, version_id
+from transforms.landing import printable_path
 from transforms.records import (
     PARSER_VERSION,
     BatchCounts,
@@ -41,7 +42,7 @@ def dispatch_row(dispatch: ParsedDispatch, run_id: str, ingested_at: datetime) -
         "copyright": dispatch.copyright,
         "language": dispatch.language,
         "word_count": len(dispatch.body.split()),
-        "source_uri": dispatch.source_uri,
+        "source_uri": printable_path(dispatch.source_uri),
         "source_format": dispatch.source_format,
         "raw_sha256": dispatch.raw_sha256,
         "story_version": dispatch.story_version,
@@ -59,7 +60,7 @@ def dispatch_row(dispatch: ParsedDispatch, run_id: str, ingested_at: datetime) -
 
 def quarantine_row(rejection: Rejection, run_id: str, detected_at: datetime) -> dict:
     return {
-        "source_uri": rejection.source_uri,
+        "source_uri": printable_path(rejection.source_uri),
         "reason": rejection.reason,
         "detail": rejection.detail,
         "raw_sha256": rejection.raw_sha256,
@@ -151,7 +152,7 @@ def ledger_row(source: SourceFile, read: int, refused: int, run_id: str, now: da
     """The `ingested_files` row of a file read in full."""
     return {
         "file_sha256": source.sha256,
-        "source_uri": source.path,
+        "source_uri": printable_path(source.path),
         "dispatches": read,
         "rejected": refused,
         "run_id": run_id,

@@ -8,18 +8,30 @@ its result.
 from transforms.query.read_only import (
     NamedReads,
     QueryRefused,
+    ReadNotFound,
     ReadOnlyQuery,
     check_read_only,
     harden_connection,
     read_only_query,
 )
-from transforms.query.run import QueryResult, as_csv, as_json, run_query, vacuumed_error
+from transforms.query.run import (
+    QueryLimits,
+    QueryResult,
+    QueryStopped,
+    as_csv,
+    as_json,
+    run_query,
+    vacuumed_error,
+)
 from transforms.query.views import open_warehouse, referenced_names, register_views
 
 __all__ = [
     "NamedReads",
     "QueryRefused",
+    "QueryLimits",
     "QueryResult",
+    "QueryStopped",
+    "ReadNotFound",
     "ReadOnlyQuery",
     "as_csv",
     "as_json",

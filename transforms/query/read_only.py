@@ -65,6 +65,16 @@ class QueryRefused(ValueError):
     """The statement would change something; `wirehouse sql` only reads."""
 
 
+class ReadNotFound(FileNotFoundError):
+    """A file the query names, in an allowed folder, that does not exist."""
+
+
+# Never readable, whatever is allowed: the process's own environment (storage credentials) and
+# the host's devices and kernel state.
+NEVER_READABLE = ("/proc", "/sys", "/dev")
+ALLOW_HINT = "allow its folder with --allow-read DIR (or WIREHOUSE_ALLOW_READ)"
+
+
 @dataclass(frozen=True)
 class NamedReads:
     """Files (and, for globs, directories) a query names for reading, as DuckDB will open them."""
@@ -267,7 +277,8 @@ def _sql_list(items: Iterable[str]) -> str:
     return "[" + ", ".join(sql_literal(item) for item in items) + "]"
 
 
-def harden_connection(con: duckdb.DuckDBPyConnection, reads: NamedReads = NO_READS) -> None:
+def harden_connection(con: duckdb.DuckDBPyConnection, reads: NamedReads = NO_READS,
+                      memory_limit: str | None = None) -> None:
     """Make `con` refuse writes, extensions and configuration changes; reads stay for `reads`.
 
     Call it after the views are created and before any user SQL runs. File access is switched
@@ -275,6 +286,8 @@ def harden_connection(con: duckdb.DuckDBPyConnection, reads: NamedReads = NO_REA
     neither installed nor loaded, and the configuration is locked so none of this can be undone
     (SET, RESET, enable_logging() and enable_profiling() all fail).
     """
+    if memory_limit:  # before the lock: a query cannot raise it
+        con.execute(f"SET memory_limit = {sql_literal(memory_limit)}")
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
     con.execute("SET allow_community_extensions = false")
@@ -282,3 +295,47 @@ def harden_connection(con: duckdb.DuckDBPyConnection, reads: NamedReads = NO_REA
     con.execute(f"SET allowed_directories = {_sql_list(reads.directories)}")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def confined_reads(
+    paths: Iterable[str], allowed: Iterable[str], warehouse_root: Path | None = None
+) -> NamedReads:
+    """The files and glob folders behind `paths` (relative ones from the working folder), if
+    each lies in an `allowed` folder; else QueryRefused naming the path.
+
+    Nothing under /proc, /sys or /dev is ever read (links resolved first), nor a warehouse file
+    directly: the views read the pinned commit, and a direct read would see other commits'
+    files. A named file that does not exist is ReadNotFound ("not found"), not a refusal.
+    """
+    folders = [os.path.realpath(os.path.expanduser(folder)) for folder in allowed]
+    root = os.path.realpath(warehouse_root) if warehouse_root is not None else None
+    files: list[str] = []
+    directories: list[str] = []
+    for path in paths:
+        if "://" in path:
+            continue  # remote: no extension can be loaded to read it anyway
+        candidate = os.path.abspath(os.path.expanduser(path))
+        glob_at = next((i for i, c in enumerate(candidate) if c in GLOB_CHARACTERS), None)
+        named = candidate if glob_at is None else candidate[: candidate.rfind("/", 0, glob_at) + 1] or "/"
+        real = os.path.realpath(named)
+        if any(_under(real, never) or (glob_at is not None and _under(never, real))
+               for never in NEVER_READABLE):
+            raise QueryRefused(f"refused reading {path}: nothing under /proc, /sys or /dev is ever read")
+        if root is not None and (_under(real, root) or (glob_at is not None and _under(root, real))):
+            raise QueryRefused(
+                f"refused reading {path}: warehouse files are read through the views "
+                "(dispatches, mentions, …), which read the pinned commit")
+        if not any(_under(real, folder) for folder in folders):
+            raise QueryRefused(f"refused reading {path}: `wirehouse sql` reads only the warehouse "
+                               f"and allowed folders; {ALLOW_HINT}")
+        if glob_at is None:
+            if not os.path.exists(real):
+                raise ReadNotFound(f"not found: {path}")
+            files.append(candidate)
+        else:
+            directories.append(named)
+    return NamedReads(tuple(dict.fromkeys(files)), tuple(dict.fromkeys(directories)))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import signal
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -17,7 +19,7 @@ import pyarrow.fs as pafs
 
 from schemas.tables import TABLES
 from transforms import storage
-from transforms.query.read_only import ReadOnlyQuery, named_reads, read_only_query
+from transforms.query.read_only import NamedReads, ReadOnlyQuery, confined_reads, named_reads, read_only_query
 from transforms.query.views import open_warehouse, referenced_names
 from transforms.storage.location import filesystem
 
@@ -26,6 +28,52 @@ from transforms.storage.location import filesystem
 class QueryResult:
     columns: list[str]
     rows: list[tuple]
+    # More rows than `max_rows` were there; only the first `max_rows` are in `rows`.
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """What one query may take: seconds (then it is interrupted), rows kept (None: all), and
+    DuckDB's memory limit (e.g. '2GB'; None: DuckDB's default, 80% of RAM)."""
+
+    timeout: float | None = None
+    max_rows: int | None = None
+    memory_limit: str | None = None
+
+
+NO_LIMITS = QueryLimits()
+
+
+class QueryStopped(RuntimeError):
+    """The query was interrupted: its time ran out, or the user pressed Ctrl-C."""
+
+
+def _stopping(con: duckdb.DuckDBPyConnection, limits: QueryLimits, why: list[str]):
+    """A timer interrupting `con` after `limits.timeout`, and on the main thread a SIGINT
+    handler interrupting it at once (DuckDB checks for an interrupt between vectors, so both act
+    within a second); returns a function that undoes both."""
+    timer = None
+    if limits.timeout:
+        def expire() -> None:
+            why.append(f"the query ran past its time limit of {limits.timeout:g} s (--timeout)")
+            con.interrupt()
+        timer = threading.Timer(limits.timeout, expire)
+        timer.daemon = True
+        timer.start()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        def interrupt(_signum, _frame) -> None:
+            why.append("the query was interrupted (Ctrl-C)")
+            con.interrupt()
+        previous = signal.signal(signal.SIGINT, interrupt)
+
+    def undo() -> None:
+        if timer is not None:
+            timer.cancel()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    return undo
 
 
 def _readable(loc: storage.Location, snapshot: storage.Snapshot, tables: Iterable[str]) -> bool:
@@ -75,11 +123,17 @@ def vacuumed_error(
         f"the oldest readable marker is {oldest.marker}")
 
 
-def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = None) -> QueryResult:
+def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = None,
+              allow_read: Iterable[str] | None = None, limits: QueryLimits = NO_LIMITS) -> QueryResult:
     """Run read-only `sql` over views of only the tables and views it names (a view brings what
     it reads): a table whose files an older marker no longer has does not stop a query that does
     not read it. If the files it does read were vacuumed, one line names the oldest readable
-    marker instead of DuckDB's "No files found" or "Permission Error"."""
+    marker instead of DuckDB's "No files found" or "Permission Error".
+
+    With `allow_read` (what `wirehouse sql` passes: its --allow-read folders, maybe none), the
+    files a query names must lie in those folders, never under /proc, /sys or /dev nor in the
+    warehouse (`confined_reads`); without it (the library's own queries), as named.
+    """
     query = read_only_query(sql)
     loc = storage.location(warehouse)
     names = referenced_names(query.statements)
@@ -88,15 +142,25 @@ def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = 
     snapshot = storage.read_snapshot(loc, as_of)
     # Relative names resolve against the working folder, then the warehouse (a local one).
     base = Path.cwd() if loc.remote else loc.path.resolve()
+    if allow_read is None:
+        reads = named_reads(query.named_paths, base)
+    else:
+        reads = confined_reads(query.named_paths, allow_read, None if loc.remote else loc.path)
     try:
-        return _run_pinned(warehouse, query, names, snapshot, base)
+        return _run_pinned(warehouse, query, names, snapshot, reads, limits)
+    except QueryStopped:
+        raise
+    except duckdb.OutOfMemoryException as exc:
+        limit = f" of {limits.memory_limit}" if limits.memory_limit else ""
+        raise QueryStopped(f"the query ran out of memory (limit{limit}, --memory-limit): "
+                           f"{' '.join(str(exc).split())[:200] or 'no detail from DuckDB'}") from exc
     except (duckdb.Error, OSError) as exc:
         tables = TABLES if names is None else names
         if _readable(loc, snapshot, [name for name in tables if name in TABLES]):
             # Maintenance replaced the files the views named while the query ran, and the
             # snapshot reads the same rows from the files that replaced them: answer from those.
             try:
-                return _run_pinned(warehouse, query, names, snapshot, base)
+                return _run_pinned(warehouse, query, names, snapshot, reads, limits)
             except (duckdb.Error, OSError):
                 pass
         vanished = vacuumed_error(loc, snapshot, tables)
@@ -106,18 +170,31 @@ def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = 
 
 
 def _run_pinned(warehouse: storage.Warehouse, query: ReadOnlyQuery, names: set[str] | None,
-                snapshot: storage.Snapshot, base: Path) -> QueryResult:
+                snapshot: storage.Snapshot, reads: NamedReads,
+                limits: QueryLimits = NO_LIMITS) -> QueryResult:
     """The statements over views of `snapshot`'s files, as they are resolved now."""
-    con = open_warehouse(warehouse, named_reads(query.named_paths, base), names=names,
-                         snapshot=snapshot)
+    con = open_warehouse(warehouse, reads, names=names, snapshot=snapshot,
+                         memory_limit=limits.memory_limit)
+    why: list[str] = []
+    undo = _stopping(con, limits, why)
     try:
         result = None
         for statement in query.statements:
             result = con.execute(statement)
         assert result is not None
         columns = [d[0] for d in result.description] if result.description else []
-        return QueryResult(columns=columns, rows=result.fetchall())
+        if limits.max_rows is None:
+            return QueryResult(columns=columns, rows=result.fetchall())
+        rows = result.fetchmany(limits.max_rows + 1)
+        return QueryResult(columns, rows[: limits.max_rows], truncated=len(rows) > limits.max_rows)
+    except duckdb.InterruptException as exc:
+        raise QueryStopped(why[0] if why else "the query was interrupted") from exc
+    except duckdb.Error as exc:
+        if why:  # interrupted while DuckDB was in a place that reports it otherwise
+            raise QueryStopped(why[0]) from exc
+        raise
     finally:
+        undo()
         con.close()
 
 

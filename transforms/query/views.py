@@ -147,6 +147,7 @@ def register_views(
 def open_warehouse(
     warehouse: storage.Warehouse, reads: NamedReads = NO_READS, as_of: str | int | None = None,
     names: Collection[str] | None = None, snapshot: storage.Snapshot | None = None,
+    memory_limit: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the warehouse views (all, or `names`), hardened: it reads the
     views and `reads`."""
@@ -156,8 +157,11 @@ def open_warehouse(
         # would let the views name files the hardened connection was not told about.
         _snapshot, files = register_views(con, warehouse, as_of, names, snapshot)
         admitted = committed_files(storage.location(warehouse).path, files) if files else []
-        read_only.harden_connection(con, NamedReads(
-            files=(*admitted, *reads.files), directories=reads.directories))
+        admitted_reads = NamedReads(files=(*admitted, *reads.files), directories=reads.directories)
+        if memory_limit:
+            read_only.harden_connection(con, admitted_reads, memory_limit=memory_limit)
+        else:
+            read_only.harden_connection(con, admitted_reads)
     except BaseException:
         con.close()
         raise

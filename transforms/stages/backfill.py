@@ -30,7 +30,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from transforms import storage
-from transforms.landing import Arrival, SourceFile, arrival_of, landing_files, read_source_file, refusal_of
+from transforms.landing import (
+    Arrival,
+    SourceFile,
+    WalkProblem,
+    arrival_of,
+    landing_entries,
+    landing_files,
+    problem_source,
+    read_source_file,
+    refusal_of,
+)
 from transforms.reference import Reference
 from transforms.rows import ledger_row, quarantine_row
 from transforms.stages.batches import stage_rows
@@ -172,8 +182,12 @@ class BatchStream:
     def batches(self) -> Iterator[StagedBatch]:
         now = time.time()
         for root in self.paths:
-            for path in landing_files(root):
+            for path in landing_entries(root):
                 self.counts.files_seen += 1
+                if isinstance(path, WalkProblem):
+                    self._take_refusal(quarantine_row(refusal_of(problem_source(path)), self.run_id,
+                                                      datetime.now(UTC)))
+                    continue
                 arrival = arrival_of(path, root, now, self.settle_seconds, self.follow_links)
                 if arrival.deferred:
                     self.counts.files_deferred += 1

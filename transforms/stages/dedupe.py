@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from transforms import storage
-from transforms.landing import Arrival
+from transforms.landing import WALK_REFUSALS, Arrival
 
 
 class KnownVersions:
@@ -51,12 +51,13 @@ def ingested_file_dispatches(warehouse: storage.Warehouse) -> dict[str, int]:
 
 
 def refused_links(warehouse: storage.Warehouse) -> set[str]:
-    """Links already quarantined as `outside_landing`: refused once, not every night."""
+    """Links already quarantined as `outside_landing`, and what the walk could not take (an
+    unreadable folder, a FIFO, a link loop): refused once, not every night."""
     rows = storage.read_table(warehouse, "quarantine", ["source_uri", "reason"])
     return {
         uri for uri, reason in zip(rows.column("source_uri").to_pylist(),
                                    rows.column("reason").to_pylist(), strict=True)
-        if reason == Arrival.OUTSIDE_LANDING.value
+        if reason == Arrival.OUTSIDE_LANDING.value or reason in WALK_REFUSALS
     }
 
 

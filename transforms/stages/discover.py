@@ -9,7 +9,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from transforms import landing, storage
-from transforms.landing import Arrival, FileState, SourceFile, arrival_of, landing_files
+from transforms.landing import (
+    Arrival,
+    FileState,
+    SourceFile,
+    WalkProblem,
+    arrival_of,
+    landing_entries,
+    printable_path,
+    problem_source,
+)
 from transforms.stages.dedupe import ingested_hashes, refused_links
 
 
@@ -43,15 +52,20 @@ def discover(
     fresh: list[SourceFile] = []
     before: list[SourceFile] = []
     for source in sources:
-        for path in landing_files(source):
+        for path in landing_entries(source):
             seen += 1
+            if isinstance(path, WalkProblem):
+                refused_unread = problem_source(path)
+                if printable_path(refused_unread.found_at) not in refused:
+                    fresh.append(refused_unread)
+                continue
             found_at = os.path.abspath(path)
             arrival = arrival_of(path, source, clock, settle_seconds, follow_links)
             if arrival.deferred:
                 deferred += 1
                 continue
             if arrival is Arrival.OUTSIDE_LANDING:
-                if found_at not in refused:
+                if printable_path(found_at) not in refused:
                     fresh.append(SourceFile(found_at, "", 0, found_at, arrival.value))
                 continue
             state = FileState.of(path)

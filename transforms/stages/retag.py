@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -48,6 +49,63 @@ def expected_provenance_sql(infos: Mapping[str, TaggerInfo], language_column: st
     return case("model"), case("pipeline_hash")
 
 
+WHERE_TEMPLATE = "SELECT * FROM dispatches AS d WHERE {}"
+WHERE_HELP = "--where takes one boolean expression on dispatches (alias d), e.g. d.agency = 'Kyodo'"
+# Parts of a SELECT node that a filter expression alone leaves empty.
+_EMPTY_UNLESS_INJECTED = ("group_expressions", "group_sets", "modifiers", "aggregate_handling")
+
+
+def _contains_subquery(node: object) -> bool:
+    if isinstance(node, dict):
+        if node.get("class") == "SUBQUERY" or node.get("type") == "SUBQUERY":
+            return True
+        return any(_contains_subquery(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_contains_subquery(value) for value in node)
+    return False
+
+
+def check_where(where: str) -> None:
+    """Refuse a `--where` that is anything but one boolean expression on `dispatches`.
+
+    DuckDB's own parser reads it as the WHERE of `SELECT * FROM dispatches AS d WHERE …`: the
+    result must be exactly one plain SELECT of `dispatches` (no UNION, ORDER BY, LIMIT, GROUP
+    BY, HAVING or QUALIFY carried in after the expression, no second statement), and the
+    expression may not hold a subquery (which could read another table or a file).
+    """
+    if not where.strip():
+        raise QueryRefused(f"{WHERE_HELP}; it is empty")
+    sql = WHERE_TEMPLATE.format(where)
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise QueryRefused(f"{WHERE_HELP}; DuckDB cannot parse it: {reason}") from exc
+    if len(statements) != 1:
+        raise QueryRefused(f"{WHERE_HELP}; it holds more than one statement")
+    with duckdb.connect(":memory:") as con:
+        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+    if tree.get("error") or len(tree.get("statements", [])) != 1:
+        raise QueryRefused(f"{WHERE_HELP}; DuckDB cannot read it as an expression")
+    node = tree["statements"][0]["node"]
+    source = node.get("from_table", {})
+    plain = (
+        node.get("type") == "SELECT_NODE"
+        and not node.get("cte_map", {}).get("map")
+        and source.get("type") == "BASE_TABLE" and source.get("table_name") == "dispatches"
+        and source.get("alias") == "d"
+        and all(not node.get(key) or node.get(key) == "STANDARD_HANDLING"
+                for key in _EMPTY_UNLESS_INJECTED)
+        and node.get("having") is None and node.get("qualify") is None
+        and node.get("sample") is None and node.get("where_clause") is not None
+    )
+    if not plain:
+        raise QueryRefused(f"{WHERE_HELP}; it carries more than an expression (a UNION, ORDER BY, "
+                           "LIMIT, GROUP BY or the like)")
+    if _contains_subquery(node["where_clause"]):
+        raise QueryRefused(f"{WHERE_HELP}; subqueries are not allowed in it")
+
+
 def selection_sql(
     info: TaggerInfo | Mapping[str, TaggerInfo], where: str | None, force: bool
 ) -> str:
@@ -70,7 +128,8 @@ def selection_sql(
         f"WHERE {differs}"
     )
     if where:
-        sql += f" AND ({where})"
+        check_where(where)
+        sql += f" AND ({where}\n)"  # a trailing -- comment cannot swallow the bracket
     return sql + " ORDER BY d.published_date, d.version_id"
 
 
@@ -83,7 +142,7 @@ def plan_retag_batches(
     batch_size: int = 500,
 ) -> list[Path]:
     """Write the bodies to re-tag as staged batches; returns the batch folders."""
-    sql = selection_sql(info, where, force)
+    sql = selection_sql(info, where, force)  # refuses a --where that is not one expression
     try:
         check_read_only(sql)
     except QueryRefused as exc:

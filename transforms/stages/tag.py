@@ -16,9 +16,27 @@ from transforms.records import BatchCounts
 from transforms.rows import mention_rows, quote_rows, tagging_row
 from transforms.stages.batches import stage_rows
 
+# The most characters of one body handed to the model. A dispatch longer than this (a 50 MB
+# one-line file is legal input) is kept whole in `dispatches`, tagged in its first
+# MAX_TAG_CHARS characters only, cut at a space, and its tagging says `truncated`, so a retag
+# with a larger limit can return to it; tagging time grows with the text, so this bounds the
+# time one item can hold its batch too.
+MAX_TAG_CHARS = 200_000
+TRUNCATED = "truncated"
+
+
+def text_for_model(body: str, max_chars: int = MAX_TAG_CHARS) -> tuple[str, bool]:
+    """The prefix of `body` the model sees (offsets into it are offsets into `body`), and
+    whether it was cut."""
+    if len(body) <= max_chars:
+        return body, False
+    cut = body.rfind(" ", max_chars // 2, max_chars)
+    return body[: cut if cut > 0 else max_chars], True
+
 
 def tag_batch(
-    batch: Path, nlp: Language | Taggers, run_id: str, n_process: int = 1
+    batch: Path, nlp: Language | Taggers, run_id: str, n_process: int = 1,
+    max_chars: int = MAX_TAG_CHARS,
 ) -> BatchCounts:
     """Tag the staged dispatches of a batch, each by the pipeline for its language only, body
     and headline; writes staged mention, quote and tagging rows. A dispatch in a language with
@@ -38,7 +56,8 @@ def tag_batch(
         if model is None:
             taggings += [tagging_row(row, info, 0, 0, run_id, tagged_at, NO_MODEL_STATUS) for row in rows]
             continue
-        in_body = tag_bodies(model, (row["body"] for row in rows), n_process=n_process)
+        prefixes = [text_for_model(row["body"] or "", max_chars) for row in rows]
+        in_body = tag_bodies(model, (text for text, _cut in prefixes), n_process=n_process)
         titled = [row for row in rows if row.get("headline")]
         in_headline = {
             row["version_id"]: spans
@@ -46,7 +65,7 @@ def tag_batch(
                 titled, tag_bodies(model, (row["headline"] for row in titled)), strict=True
             )
         }
-        for row, (spans, quoted) in zip(rows, in_body, strict=True):
+        for row, (_text, cut), (spans, quoted) in zip(rows, prefixes, in_body, strict=True):
             spans = ours(spans)
             headline_spans = confirmed_headline_mentions(
                 ours(in_headline.get(row["version_id"], [])), spans
@@ -57,7 +76,8 @@ def tag_batch(
             )
             quotes += quote_rows(row, quoted, info.model, info.pipeline_hash, run_id)
             taggings.append(tagging_row(
-                row, info, len(spans) + len(headline_spans), len(quoted), run_id, tagged_at, TAGGED
+                row, info, len(spans) + len(headline_spans), len(quoted), run_id, tagged_at,
+                TRUNCATED if cut else TAGGED,
             ))
     stage_rows("mentions", mentions, batch / "mentions.parquet")
     stage_rows("quotes", quotes, batch / "quotes.parquet")

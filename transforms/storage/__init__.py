@@ -12,6 +12,7 @@ lives in its own module, and this face re-exports the names flows, benchmarks an
 """
 
 from transforms.storage.commits import APPLY_ORDER, claims, commit_rows, finish_open_commit, write_marker
+from transforms.storage.existing import COMMIT_LOG, require_warehouse
 from transforms.storage.legacy import LEGACY_MANIFEST, refuse_legacy_layout, upgrade_legacy_layout
 from transforms.storage.location import (
     Location,
@@ -52,14 +53,15 @@ from transforms.storage.staging import (
 )
 
 __all__ = [
-    "ABORTED", "APPLY_ORDER", "CLAIMED", "COMMITTED", "LEGACY_MANIFEST", "LOCK_NAME",
+    "ABORTED", "APPLY_ORDER", "CLAIMED", "COMMITTED", "COMMIT_LOG", "LEGACY_MANIFEST", "LOCK_NAME",
     "MARKER_TABLE", "PENDING_DIR", "STAGING_DIR",
     "VACUUM_RETENTION_HOURS", "VIEWS_NAME",
     "Claim", "CompactionReport", "Location", "Snapshot", "Warehouse", "WarehouseError", "WarehouseLock",
     "check_reachable", "claims", "collect_garbage", "commit_rows", "committed_files", "compact", "conform",
     "exclusive_writer", "finish_open_commit", "is_remote_path", "location", "open_delta", "pending_commits",
     "pinned_dataset", "read_snapshot", "read_staged", "read_table", "recover", "refuse_if_busy",
-    "refuse_legacy_layout", "remove_staged", "shared_staging", "staging_dir", "upgrade_legacy_layout",
+    "refuse_legacy_layout", "remove_staged", "require_warehouse", "shared_staging", "staging_dir",
+    "upgrade_legacy_layout",
     "vacuum", "writable_warehouse", "write_marker", "write_parquet_durably", "write_views_file",
     "writer_lock",
 ]

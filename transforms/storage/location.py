@@ -148,6 +148,12 @@ def storage_error(loc: Location, exc: BaseException) -> WarehouseError:
     if "permission denied" in lowered:
         return WarehouseError(f"cannot write the warehouse at {loc}: Permission denied")
     if loc.remote:
+        endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+        allow_http = os.environ.get("AWS_ALLOW_HTTP", "").strip().lower() in ("true", "1", "yes")
+        if endpoint.lower().startswith("http://") and not allow_http:
+            # delta-rs refuses plain http unless told, and says only "Generic S3 error".
+            return WarehouseError(f"the storage endpoint {endpoint} of {loc} is plain http: "
+                                  "set AWS_ALLOW_HTTP=true to use it")
         if "nosuchbucket" in lowered or "bucket does not exist" in lowered or "no such bucket" in lowered:
             return WarehouseError(f"the bucket of {loc} does not exist")
         if any(s in lowered for s in ("invalidaccesskeyid", "signaturedoesnotmatch", "access denied",

@@ -179,7 +179,15 @@ def read_snapshot(warehouse: Warehouse, as_of: str | int | None = None) -> Snaps
     limit = pa.scalar(moment, MARKER_SCHEMA.field("committed_at").type)
     rows = all_marker_rows(markers, (pc.field("committed_at") <= limit)
                            & (pc.field("state") == COMMITTED)).to_pylist()
-    return snapshot_from_row(max(rows, key=lambda r: r["marker"])) if rows else Snapshot()
+    if not rows:
+        first = all_marker_rows(markers, pc.field("state") == COMMITTED).to_pylist()
+        if first:
+            earliest = min(row["committed_at"] for row in first)
+            raise WarehouseError(
+                f"no commit at or before {moment.isoformat()}: the first commit of the warehouse "
+                f"was at {earliest.isoformat()}")
+        return Snapshot()
+    return snapshot_from_row(max(rows, key=lambda r: r["marker"]))
 
 
 def _log_entry(warehouse: Warehouse, name: str, version: int) -> list[dict] | None:
