@@ -30,10 +30,6 @@ SCALARS = ("agency", "dateline_place", "dateline_country", "byline", "signal")
 
 # Before issue 24 (main at 4a6ba97): 1 ok, 25 wrong, 10 refused of 36.
 NOT_YET: dict[str, str] = {
-    "rbnews_ritzau_flash_nil_headline.xml": "refused",
-    "rbnews_ritzau_nyversion.xml": "refused",
-    "rbnews_ritzau_korrektion.xml": "refused",
-    "rbnews_ritzau_annuleret.xml": "refused",
     "ninjs_envelope_bbc_one_item.json": "refused",
     "ninjs_envelope_two_items.json": "refused",
     "newsml1_afp_bcnitf_paragraphs.xml": "refused",
@@ -53,7 +49,6 @@ NOT_YET: dict[str, str] = {
     "agency_g2_creator_only.xml": "wrong",
     "agency_ninjs_copyright_holder_only.json": "wrong",
     "agency_ninjs_infosource_only.json": "wrong",
-    "agency_rbnews_origin_only.xml": "refused",
     "agency_newsml1_source_party_only.xml": "wrong",
     "agency_ninjs_body_copyright_line_only.json": "wrong",
     "agency_nitf_body_credit_line_only.xml": "wrong",
