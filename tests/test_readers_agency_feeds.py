@@ -30,8 +30,6 @@ SCALARS = ("agency", "dateline_place", "dateline_country", "byline", "signal")
 
 # Before issue 24 (main at 4a6ba97): 1 ok, 25 wrong, 10 refused of 36.
 NOT_YET: dict[str, str] = {
-    "ninjs_envelope_bbc_one_item.json": "refused",
-    "ninjs_envelope_two_items.json": "refused",
     "newsml1_afp_bcnitf_paragraphs.xml": "refused",
     "newsml1_afp_nitf_document.xml": "wrong",
     "anpa_ap_digest_entertainment.txt": "refused",
