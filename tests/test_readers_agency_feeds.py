@@ -30,8 +30,6 @@ SCALARS = ("agency", "dateline_place", "dateline_country", "byline", "signal")
 
 # Before issue 24 (main at 4a6ba97): 1 ok, 25 wrong, 10 refused of 36.
 NOT_YET: dict[str, str] = {
-    "newsml1_afp_bcnitf_paragraphs.xml": "refused",
-    "newsml1_afp_nitf_document.xml": "wrong",
     "anpa_ap_digest_entertainment.txt": "refused",
     "anpa_ap_digest_sports_no_blank.txt": "refused",
     "hl_nitf_pa_empty_headline_strapline.xml": "wrong",
@@ -47,7 +45,6 @@ NOT_YET: dict[str, str] = {
     "agency_g2_creator_only.xml": "wrong",
     "agency_ninjs_copyright_holder_only.json": "wrong",
     "agency_ninjs_infosource_only.json": "wrong",
-    "agency_newsml1_source_party_only.xml": "wrong",
     "agency_ninjs_body_copyright_line_only.json": "wrong",
     "agency_nitf_body_credit_line_only.xml": "wrong",
     "iptc7901_dpa_notizblock.txt": "wrong",

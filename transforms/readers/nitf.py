@@ -121,6 +121,16 @@ def dispatch_from_nitf(
     )
 
 
+def nitf_news_lines(
+    nitf: ET.Element, text: str, reference: Reference
+) -> tuple[str | None, str | None, DatelineHint | None]:
+    """Headline (`hl1`), byline and dateline of an NITF document's `body.head`, for formats
+    that carry a whole NITF document (NewsML 1.x `DataContent`)."""
+    body_head = nitf.find("body/body.head")
+    return (_text(_find(body_head, "hedline/hl1")), _byline(_find(body_head, "byline")),
+            _dateline(body_head, text, reference) if body_head is not None else None)
+
+
 def _find(parent: ET.Element | None, path: str) -> ET.Element | None:
     return parent.find(path) if parent is not None else None
 
