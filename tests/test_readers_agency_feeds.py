@@ -30,8 +30,6 @@ SCALARS = ("agency", "dateline_place", "dateline_country", "byline", "signal")
 
 # Before issue 24 (main at 4a6ba97): 1 ok, 25 wrong, 10 refused of 36.
 NOT_YET: dict[str, str] = {
-    "anpa_ap_digest_entertainment.txt": "refused",
-    "anpa_ap_digest_sports_no_blank.txt": "refused",
     "hl_nitf_pa_empty_headline_strapline.xml": "wrong",
     "hl_g2_anp_empty_headline_slugline.xml": "wrong",
     "hl_nitf_belga_first_sentence_only.xml": "wrong",
