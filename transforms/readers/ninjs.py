@@ -29,6 +29,7 @@ from transforms.readers.wiretext.datelines import (
     parse_dateline_field,
     split_located,
 )
+from transforms.readers.wiretext.trailers import copyright_holder, split_closing_copyright
 from transforms.records import ParsedDispatch, ParseError
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ def dispatch_from_ninjs(
     kind = _text(fields.get("type")) or "item"
     if not body and not (headline and kind.casefold() in ("text", "item")):
         raise ParseError("no_text_body", f"ninjs {kind} has no text body")
+    body, closing_copyright = split_closing_copyright(body)
     hint = _dateline(fields, body, reference)
     pub_status = pub_status_from(fields.get("pubstatus"))
     return ParsedDispatch(
@@ -72,11 +74,12 @@ def dispatch_from_ninjs(
         body=body,
         headline=headline,
         byline=_text(fields.get("byline")) or _text(fields.get("by")),
-        agency=first_agency(reference, _agency_candidates(fields, hint)),
+        agency=first_agency(reference, [*_agency_candidates(fields, hint),
+                                        copyright_holder(closing_copyright)]),
         dateline_place=hint.place if hint else None,
         dateline_country=country_for(reference, hint),
         published_at=_published_at(fields),
-        copyright=_text(fields.get("copyrightnotice")),
+        copyright=_text(fields.get("copyrightnotice")) or closing_copyright,
         language=_text(fields.get("language")),
         story_key=_text(fields.get("uri")),
         story_version=version_number(fields.get("version")),

@@ -38,7 +38,11 @@ from transforms.readers.wiretext.datelines import (
 )
 from transforms.readers.wiretext.header import byline_name
 from transforms.readers.wiretext.notes import split_leading_editor_note
-from transforms.readers.wiretext.trailers import strip_soft_trailers
+from transforms.readers.wiretext.trailers import (
+    copyright_holder,
+    split_closing_copyright,
+    strip_soft_trailers,
+)
 from transforms.readers.xml_safety import local_root_name, parse_safe_xml
 from transforms.records import ParsedDispatch, ParseError
 
@@ -79,6 +83,7 @@ def dispatch_from_nitf(
     text = html_to_text(ET.tostring(content, encoding="unicode")) if content is not None else ""
     # Desk initials ("cd/jmr") and sign-offs close NITF bodies as they close wire text.
     text, leading_note = split_leading_editor_note(strip_soft_trailers(text))
+    text, closing_copyright = split_closing_copyright(text)
     if not text:
         raise ParseError("no_text_body", "NITF document has no body.content text")
     hint = _dateline(body_head, text, reference)
@@ -106,11 +111,12 @@ def dispatch_from_nitf(
             _attr(_find(docdata, "doc.copyright"), "holder"),
             hint.credit if hint else None,
             fallback_agency,
+            copyright_holder(closing_copyright),
         ]),
         dateline_place=hint.place if hint else None,
         dateline_country=country_for(reference, hint),
         published_at=issued or released,
-        copyright=_copyright(docdata),
+        copyright=_copyright(docdata) or closing_copyright,
         language=nitf.get(_XML_LANG) or _attr(_find(nitf, "body"), _XML_LANG) or None,
         story_key=f"{regsrc}:{id_string}" if regsrc and id_string else id_string,
         story_version=version_number(_attr(_find(docdata, "du-key"), "version")),
