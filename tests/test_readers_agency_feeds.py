@@ -30,7 +30,6 @@ SCALARS = ("agency", "dateline_place", "dateline_country", "byline", "signal")
 
 # Before issue 24 (main at 4a6ba97): 1 ok, 25 wrong, 10 refused of 36.
 NOT_YET: dict[str, str] = {
-    "hl_nitf_pa_empty_headline_strapline.xml": "wrong",
     "hl_g2_anp_empty_headline_slugline.xml": "wrong",
     "hl_nitf_belga_first_sentence_only.xml": "wrong",
     "hl_g2_reuters_refile.xml": "wrong",
@@ -38,7 +37,6 @@ NOT_YET: dict[str, str] = {
     "hl_nitf_bare_slug_hl1.xml": "wrong",
     "hl_g2_bare_slug_headline.xml": "wrong",
     "g2_reuters_timestamp_gmt_dateline.xml": "wrong",
-    "g2_reuters_timestamp_gmt_no_place.xml": "wrong",
     "iptc7901_dpa_notizblock.txt": "wrong",
     "iptc7901_apa_dateline_body.txt": "wrong",
     "iptc7901_dpa_no_date.txt": "wrong",

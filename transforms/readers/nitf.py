@@ -37,6 +37,7 @@ from transforms.readers.wiretext.datelines import (
     tidy_place,
 )
 from transforms.readers.wiretext.header import byline_name
+from transforms.readers.wiretext.headlines import real_headline, signal_of_flags
 from transforms.readers.wiretext.notes import split_leading_editor_note
 from transforms.readers.wiretext.trailers import (
     copyright_holder,
@@ -96,12 +97,16 @@ def dispatch_from_nitf(
     status = pub_status_from(_attr(docdata, "management-status"))
     note = _attr(_find(docdata, "ed-msg"), "info") or leading_note
     corrected = _find(docdata, "correction") is not None
+    # hl1 unless it is a code word (a bare slug such as BC-US-ECON-JOBS); then the strapline
+    # (hl2) and head/title.
+    headline, flags = real_headline(_text(_find(body_head, "hedline/hl1")),
+                                    _text(_find(body_head, "hedline/hl2")), _text(_find(head, "title")))
     return ParsedDispatch(
         source_uri=source_uri,
         source_format=source_format,
         raw_sha256=raw_sha256,
         body=text,
-        headline=_text(_find(body_head, "hedline/hl1")) or _text(_find(head, "title")),
+        headline=headline,
         byline=_byline(_find(body_head, "byline")),
         editor_note=note,
         agency=first_agency(reference, [
@@ -123,7 +128,8 @@ def dispatch_from_nitf(
         pub_status=status,
         embargo_until=released if released and issued and released > issued else None,
         signal="correction" if corrected else signal_from(note) or (
-            "kill" if status == "canceled" else None),
+            "kill" if status == "canceled" else None) or signal_of_flags(flags),
+        parse_warnings=("no_headline",) if not headline else (),
     )
 
 

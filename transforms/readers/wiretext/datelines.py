@@ -407,6 +407,8 @@ def _not_weekday(region: str | None) -> str | None:
 # A "place" made only of digits, dashes, colons and zone letters is a timestamp
 # (`<dateline>2018-01-03 20:13:08</dateline>`), never a place.
 _TIMESTAMP_LIKE = re.compile(r"^[\d\s:./,+TZ-]*$")
+_ZONE_WORDS = re.compile(r"(?<![A-Za-z])(?:GMT|UTC|UT|CET|CEST|EST|EDT|BST|JST)(?![A-Za-z])",
+                         re.IGNORECASE)
 _BARE_DATE = re.compile(
     r"^(?:(?:" + _MONTH_PATTERN + r")\.?\s+\d{1,2}|\d{1,2}\.?\s+(?:" + _MONTH_PATTERN + r")\.?)"
     r"(?:,?\s+\d{2,4})?$",
@@ -418,6 +420,8 @@ def plausible_place(name: str | None) -> bool:
     """A dateline place has letters and is neither a timestamp, a date nor an editor's note."""
     if not name or not any(ch.isalpha() for ch in name):
         return False
-    if _TIMESTAMP_LIKE.match(name.strip()) or _BARE_DATE.match(name.strip()):
+    # Zone names do not make a timestamp a place: "2018-01-03 20:13:08 Gmt+00:00" (Reuters).
+    numeric = _ZONE_WORDS.sub(" ", name.strip())
+    if _TIMESTAMP_LIKE.match(numeric) or _BARE_DATE.match(name.strip()):
         return False
     return not opens_with_editor_note(f"({name})")
