@@ -30,18 +30,10 @@ SCALARS = ("agency", "dateline_place", "dateline_country", "byline", "signal")
 
 # Before issue 24 (main at 4a6ba97): 1 ok, 25 wrong, 10 refused of 36.
 NOT_YET: dict[str, str] = {
-    "hl_g2_anp_empty_headline_slugline.xml": "wrong",
-    "hl_nitf_belga_first_sentence_only.xml": "wrong",
-    "hl_g2_reuters_refile.xml": "wrong",
     "hl_iptc7901_dpa_achtung.txt": "wrong",
-    "hl_nitf_bare_slug_hl1.xml": "wrong",
-    "hl_g2_bare_slug_headline.xml": "wrong",
-    "g2_reuters_timestamp_gmt_dateline.xml": "wrong",
     "iptc7901_dpa_notizblock.txt": "wrong",
     "iptc7901_apa_dateline_body.txt": "wrong",
     "iptc7901_dpa_no_date.txt": "wrong",
-    "anpa_ap_dateline_body.txt": "wrong",
-    "nitf_afp_dateline_in_body.xml": "wrong",
     "g2_ansa_literal_p_body.xml": "wrong",
     "ninjs_ansa_literal_p_body_text.json": "wrong",
     "ninjs_byline_by_prefix.json": "wrong",

@@ -25,7 +25,12 @@ from transforms.readers.transmission import (
     read_messages,
     table_safe,
 )
-from transforms.readers.wiretext.datelines import DatelineDate, display_place, match_dateline
+from transforms.readers.wiretext.datelines import (
+    DatelineDate,
+    body_without_dateline,
+    display_place,
+    match_dateline,
+)
 from transforms.readers.wiretext.dates import dateline_day, published_at_for, resolve_month_day
 from transforms.readers.wiretext.header import byline_name
 from transforms.readers.wiretext.notes import split_editor_note, split_leading_editor_note
@@ -105,6 +110,7 @@ def dispatch_from_anpa(
     body, leading_note = split_leading_editor_note(("\n" if digest else "\n\n").join(paras))
     note = note or leading_note
     dateline = match_dateline(body.split("\n", 1)[0], reference)
+    body = body_without_dateline(body, reference)
     trailer_match = _TRAILER.search(trailer + "\n" + message.after)
     agency_word = trailer_match["agency"] if trailer_match else None
     agency = (dateline.agency if dateline else None) or (

@@ -31,6 +31,7 @@ from transforms.readers.transmission import (
 )
 from transforms.readers.wiretext.datelines import (
     DatelineDate,
+    body_without_dateline,
     display_place,
     match_dateline,
     parse_english_month,
@@ -104,6 +105,7 @@ def dispatch_from_7901(
     if not body:
         raise ParseError("no_body", "IPTC 7901 message without body text")
     dateline = match_dateline(body.split("\n", 1)[0], reference)
+    body = body_without_dateline(body, reference)
     source = header["source"] if header else None
     agency = (dateline.agency if dateline else None) or (
         reference.canonical_agency(source) if source else None)

@@ -28,6 +28,7 @@ from transforms.readers.html_text import html_to_text
 from transforms.readers.ninjs import normalise_plain_text
 from transforms.readers.wiretext.datelines import (
     DatelineHint,
+    body_without_dateline,
     country_for,
     dateline_at_start,
     parse_dateline_field,
@@ -145,6 +146,7 @@ def dispatch_from_news_item(
         kind = item_class if item_class in _MEDIA_CLASSES else "item"
         raise ParseError("no_text_body", f"NewsML-G2 {kind} has no text content")
     hint = _dateline(content_meta, nitf, body, reference)
+    body = body_without_dateline(body, reference)
     # The real headline: code words (REFILE, bare slugs) are flags; itemMeta/title and a
     # prose slugline stand in for an empty or coded headline.
     headline, flags = real_headline(

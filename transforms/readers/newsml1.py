@@ -30,7 +30,12 @@ from transforms.readers.common import (
 from transforms.readers.html_text import html_to_text
 from transforms.readers.ninjs import normalise_plain_text
 from transforms.readers.nitf import nitf_news_lines
-from transforms.readers.wiretext.datelines import country_for, dateline_at_start, parse_dateline_field
+from transforms.readers.wiretext.datelines import (
+    body_without_dateline,
+    country_for,
+    dateline_at_start,
+    parse_dateline_field,
+)
 from transforms.readers.wiretext.header import byline_name
 from transforms.readers.wiretext.notes import split_leading_editor_note
 from transforms.readers.wiretext.trailers import strip_soft_trailers
@@ -92,6 +97,7 @@ def dispatch_from_news_item(
     hint = ((parse_dateline_field(written, reference) if written else None) or nitf_hint
             or dateline_at_start(body, reference))
     headline = _text(_first(item, ".//NewsLines/HeadLine")) or nitf_headline
+    body = body_without_dateline(body, reference)
     management = item.find("NewsManagement")
     identifier = item.find("Identification/NewsIdentifier")
     status = pub_status_from(_formal(_first(management, "Status")))

@@ -24,6 +24,7 @@ from transforms.readers.common import (
 from transforms.readers.html_text import html_to_text
 from transforms.readers.wiretext.datelines import (
     DatelineHint,
+    body_without_dateline,
     country_for,
     dateline_at_start,
     parse_dateline_field,
@@ -66,6 +67,7 @@ def dispatch_from_ninjs(
         raise ParseError("no_text_body", f"ninjs {kind} has no text body")
     body, closing_copyright = split_closing_copyright(body)
     hint = _dateline(fields, body, reference)
+    body = body_without_dateline(body, reference)
     pub_status = pub_status_from(fields.get("pubstatus"))
     return ParsedDispatch(
         source_uri=source_uri,

@@ -30,6 +30,7 @@ from transforms.readers.common import (
 from transforms.readers.html_text import html_to_text
 from transforms.readers.wiretext.datelines import (
     DatelineHint,
+    body_without_dateline,
     country_for,
     dateline_at_start,
     parse_dateline_field,
@@ -88,6 +89,7 @@ def dispatch_from_nitf(
     if not text:
         raise ParseError("no_text_body", "NITF document has no body.content text")
     hint = _dateline(body_head, text, reference)
+    text = body_without_dateline(text, reference)
     doc_id = docdata.find("doc-id") if docdata is not None else None
     regsrc = _attr(doc_id, "regsrc")
     id_string = _attr(doc_id, "id-string")
