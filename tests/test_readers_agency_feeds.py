@@ -30,13 +30,6 @@ SCALARS = ("agency", "dateline_place", "dateline_country", "byline", "signal")
 
 # Before issue 24 (main at 4a6ba97): 1 ok, 25 wrong, 10 refused of 36.
 NOT_YET: dict[str, str] = {
-    "hl_iptc7901_dpa_achtung.txt": "wrong",
-    "iptc7901_dpa_notizblock.txt": "wrong",
-    "iptc7901_apa_dateline_body.txt": "wrong",
-    "iptc7901_dpa_no_date.txt": "wrong",
-    "g2_ansa_literal_p_body.xml": "wrong",
-    "ninjs_ansa_literal_p_body_text.json": "wrong",
-    "ninjs_byline_by_prefix.json": "wrong",
 }
 
 

@@ -400,7 +400,9 @@ def test_g2_reuters_leading_editor_note_is_not_the_place(reference):
 
 def test_g2_timestamp_dateline_is_no_place_and_creator_names_agency(reference):
     d = only(FIXTURES / "g2_ansa_timestamp_dateline.xml", reference)
-    assert d.dateline_place is None
+    # The body's own dateline ("BOLZANO, 5 GEN -"), never the timestamp in contentMeta.
+    assert d.dateline_place == "Bolzano"
+    assert not d.body.startswith("BOLZANO")
     assert d.agency == "ANSA"
 
 

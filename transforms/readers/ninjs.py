@@ -30,6 +30,7 @@ from transforms.readers.wiretext.datelines import (
     parse_dateline_field,
     split_located,
 )
+from transforms.readers.wiretext.header import byline_name
 from transforms.readers.wiretext.trailers import copyright_holder, split_closing_copyright
 from transforms.records import ParsedDispatch, ParseError
 
@@ -75,7 +76,7 @@ def dispatch_from_ninjs(
         raw_sha256=raw_sha256,
         body=body,
         headline=headline,
-        byline=_text(fields.get("byline")) or _text(fields.get("by")),
+        byline=_byline(_text(fields.get("byline")) or _text(fields.get("by"))),
         agency=first_agency(reference, [*_agency_candidates(fields, hint),
                                         copyright_holder(closing_copyright)]),
         dateline_place=hint.place if hint else None,
@@ -91,6 +92,14 @@ def dispatch_from_ninjs(
         editor_note=_text(fields.get("ednote")) or None,
         parse_warnings=structural_warnings(hint, headline, body),
     )
+
+
+def _byline(text: str | None) -> str | None:
+    """The person: "By KIRSTEN HOLM" is stored as "Kirsten Holm"."""
+    prefixed = re.match(r"^by\s+(.+)$", text or "", flags=re.IGNORECASE)
+    if not prefixed:
+        return text
+    return byline_name(prefixed[1]) or prefixed[1]
 
 
 def _description_text(fields: Mapping[str, Any]) -> str:
@@ -176,7 +185,13 @@ def body_to_text(value: str, kind: str) -> str:
     return normalise_plain_text(value)
 
 
+_BLOCK_MARKUP = re.compile(r"</?(?:p|br|div|h[1-6])\b[^<>]{0,200}>", re.IGNORECASE)
+
+
 def normalise_plain_text(value: str) -> str:
+    # Declared plain, yet some agencies (ANSA) send paragraphs as <p> markup: text it is.
+    if _BLOCK_MARKUP.search(value):
+        return html_to_text(value)
     lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     text = "\n".join(line.rstrip() for line in lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()

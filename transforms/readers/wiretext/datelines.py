@@ -26,21 +26,21 @@ if TYPE_CHECKING:
 
 # --- month and weekday names --------------------------------------------------------------
 
-# One row per month: its English spellings, then the French, German and Swedish ones
+# One row per month: its English spellings, then the French, German, Swedish and Italian ones
 # ("PARIS, 12 mars (AFP) -", "BERLIN, 14. März (dpa) -", "STOCKHOLM, 3 maj (TT) -").
 MONTH_NAMES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("january", "jan"), ("janvier", "janv", "januar", "januari", "jänner")),
-    (("february", "feb"), ("febr", "février", "fevrier", "févr", "februar", "februari")),
-    (("march", "mar"), ("mars", "märz", "maerz", "mrz")),
-    (("april", "apr"), ("avril", "avr")),
-    (("may",), ("mai", "maj")),
-    (("june", "jun"), ("juin", "juni")),
-    (("july", "jul"), ("juillet", "juil", "juli")),
-    (("august", "aug"), ("août", "aout", "augusti")),
-    (("september", "sep", "sept"), ("septembre",)),
-    (("october", "oct"), ("octobre", "oktober", "okt")),
+    (("january", "jan"), ("janvier", "janv", "januar", "januari", "jänner", "gennaio", "gen")),
+    (("february", "feb"), ("febr", "février", "fevrier", "févr", "februar", "februari", "febbraio")),
+    (("march", "mar"), ("mars", "märz", "maerz", "mrz", "marzo")),
+    (("april", "apr"), ("avril", "avr", "aprile")),
+    (("may",), ("mai", "maj", "maggio", "mag")),
+    (("june", "jun"), ("juin", "juni", "giugno", "giu")),
+    (("july", "jul"), ("juillet", "juil", "juli", "luglio", "lug")),
+    (("august", "aug"), ("août", "aout", "augusti", "agosto", "ago")),
+    (("september", "sep", "sept"), ("septembre", "settembre", "set")),
+    (("october", "oct"), ("octobre", "oktober", "okt", "ottobre", "ott")),
     (("november", "nov"), ("novembre",)),
-    (("december", "dec"), ("décembre", "decembre", "déc", "dezember", "dez")),
+    (("december", "dec"), ("décembre", "decembre", "déc", "dezember", "dez", "dicembre", "dic")),
 )
 # Monday first, as in `date.weekday`; the full name first in each row.
 WEEKDAY_NAMES: tuple[tuple[str, ...], ...] = (
