@@ -478,4 +478,15 @@ def _rest_after_dateline(line: str, reference: Reference) -> str | None:
                 match["place"]):
             return line[match.end():]
     local = local_dateline(line, reference)
-    return local[1] if local else None
+    if local:
+        return local[1]
+    # No place, only a day and the credit: "Jan 3 (Reuters) - Results of ..."
+    dated = _PLACELESS_DATELINE.match(line)
+    if dated and parse_month(dated["month"]) and reference.canonical_agency(dated["credit"]):
+        return line[dated.end():]
+    return None
+
+
+_PLACELESS_DATELINE = re.compile(
+    r"^\s*(?P<month>[^\W\d_]{3,9})\.?\s+\d{1,2}\s*\((?P<credit>[^()\n]{1,40})\)\s*"
+    r"(?:--|[-–—_=:])\s+")
