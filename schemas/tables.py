@@ -20,6 +20,31 @@ class Contract:
     unique: tuple[tuple[str, ...], ...] = ()
     not_null: tuple[str, ...] = ()
     accepted_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # (name, DuckDB condition true for a failing row): what a row's content must not be.
+    row_checks: tuple[tuple[str, str], ...] = ()
+
+
+# Content hygiene of a dispatch row (issue 24), each a condition that is true for a bad row.
+DISPATCH_ROW_CHECKS: tuple[tuple[str, str], ...] = (
+    ("headline_not_code_word",
+     r"regexp_matches(headline, '^\(?\s*(REFILE|RPT|REPEAT|UPDATE\s*\d*|CORRECTED|Achtung|Eilt?|"
+     r"Vorrang|FLASH|URGENT|BULLETIN)\s*\)?[.!]?$', 'i')"
+     r" OR regexp_matches(headline, '^[A-Z0-9&.]+([-/][A-Z0-9&.]+)+$')"),
+    ("no_headline_warned",
+     "headline IS NULL AND NOT list_contains(coalesce(parse_warnings, []), 'no_headline')"),
+    ("dateline_place_not_timestamp",
+     r"regexp_matches(dateline_place, '^[0-9\s:./,+TZ-]*$')"
+     r" OR regexp_matches(dateline_place, '^[0-9]{4}-[0-9]{2}-[0-9]{2}')"),
+    ("body_without_markup", r"regexp_matches(body, '</?(p|br|div)\b[^>]*>', 'i')"),
+    ("body_without_dateline",
+     "source_format IN ('iptc-7901', 'anpa-1312', 'nitf', 'newsml-g2', 'newsml-1', 'ninjs')"
+     r" AND regexp_matches(body, '^\s*[A-ZÀ-Ý][^()\n]{0,60}\((AP|AFP|Reuters|dpa|APA|ANP|ANSA"
+     r"|BELGA|Belga|Kyodo|NTB|TT|PA|EFE)\)\s*(--|[-–—_=:])')"),
+    ("body_without_notes_to_editors",
+     "body ILIKE '%nicht zur Veröffentlichung bestimmt%' OR body ILIKE '%dpa-Notizblock%'"
+     " OR body ILIKE '%not for publication%'"),
+    ("byline_without_by", "regexp_matches(byline, '^by\\s', 'i')"),
+)
 
 
 @dataclass(frozen=True)
@@ -85,6 +110,7 @@ DISPATCHES = Table(
             "pub_status": ("usable", "withheld", "canceled"),
             "signal": ("update", "correction", "kill"),
         },
+        row_checks=DISPATCH_ROW_CHECKS,
     ),
 )
 

@@ -93,7 +93,7 @@ EVERY_FORMAT = {
     "apmedia_item.json": ("ap-media-json", "Wildfire forces evacuations north of Los Angeles",
                           "Associated Press", "2026-01-05 18:42:11"),
     "g2_reuters_leading_ednote.xml": (
-        "newsml-g2", "UPDATE 1-Euro zone factory activity shrinks again in December", "Reuters",
+        "newsml-g2", "Euro zone factory activity shrinks again in December", "Reuters",
         "2026-01-05 14:02:00"),
     "bundle.zip!nitf_efe_2x.xml": ("nitf", "España registra el enero más cálido desde que hay datos",
                                    "EFE", "2026-01-05 11:42:00"),

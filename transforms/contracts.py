@@ -37,7 +37,17 @@ def contract_queries(table: Table) -> list[tuple[str, str, str]]:
             ("accepted_values", col,
              f"SELECT count(*) FROM {name} WHERE {col} IS NOT NULL AND {col} NOT IN ({listed})")
         )
+    queries.extend(row_check_queries(table))
     return queries
+
+
+def row_check_queries(table: Table, relation: str | None = None) -> list[tuple[str, str, str]]:
+    """(check, name, SQL counting failing rows) for a table's row checks, run on `relation`
+    (the table itself by default; a test may point it at rows of its own)."""
+    return [
+        ("row_check", name, f"SELECT count(*) FROM {relation or table.name} WHERE {condition}")
+        for name, condition in table.contract.row_checks
+    ]
 
 
 # Every mention's text is its field's slice [start_char:end_char] (offsets in characters, as

@@ -25,7 +25,12 @@ from transforms.readers.transmission import (
     read_messages,
     table_safe,
 )
-from transforms.readers.wiretext.datelines import DatelineDate, display_place, match_dateline
+from transforms.readers.wiretext.datelines import (
+    DatelineDate,
+    body_without_dateline,
+    display_place,
+    match_dateline,
+)
 from transforms.readers.wiretext.dates import dateline_day, published_at_for, resolve_month_day
 from transforms.readers.wiretext.header import byline_name
 from transforms.readers.wiretext.notes import split_editor_note, split_leading_editor_note
@@ -91,15 +96,21 @@ def dispatch_from_anpa(
     keyword = _KEYWORD.search(message.header)
     lines = message.text.split("\n")
     header_lines, body_lines, trailer = _split_text(lines, reference)
+    digest = _digest_lines(lines) if not any(line.strip() for line in body_lines) else None
+    if digest:
+        # A digest ("AP Top Sports News at 5:08 a.m. EST" and ten `^headline<` lines): the
+        # title is the headline, the list, one headline a line, is the body.
+        header_lines, body_lines, trailer = [digest[0]], digest[1:], ""
     if not body_lines:
         raise ParseError("no_body", "ANPA message without body text")
     headline, byline = _headline_and_byline(header_lines)
     headline, note = split_editor_note(headline) if headline else (None, None)
     note = note or _note_line(header_lines)
-    paras = paragraphs(body_lines)
-    body, leading_note = split_leading_editor_note("\n\n".join(paras))
+    paras = body_lines if digest else paragraphs(body_lines)
+    body, leading_note = split_leading_editor_note(("\n" if digest else "\n\n").join(paras))
     note = note or leading_note
     dateline = match_dateline(body.split("\n", 1)[0], reference)
+    body = body_without_dateline(body, reference)
     trailer_match = _TRAILER.search(trailer + "\n" + message.after)
     agency_word = trailer_match["agency"] if trailer_match else None
     agency = (dateline.agency if dateline else None) or (
@@ -125,6 +136,22 @@ def dispatch_from_anpa(
         story_version=version,
         signal=_signal(keyword["version"] if keyword else None, note),
     )
+
+
+def _digest_lines(lines: list[str]) -> list[str] | None:
+    """The `^...<` lines of a digest (title first) without the keyword repeat, or None when
+    the message is not one: at least a title and two items, and nothing else but blanks."""
+    found = []
+    for raw in lines:
+        line = table_safe(raw).strip()
+        if not line:
+            continue
+        if not (line.startswith("^") and line.endswith("<")):
+            return None
+        text = " ".join(line[1:-1].split())
+        if text and not _KEYWORD.match(text):
+            found.append(text)
+    return found if len(found) >= 3 else None
 
 
 def _split_text(

@@ -31,11 +31,13 @@ from transforms.readers.transmission import (
 )
 from transforms.readers.wiretext.datelines import (
     DatelineDate,
+    body_without_dateline,
     display_place,
     match_dateline,
     parse_english_month,
 )
 from transforms.readers.wiretext.dates import dateline_day, published_at_for
+from transforms.readers.wiretext.headlines import is_code_word
 from transforms.readers.wiretext.notes import split_editor_note, split_leading_editor_note
 from transforms.records import ParsedDispatch, ParseError, Rejection
 
@@ -55,7 +57,14 @@ _TRAILER = re.compile(
     re.MULTILINE,
 )
 # Desk initials closing a dpa item: "dpa xy yz", "dpa-AFX ab".
-_SIGNOFF = re.compile(r"^\s*(?:[a-z]{2,4}(?:-[A-Za-z]{2,4})?)(?:\s+[a-z]{2,3}){1,3}\s*$")
+# Desk sign-offs closing the text: "dpa mk yy", "dpa lb yyzz", "apa ks/wr".
+_SIGNOFF = re.compile(
+    r"^\s*(?:[a-z]{2,4}(?:-[A-Za-z]{2,4})?)(?:\s+[a-z]{2,4}(?:/[a-z]{2,4})*){1,3}\s*$")
+# dpa's block of notes to editors closing a text (planning, places, and contacts "nicht zur
+# Veröffentlichung bestimmt"): for the editor's note, never the body.
+_NOTES_BLOCK = re.compile(
+    r"^\s*(?:dpa-Notizblock|Die folgenden Informationen sind nicht zur Veröffentlichung "
+    r"bestimmt)\s*$", re.IGNORECASE)
 _SLUG = re.compile(r"^[^\s]+(?:\s*/\s*[^\s]+)*$|^\S+(?:/\S+)+")
 
 
@@ -90,6 +99,13 @@ def dispatch_from_7901(
     lines = [line for line in text_lines if not _TRAILER.match(line)]
     while lines and (not lines[-1].strip() or _SIGNOFF.match(lines[-1])):
         lines.pop()
+    notes_at = next((i for i, line in enumerate(lines) if _NOTES_BLOCK.match(line)), None)
+    notes_block = None
+    if notes_at is not None:
+        notes_block = "\n".join(line.strip() for line in lines[notes_at:] if line.strip())
+        lines = lines[:notes_at]
+        while lines and not lines[-1].strip():
+            lines.pop()
     filled = [index for index, line in enumerate(lines) if line.strip()]
     if len(filled) < 2:
         raise ParseError("no_body", "IPTC 7901 message without headline and body")
@@ -99,11 +115,20 @@ def dispatch_from_7901(
         headline, body_start = second, filled[1] + 1
     else:
         headline, body_start = first, filled[0] + 1
+    # A code word where the headline goes ("(Achtung)") is a flag for the editor's note.
+    flags = []
+    while is_code_word(headline) and body_start < len(lines):
+        flags.append(headline)
+        rest = [i for i in filled if i >= body_start]
+        if not rest:
+            break
+        headline, body_start = lines[rest[0]].strip(), rest[0] + 1
     headline, note = split_editor_note(headline.rstrip("= ").strip())
     body, leading_note = split_leading_editor_note("\n\n".join(paragraphs(lines[body_start:])))
     if not body:
         raise ParseError("no_body", "IPTC 7901 message without body text")
     dateline = match_dateline(body.split("\n", 1)[0], reference)
+    body = body_without_dateline(body, reference)
     source = header["source"] if header else None
     agency = (dateline.agency if dateline else None) or (
         reference.canonical_agency(source) if source else None)
@@ -113,7 +138,8 @@ def dispatch_from_7901(
         raw_sha256=raw_sha256,
         body=body,
         headline=headline or None,
-        editor_note=note or leading_note,
+        editor_note="\n".join(n for n in (" ".join(flags), note or leading_note, notes_block)
+                               if n) or None,
         agency=agency,
         dateline_place=display_place(dateline.place) if dateline and dateline.place else None,
         dateline_country=(reference.country_of(dateline.place, dateline.region)
@@ -124,6 +150,8 @@ def dispatch_from_7901(
             reference_time),
         story_key=_story_key(header),
         story_version=_version(header),
+        parse_warnings=("date_from_file_time",) if trailer is None and not (
+            dateline and dateline.date.day) else (),
     )
 
 

@@ -28,12 +28,14 @@ from transforms.readers.html_text import html_to_text
 from transforms.readers.ninjs import normalise_plain_text
 from transforms.readers.wiretext.datelines import (
     DatelineHint,
+    body_without_dateline,
     country_for,
     dateline_at_start,
     parse_dateline_field,
     split_located,
     tidy_place,
 )
+from transforms.readers.wiretext.headlines import prose, real_headline, signal_of_flags
 from transforms.readers.wiretext.notes import split_leading_editor_note
 from transforms.records import ParsedDispatch, ParseError, Rejection
 
@@ -144,7 +146,12 @@ def dispatch_from_news_item(
         kind = item_class if item_class in _MEDIA_CLASSES else "item"
         raise ParseError("no_text_body", f"NewsML-G2 {kind} has no text content")
     hint = _dateline(content_meta, nitf, body, reference)
-    headline = _text(_child(content_meta, "headline")) or _nitf_text(nitf, "hl1")
+    body = body_without_dateline(body, reference)
+    # The real headline: code words (REFILE, bare slugs) are flags; itemMeta/title and a
+    # prose slugline stand in for an empty or coded headline.
+    headline, flags = real_headline(
+        _text(_child(content_meta, "headline")), _nitf_text(nitf, "hl1"),
+        _text(_child(item_meta, "title")), prose(_text(_child(content_meta, "slugline"))))
     pub_status = pub_status_from(_attr(_child(item_meta, "pubStatus"), "qcode"))
     return ParsedDispatch(
         source_uri=source_uri,
@@ -163,8 +170,9 @@ def dispatch_from_news_item(
         story_version=version_number(item.get("version")),
         pub_status=pub_status,
         embargo_until=parse_iso_datetime(_text(_child(item_meta, "embargoed"))),
-        signal=_signal(item_meta, pub_status),
-        editor_note=_text(_child(item_meta, "edNote")) or leading_note,
+        signal=_signal(item_meta, pub_status) or signal_of_flags(flags),
+        editor_note=_text(_child(item_meta, "edNote")) or leading_note or (
+            " ".join(flags) or None),
         parse_warnings=structural_warnings(hint, headline, body),
     )
 

@@ -7,7 +7,7 @@ we store:
 - time `NewsManagement/ThisRevisionCreated`, else `FirstCreated`, else the envelope's
   `DateAndTime` (compact ISO 8601 with its zone); status `NewsManagement/Status@FormalName`
 - the first `NewsLines` `HeadLine`, `ByLine`, `DateLine`, `CopyrightLine`, `CreditLine`
-- agency `AdministrativeMetadata` `Provider`/`Creator` `Party@FormalName`, `CreditLine`,
+- agency `AdministrativeMetadata` `Provider`/`Creator`/`Source` `Party@FormalName`, `CreditLine`,
   `NewsEnvelope/SentFrom/Party`, `ProviderId`
 - body: the text ContentItem of the Body/Main component (else the first text one), as NITF
   `body.content`, XHTML `body` or plain text; language `DescriptiveMetadata/Language`
@@ -29,7 +29,13 @@ from transforms.readers.common import (
 )
 from transforms.readers.html_text import html_to_text
 from transforms.readers.ninjs import normalise_plain_text
-from transforms.readers.wiretext.datelines import country_for, dateline_at_start, parse_dateline_field
+from transforms.readers.nitf import nitf_news_lines
+from transforms.readers.wiretext.datelines import (
+    body_without_dateline,
+    country_for,
+    dateline_at_start,
+    parse_dateline_field,
+)
 from transforms.readers.wiretext.header import byline_name
 from transforms.readers.wiretext.notes import split_leading_editor_note
 from transforms.readers.wiretext.trailers import strip_soft_trailers
@@ -83,8 +89,15 @@ def dispatch_from_news_item(
     if not body:
         raise ParseError("no_text_body", "NewsML 1.x item has no text ContentItem")
     written = _text(_first(item, ".//NewsLines/DateLine"))
-    hint = (parse_dateline_field(written, reference) if written else None) or dateline_at_start(
-        body, reference)
+    # A whole NITF document in DataContent has its own headline, byline and dateline, which
+    # stand in for NewsLines that lack them.
+    nitf = item.find(".//DataContent/nitf")
+    nitf_headline, nitf_byline, nitf_hint = (
+        nitf_news_lines(nitf, body, reference) if nitf is not None else (None, None, None))
+    hint = ((parse_dateline_field(written, reference) if written else None) or nitf_hint
+            or dateline_at_start(body, reference))
+    headline = _text(_first(item, ".//NewsLines/HeadLine")) or nitf_headline
+    body = body_without_dateline(body, reference)
     management = item.find("NewsManagement")
     identifier = item.find("Identification/NewsIdentifier")
     status = pub_status_from(_formal(_first(management, "Status")))
@@ -94,14 +107,16 @@ def dispatch_from_news_item(
         source_format="newsml-1",
         raw_sha256=raw_sha256,
         body=body,
-        headline=_text(_first(item, ".//NewsLines/HeadLine")),
-        byline=_byline(_text(_first(item, ".//NewsLines/ByLine"))),
+        headline=headline,
+        byline=_byline(_text(_first(item, ".//NewsLines/ByLine"))) or nitf_byline,
         editor_note=note,
         agency=first_agency(reference, [
             *(_formal(party) for party in item.findall(
                 ".//AdministrativeMetadata/Provider/Party")),
             *(_formal(party) for party in item.findall(
                 ".//AdministrativeMetadata/Creator/Party")),
+            *(_formal(party) for party in item.findall(
+                ".//AdministrativeMetadata/Source/Party")),
             _text(_first(item, ".//NewsLines/CreditLine")),
             _formal(_first(envelope, "SentFrom/Party")),
             _text(_first(identifier, "ProviderId")),
@@ -118,6 +133,7 @@ def dispatch_from_news_item(
         story_version=version_number(_text(_first(identifier, "RevisionId"))),
         pub_status=status,
         signal=signal_from(note) or ("kill" if status == "canceled" else None),
+        parse_warnings=("no_headline",) if not headline else (),
     )
 
 
@@ -190,4 +206,7 @@ def _content_text(content: ET.Element) -> str:
             body = element.find("body") if element.tag == "html" else element
             return html_to_text(ET.tostring(body if body is not None else element,
                                             encoding="unicode"))
+    if len(data):
+        # bcNITF: the NITF body.content's paragraphs straight in DataContent, no <nitf> around.
+        return html_to_text(ET.tostring(data, encoding="unicode"))
     return normalise_plain_text(data.text or "")

@@ -24,11 +24,14 @@ from transforms.readers.common import (
 from transforms.readers.html_text import html_to_text
 from transforms.readers.wiretext.datelines import (
     DatelineHint,
+    body_without_dateline,
     country_for,
     dateline_at_start,
     parse_dateline_field,
     split_located,
 )
+from transforms.readers.wiretext.header import byline_name
+from transforms.readers.wiretext.trailers import copyright_holder, split_closing_copyright
 from transforms.records import ParsedDispatch, ParseError
 
 if TYPE_CHECKING:
@@ -63,7 +66,9 @@ def dispatch_from_ninjs(
     kind = _text(fields.get("type")) or "item"
     if not body and not (headline and kind.casefold() in ("text", "item")):
         raise ParseError("no_text_body", f"ninjs {kind} has no text body")
+    body, closing_copyright = split_closing_copyright(body)
     hint = _dateline(fields, body, reference)
+    body = body_without_dateline(body, reference)
     pub_status = pub_status_from(fields.get("pubstatus"))
     return ParsedDispatch(
         source_uri=source_uri,
@@ -71,12 +76,13 @@ def dispatch_from_ninjs(
         raw_sha256=raw_sha256,
         body=body,
         headline=headline,
-        byline=_text(fields.get("byline")) or _text(fields.get("by")),
-        agency=first_agency(reference, _agency_candidates(fields, hint)),
+        byline=_byline(_text(fields.get("byline")) or _text(fields.get("by"))),
+        agency=first_agency(reference, [*_agency_candidates(fields, hint),
+                                        copyright_holder(closing_copyright)]),
         dateline_place=hint.place if hint else None,
         dateline_country=country_for(reference, hint),
         published_at=_published_at(fields),
-        copyright=_text(fields.get("copyrightnotice")),
+        copyright=_text(fields.get("copyrightnotice")) or closing_copyright,
         language=_text(fields.get("language")),
         story_key=_text(fields.get("uri")),
         story_version=version_number(fields.get("version")),
@@ -86,6 +92,14 @@ def dispatch_from_ninjs(
         editor_note=_text(fields.get("ednote")) or None,
         parse_warnings=structural_warnings(hint, headline, body),
     )
+
+
+def _byline(text: str | None) -> str | None:
+    """The person: "By KIRSTEN HOLM" is stored as "Kirsten Holm"."""
+    prefixed = re.match(r"^by\s+(.+)$", text or "", flags=re.IGNORECASE)
+    if not prefixed:
+        return text
+    return byline_name(prefixed[1]) or prefixed[1]
 
 
 def _description_text(fields: Mapping[str, Any]) -> str:
@@ -171,7 +185,13 @@ def body_to_text(value: str, kind: str) -> str:
     return normalise_plain_text(value)
 
 
+_BLOCK_MARKUP = re.compile(r"</?(?:p|br|div|h[1-6])\b[^<>]{0,200}>", re.IGNORECASE)
+
+
 def normalise_plain_text(value: str) -> str:
+    # Declared plain, yet some agencies (ANSA) send paragraphs as <p> markup: text it is.
+    if _BLOCK_MARKUP.search(value):
+        return html_to_text(value)
     lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     text = "\n".join(line.rstrip() for line in lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()

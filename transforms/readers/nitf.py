@@ -30,6 +30,7 @@ from transforms.readers.common import (
 from transforms.readers.html_text import html_to_text
 from transforms.readers.wiretext.datelines import (
     DatelineHint,
+    body_without_dateline,
     country_for,
     dateline_at_start,
     parse_dateline_field,
@@ -37,8 +38,13 @@ from transforms.readers.wiretext.datelines import (
     tidy_place,
 )
 from transforms.readers.wiretext.header import byline_name
+from transforms.readers.wiretext.headlines import real_headline, signal_of_flags
 from transforms.readers.wiretext.notes import split_leading_editor_note
-from transforms.readers.wiretext.trailers import strip_soft_trailers
+from transforms.readers.wiretext.trailers import (
+    copyright_holder,
+    split_closing_copyright,
+    strip_soft_trailers,
+)
 from transforms.readers.xml_safety import local_root_name, parse_safe_xml
 from transforms.records import ParsedDispatch, ParseError
 
@@ -79,9 +85,11 @@ def dispatch_from_nitf(
     text = html_to_text(ET.tostring(content, encoding="unicode")) if content is not None else ""
     # Desk initials ("cd/jmr") and sign-offs close NITF bodies as they close wire text.
     text, leading_note = split_leading_editor_note(strip_soft_trailers(text))
+    text, closing_copyright = split_closing_copyright(text)
     if not text:
         raise ParseError("no_text_body", "NITF document has no body.content text")
     hint = _dateline(body_head, text, reference)
+    text = body_without_dateline(text, reference)
     doc_id = docdata.find("doc-id") if docdata is not None else None
     regsrc = _attr(doc_id, "regsrc")
     id_string = _attr(doc_id, "id-string")
@@ -91,12 +99,16 @@ def dispatch_from_nitf(
     status = pub_status_from(_attr(docdata, "management-status"))
     note = _attr(_find(docdata, "ed-msg"), "info") or leading_note
     corrected = _find(docdata, "correction") is not None
+    # hl1 unless it is a code word (a bare slug such as BC-US-ECON-JOBS); then the strapline
+    # (hl2) and head/title.
+    headline, flags = real_headline(_text(_find(body_head, "hedline/hl1")),
+                                    _text(_find(body_head, "hedline/hl2")), _text(_find(head, "title")))
     return ParsedDispatch(
         source_uri=source_uri,
         source_format=source_format,
         raw_sha256=raw_sha256,
         body=text,
-        headline=_text(_find(body_head, "hedline/hl1")) or _text(_find(head, "title")),
+        headline=headline,
         byline=_byline(_find(body_head, "byline")),
         editor_note=note,
         agency=first_agency(reference, [
@@ -106,19 +118,31 @@ def dispatch_from_nitf(
             _attr(_find(docdata, "doc.copyright"), "holder"),
             hint.credit if hint else None,
             fallback_agency,
+            copyright_holder(closing_copyright),
         ]),
         dateline_place=hint.place if hint else None,
         dateline_country=country_for(reference, hint),
         published_at=issued or released,
-        copyright=_copyright(docdata),
+        copyright=_copyright(docdata) or closing_copyright,
         language=nitf.get(_XML_LANG) or _attr(_find(nitf, "body"), _XML_LANG) or None,
         story_key=f"{regsrc}:{id_string}" if regsrc and id_string else id_string,
         story_version=version_number(_attr(_find(docdata, "du-key"), "version")),
         pub_status=status,
         embargo_until=released if released and issued and released > issued else None,
         signal="correction" if corrected else signal_from(note) or (
-            "kill" if status == "canceled" else None),
+            "kill" if status == "canceled" else None) or signal_of_flags(flags),
+        parse_warnings=("no_headline",) if not headline else (),
     )
+
+
+def nitf_news_lines(
+    nitf: ET.Element, text: str, reference: Reference
+) -> tuple[str | None, str | None, DatelineHint | None]:
+    """Headline (`hl1`), byline and dateline of an NITF document's `body.head`, for formats
+    that carry a whole NITF document (NewsML 1.x `DataContent`)."""
+    body_head = nitf.find("body/body.head")
+    return (_text(_find(body_head, "hedline/hl1")), _byline(_find(body_head, "byline")),
+            _dateline(body_head, text, reference) if body_head is not None else None)
 
 
 def _find(parent: ET.Element | None, path: str) -> ET.Element | None:

@@ -6,7 +6,7 @@ listed first wins, so specific formats are listed before the catch-alls (wire te
 
 The scale in use: 1.0 magic numbers (archives) and no bytes at all; 0.98 transmission formats
 whose control characters are framing (ANPA-1312, IPTC 7901); 0.96 binary data; 0.95 an XML
-root element that names its format (NITF, NewsML 1.x); 0.9 NewsML-G2's namespace and Reuters
+root element that names its format (NITF, NewsML 1.x, RBNews); 0.9 NewsML-G2's namespace and Reuters
 SGML; 0.8 AP Media API JSON; 0.6 JSON Lines; 0.5 any JSON; 0.7 HTML; 0.3 other XML; 0.01
 any text (wire text). Only the order of the scores matters.
 """

@@ -18,6 +18,7 @@ from transforms.readers.formats import (
     newsml_1,
     newsml_g2,
     nitf,
+    ritzau_rbnews,
     sgml_reuters,
     tar_archive,
     unknown_xml,
@@ -31,6 +32,6 @@ FORMATS: tuple[InputFormat, ...] = tuple(
     for module in (
         empty, zip_archive, gzip_stream, tar_archive, anpa_1312, iptc_7901, binary,
         ap_media_json, json_lines, json_document, sgml_reuters, newsml_g2, newsml_1, nitf,
-        html, unknown_xml, wire_text,
+        ritzau_rbnews, html, unknown_xml, wire_text,
     )
 )

@@ -1,4 +1,6 @@
-"""One JSON document: a ninjs object (or flat record), or an array of them."""
+"""One JSON document: a ninjs object (or flat record), an array of them, or an API envelope
+(`{"total": 2, "limit": 2, "offset": 0, "item": [...]}`, as ninjs APIs page their results)
+whose item list holds them."""
 
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ def _read_json(data: bytes, source: Source, context: Context) -> Iterator[Item]:
         raise ParseError("malformed_json", str(exc)[:200]) from exc
     except RecursionError as exc:
         raise ParseError("malformed_json", "nested too deeply") from exc
+    if isinstance(document, dict) and (items := envelope_items(document)) is not None:
+        document = items
     if isinstance(document, dict):
         yield _json_object(document, source.uri, sha256_hex(data), source, context)
     elif isinstance(document, list):
@@ -51,6 +55,22 @@ def _read_json(data: bytes, source: Source, context: Context) -> Iterator[Item]:
                                 element_sha)
     else:
         raise ParseError("unknown_format", f"JSON {type(document).__name__}, not an object")
+
+
+_ENVELOPE_LISTS = ("item", "items", "data", "results")
+_ITEM_FIELDS = {"headline", "body_text", "body_html", "body", "text", "bodies"}
+
+
+def envelope_items(document: dict) -> list | None:
+    """The item list of an API envelope, or None when `document` is an item itself: the
+    envelope holds a list of objects under one of the usual names and no text of its own."""
+    if _ITEM_FIELDS & {key.casefold() for key in document}:
+        return None
+    for key, value in document.items():
+        if key.casefold() in _ENVELOPE_LISTS and isinstance(value, list) and value and all(
+                isinstance(element, dict) for element in value):
+            return value
+    return None
 
 
 def _json_object(

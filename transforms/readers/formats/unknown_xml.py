@@ -14,7 +14,7 @@ def sniff(head: bytes) -> float:
 
 
 def _refuse(_data: bytes) -> Iterator[Item]:
-    raise ParseError("unknown_format", "XML that is not NewsML-G2, NewsML 1.x or NITF")
+    raise ParseError("unknown_format", "XML that is not NewsML-G2, NewsML 1.x, NITF or RBNews")
     yield  # pragma: no cover - makes this a generator
 
 

@@ -26,21 +26,21 @@ if TYPE_CHECKING:
 
 # --- month and weekday names --------------------------------------------------------------
 
-# One row per month: its English spellings, then the French, German and Swedish ones
+# One row per month: its English spellings, then the French, German, Swedish and Italian ones
 # ("PARIS, 12 mars (AFP) -", "BERLIN, 14. März (dpa) -", "STOCKHOLM, 3 maj (TT) -").
 MONTH_NAMES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("january", "jan"), ("janvier", "janv", "januar", "januari", "jänner")),
-    (("february", "feb"), ("febr", "février", "fevrier", "févr", "februar", "februari")),
-    (("march", "mar"), ("mars", "märz", "maerz", "mrz")),
-    (("april", "apr"), ("avril", "avr")),
-    (("may",), ("mai", "maj")),
-    (("june", "jun"), ("juin", "juni")),
-    (("july", "jul"), ("juillet", "juil", "juli")),
-    (("august", "aug"), ("août", "aout", "augusti")),
-    (("september", "sep", "sept"), ("septembre",)),
-    (("october", "oct"), ("octobre", "oktober", "okt")),
+    (("january", "jan"), ("janvier", "janv", "januar", "januari", "jänner", "gennaio", "gen")),
+    (("february", "feb"), ("febr", "février", "fevrier", "févr", "februar", "februari", "febbraio")),
+    (("march", "mar"), ("mars", "märz", "maerz", "mrz", "marzo")),
+    (("april", "apr"), ("avril", "avr", "aprile")),
+    (("may",), ("mai", "maj", "maggio", "mag")),
+    (("june", "jun"), ("juin", "juni", "giugno", "giu")),
+    (("july", "jul"), ("juillet", "juil", "juli", "luglio", "lug")),
+    (("august", "aug"), ("août", "aout", "augusti", "agosto", "ago")),
+    (("september", "sep", "sept"), ("septembre", "settembre", "set")),
+    (("october", "oct"), ("octobre", "oktober", "okt", "ottobre", "ott")),
     (("november", "nov"), ("novembre",)),
-    (("december", "dec"), ("décembre", "decembre", "déc", "dezember", "dez")),
+    (("december", "dec"), ("décembre", "decembre", "déc", "dezember", "dez", "dicembre", "dic")),
 )
 # Monday first, as in `date.weekday`; the full name first in each row.
 WEEKDAY_NAMES: tuple[tuple[str, ...], ...] = (
@@ -346,7 +346,8 @@ def dateline_at_start(text: str, reference: Reference) -> DatelineHint | None:
             match["place"]
         ):
             return _hint_from(match)
-    return None
+    local = local_dateline(first_line, reference)
+    return local[0] if local else None
 
 
 def parse_dateline_field(text: str, reference: Reference) -> DatelineHint | None:
@@ -407,6 +408,8 @@ def _not_weekday(region: str | None) -> str | None:
 # A "place" made only of digits, dashes, colons and zone letters is a timestamp
 # (`<dateline>2018-01-03 20:13:08</dateline>`), never a place.
 _TIMESTAMP_LIKE = re.compile(r"^[\d\s:./,+TZ-]*$")
+_ZONE_WORDS = re.compile(r"(?<![A-Za-z])(?:GMT|UTC|UT|CET|CEST|EST|EDT|BST|JST)(?![A-Za-z])",
+                         re.IGNORECASE)
 _BARE_DATE = re.compile(
     r"^(?:(?:" + _MONTH_PATTERN + r")\.?\s+\d{1,2}|\d{1,2}\.?\s+(?:" + _MONTH_PATTERN + r")\.?)"
     r"(?:,?\s+\d{2,4})?$",
@@ -418,6 +421,72 @@ def plausible_place(name: str | None) -> bool:
     """A dateline place has letters and is neither a timestamp, a date nor an editor's note."""
     if not name or not any(ch.isalpha() for ch in name):
         return False
-    if _TIMESTAMP_LIKE.match(name.strip()) or _BARE_DATE.match(name.strip()):
+    # Zone names do not make a timestamp a place: "2018-01-03 20:13:08 Gmt+00:00" (Reuters).
+    numeric = _ZONE_WORDS.sub(" ", name.strip())
+    if _TIMESTAMP_LIKE.match(numeric) or _BARE_DATE.match(name.strip()):
         return False
     return not opens_with_editor_note(f"({name})")
+
+
+# Datelines of agencies writing in other languages: "VENEZIA, 14 GEN - " (ANSA), "BRUXELLES
+# 14/01 (BELGA) = " (Belga), "PARIS, 14 janv 2026 (AFP) - ". The place must shout and be
+# followed by a day; or a credit the reference knows as an agency must follow it.
+_LOCAL_DATELINE = re.compile(
+    r"^\s*(?P<place>[^\W\d_][\w'’.\- ]{1,40}?)"
+    r"(?:,?\s+(?P<day>\d{1,2})(?:\s+(?P<month>[^\W\d_]{3,9})\.?(?:\s+\d{4})?|/\d{1,2}(?:/\d{2,4})?))?"
+    r"\s*(?:\((?P<credit>[^()\n]{1,40})\))?\s*(?:--|[-–—_=:])\s+",
+)
+
+
+def local_dateline(line: str, reference: Reference) -> tuple[DatelineHint, str] | None:
+    """(hint, text after it) for a dateline in the local agency styles above."""
+    match = _LOCAL_DATELINE.match(line)
+    if not match or not plausible_place(match["place"]):
+        return None
+    place = match["place"].strip()
+    credit = (match["credit"] or "").strip() or None
+    known_credit = credit is not None and reference.canonical_agency(credit) is not None
+    dated = match["day"] is not None and (match["month"] is None or parse_month(match["month"]))
+    if not (known_credit or (dated and shouts(without_connectors(place)))):
+        return None
+    hint = DatelineHint(place=tidy_place(place), day=int(match["day"]) if match["day"] else None,
+                        month=parse_month(match["month"]) if match["month"] else None,
+                        credit=credit)
+    return hint, line[match.end():]
+
+
+def body_without_dateline(body: str, reference: Reference) -> str:
+    """The body without the dateline that opens it (`body` is documented "without dateline"):
+    "CHICAGO (AP) _ The Chicago ..." becomes "The Chicago ...". A body that opens with no
+    dateline is returned as it is."""
+    text = body.lstrip()
+    first, newline, remainder = text.partition("\n")
+    rest = _rest_after_dateline(first, reference)
+    if rest is None:
+        return body
+    rest = rest.strip()
+    return (rest + newline + remainder) if rest else remainder.lstrip()
+
+
+def _rest_after_dateline(line: str, reference: Reference) -> str | None:
+    found = match_dateline(line, reference)
+    if found is not None and found.place and found.rest.strip():
+        return found.rest
+    for pattern in (_CAPS_DATELINE, _PAREN_DATELINE):
+        match = pattern.match(line)
+        if match and _plausible(match, pattern is _CAPS_DATELINE) and plausible_place(
+                match["place"]):
+            return line[match.end():]
+    local = local_dateline(line, reference)
+    if local:
+        return local[1]
+    # No place, only a day and the credit: "Jan 3 (Reuters) - Results of ..."
+    dated = _PLACELESS_DATELINE.match(line)
+    if dated and parse_month(dated["month"]) and reference.canonical_agency(dated["credit"]):
+        return line[dated.end():]
+    return None
+
+
+_PLACELESS_DATELINE = re.compile(
+    r"^\s*(?P<month>[^\W\d_]{3,9})\.?\s+\d{1,2}\s*\((?P<credit>[^()\n]{1,40})\)\s*"
+    r"(?:--|[-–—_=:])\s+")

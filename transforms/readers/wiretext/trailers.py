@@ -130,3 +130,26 @@ def read_body(text: str, *, want_headline: bool) -> Body:
             trailing = paragraphs.pop()
             paragraphs = paragraphs_of(strip_soft_trailers("\n\n".join(paragraphs)))
     return Body("\n\n".join(paragraphs), copyright_notice, trailing)
+
+
+_CLOSING_COPYRIGHT = re.compile(
+    r"(?:^|\n)[ \t]*((?:Copyright\b|©|\(c\))[^\n]*)\s*$", re.IGNORECASE)
+_COPYRIGHT_HOLDER = re.compile(
+    r"^(?:Copyright\b|©|\(c\))\s*(?:©|\(c\))?\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?,?\s*)?"
+    r"(?:by\s+)?(?:the\s+)?(?P<holder>[^.,;:\n]{2,60})", re.IGNORECASE)
+
+
+def split_closing_copyright(text: str) -> tuple[str, str | None]:
+    """(body, copyright line) when the body's last paragraph is a copyright notice
+    ("Copyright 2026 The Associated Press. All rights reserved. ..."): boilerplate for the
+    copyright column, never body text."""
+    match = _CLOSING_COPYRIGHT.search(text.rstrip())
+    if not match:
+        return text, None
+    return text[: match.start()].rstrip(), squeeze(match.group(1))
+
+
+def copyright_holder(notice: str | None) -> str | None:
+    """Who a copyright notice names: "Kyodo News" in "(c) 2026 Kyodo News. All rights ..."."""
+    match = _COPYRIGHT_HOLDER.match(notice.strip()) if notice else None
+    return match["holder"].strip() if match else None
