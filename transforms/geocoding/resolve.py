@@ -262,7 +262,9 @@ class _Resolver:
         return _null("none", "not_in_gazetteer")
 
     # -- dateline ----------------------------------------------------------------------
-    def dateline(self, text: str | None, agency_country: str | None) -> Resolution:
+    def dateline(
+        self, text: str | None, agency_country: str | None, country: str | None = None
+    ) -> Resolution:
         if not text or not text.strip():
             return _null("none", "no_dateline")
         aliased = self.alias(text)
@@ -278,8 +280,10 @@ class _Resolver:
         if aliased is not None and qualifier is None:
             return aliased
         cands, _ = self.candidates(head)
-        if qualifier:
-            areas = self.areas(qualifier)
+        if qualifier or (country and country in self.gz.countries):
+            # The reader's country for the dateline (from its state or country) counts as a
+            # qualifier when the printed one is not at hand.
+            areas = self.areas(qualifier) if qualifier else [self.gz.countries[country]]
             inside = [p for p in cands if any(_inside(p, a) for a in areas)]
             if not inside:
                 reason = "not_in_gazetteer" if areas else "unknown_qualifier"
@@ -381,11 +385,18 @@ def resolve_dispatch(
     body: str,
     mentions: Sequence[MentionSpan],
     name_spans: Iterable[tuple[int, int]] = (),
+    dateline_country: str | None = None,
 ) -> DispatchPlaces:
-    """Resolve the dateline, then every GPE/LOC/NORP mention (others get no place)."""
+    """Resolve the dateline, then every GPE/LOC/NORP mention (others get no place).
+
+    `dateline` is the dateline's place as printed, with its qualifier if any ("PORTLAND,
+    Ore."); `dateline_country`, the country the reader found for it, narrows an unqualified
+    one. `name_spans` are the (start, end) of the tagger's ORG/PERSON/... spans in `body`:
+    a place mention overlapping one is part of that name.
+    """
     resolver = _Resolver(gazetteer)
     agency_country = gazetteer.agency_countries.get(agency or "")
-    dateline_res = resolver.dateline(dateline, agency_country)
+    dateline_res = resolver.dateline(dateline, agency_country, dateline_country or None)
     dateline_place = dateline_res.place
     name_spans = tuple(name_spans)
     dateline_head = fold(_split_qualifier(dateline or "")[0])
