@@ -87,7 +87,9 @@ def test_georgia_is_the_state_under_a_us_dateline_and_the_country_among_its_neig
 
 
 def test_victoria_follows_the_dateline_country(gazetteer):
-    australia = resolve(gazetteer, "MELBOURNE", "Australian Associated Press", "Victoria voted.", ("Victoria", "GPE"))
+    australia = resolve(
+        gazetteer, "MELBOURNE", "Australian Associated Press", "Victoria voted.", ("Victoria", "GPE")
+    )
     assert australia.mentions[0].place.place_id == "iso3166-2:AU-VIC"
     assert australia.mentions[0].place.geonameid is None
 

@@ -87,7 +87,7 @@ def evaluate(gazetteer: Gazetteer, dispatches: list[dict], labels: list[dict]) -
             body=dispatch["body"], mentions=spans,
         )
         answered = [(i, result.dateline) for i in items if i["kind"] == "dateline"]
-        answered += list(zip(mention_labels, result.mentions))
+        answered += list(zip(mention_labels, result.mentions, strict=True))
         for item, res in answered:
             gold, got = gold_key(item["expected"]), place_key(res.place)
             right = gold == got

@@ -42,17 +42,24 @@ DEMONYM_LABEL = "NORP"
 
 # Words that end an organisation's name: "The Washington Post", "Manchester United".
 _NAME_TAILS = frozenset(
-    "post times herald tribune journal united city fc saint-germain motor motors bank "
-    "university college airlines airways stock exchange times-picayune globe chronicle "
-    "nightingale".split()
+    [
+        "post", "times", "herald", "tribune", "journal", "united", "city", "fc", "saint-germain",
+        "motor", "motors", "bank", "university", "college", "airlines", "airways", "stock",
+        "exchange", "times-picayune", "globe", "chronicle", "nightingale"
+    ]
 )
 _TITLES = frozenset(
-    "rep sen gov mr mrs ms dr president minister senator representative governor mayor "
-    "judge gen col lt sgt capt".split()
+    [
+        "rep", "sen", "gov", "mr", "mrs", "ms", "dr", "president", "minister", "senator",
+        "representative", "governor", "mayor", "judge", "gen", "col", "lt", "sgt", "capt"
+    ]
 )
 _NOT_NAME_WORDS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april "
-    "may june july august september october november december".split()
+    [
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+        "february", "march", "april", "may", "june", "july", "august", "september", "october",
+        "november", "december"
+    ]
 )
 # A dateline's or mention's bare name that means the city before the country or state.
 _CITY_FIRST = frozenset(
@@ -354,7 +361,8 @@ def _part_of_name(body: str, span: MentionSpan, name_spans: Iterable[tuple[int, 
         word = next_word.group(0)
         if word.lower() in _NAME_TAILS:
             return True
-        if word[:1].isupper() and word.lower().strip(".") not in _NOT_NAME_WORDS and not after.startswith(" ("):
+        capitalised = word[:1].isupper() and word.lower().strip(".") not in _NOT_NAME_WORDS
+        if capitalised and not after.startswith(" ("):
             return True  # "Florence Nightingale", "Israel Ortiz"
     words = before.rstrip().split(" ")
     if before.endswith(" ") and words:
@@ -365,14 +373,16 @@ def _part_of_name(body: str, span: MentionSpan, name_spans: Iterable[tuple[int, 
         if prev[:1].isupper() and not prev.endswith((".", ",", ";", ":")) and len(words) >= 2:
             before_prev = words[-2]
             sentence_start = (
-                before_prev.endswith((".", "!", "?", '"')) and before_prev.strip(".").lower() not in _TITLES
+                before_prev.endswith((".", "!", "?", '"'))
+                and before_prev.strip(".").lower() not in _TITLES
             ) or not before_prev
             if not sentence_start and prev_clean not in ("the", "in", "of", "and", "from", "to", "at"):
                 return True  # "Jim Jordan", "Brian Henderson"
         if prev_clean in ("of", "de", "du", "des") and len(words) >= 2:
             owner = words[-2]
             owner_starts = len(words) < 3 or words[-3].endswith((".", "!", "?")) or not words[-3]
-            if owner[:1].isupper() and not owner_starts and owner.lower() not in ("city", "province", "state", "republic", "kingdom", "gulf", "port"):
+            generic = ("city", "province", "state", "republic", "kingdom", "gulf", "port")
+            if owner[:1].isupper() and not owner_starts and owner.lower() not in generic:
                 return True  # "Bank of England", "Olympique de Marseille"
     return False
 
@@ -437,7 +447,7 @@ def resolve_dispatch(
         first.append(res)
 
     resolved_by_name: dict[str, Place] = {}
-    for span, res in zip(mentions, first):
+    for span, res in zip(mentions, first, strict=True):
         if res is not None and res.place is not None:
             resolved_by_name.setdefault(fold(span.text), res.place)
     for index, cands, wanted in pending:
