@@ -101,6 +101,8 @@ DISPATCHES = Table(
                    "date_from_file_time, language_detected"),
             _field("story_id", pa.string(),
                    "Story (near-duplicate cluster of versions, agencies and rewrites; README: Stories)"),
+            _field("dateline_place_id", pa.string(),
+                   "The dateline's place in `places` (NULL: no dateline, or not resolved)"),
         ]
     ),
     contract=Contract(
@@ -135,6 +137,11 @@ MENTIONS = Table(
             _field("published_date", pa.date32(), "Partition key, as in dispatches", False),
             _field("field", pa.string(),
                    "body or headline: the text the offsets point into (NULL in older rows: body)"),
+            _field("place_id", pa.string(),
+                   "GPE/LOC/NORP: the place in `places` it names (NULL: see place_reason)"),
+            _field("place_reason", pa.string(),
+                   "Why a GPE/LOC/NORP mention has no place_id (not_in_gazetteer, part_of_name, "
+                   "ambiguous_demonym, physical_feature, ...); NULL when it has one"),
         ]
     ),
     contract=Contract(
@@ -299,10 +306,36 @@ STORY_SKETCHES = Table(
     contract=Contract(unique=(("version_id",),), not_null=("version_id", "story_id")),
 )
 
+PLACES = Table(
+    name="places",
+    description="One row per place a dateline or mention resolved to (README: geocoding).",
+    schema=pa.schema(
+        [
+            _field("place_id", pa.string(),
+                   "geonames:<geonameid>, or iso3166-2:<code> for a region without one", False),
+            _field("geonameid", pa.int64(), "GeoNames id (NULL for a non-US first-level region)"),
+            _field("name", pa.string(), "GeoNames name (ISO 3166-2 name for a region without id)", False),
+            _field("country_code", pa.string(), "ISO 3166-1 alpha-2 code", False),
+            _field("admin1", pa.string(),
+                   "First-level region: GeoNames admin1 code of a city, US state code, "
+                   "or the region's ISO 3166-2 code"),
+            _field("latitude", pa.float64(), "WGS84 latitude (cities only)"),
+            _field("longitude", pa.float64(), "WGS84 longitude (cities only)"),
+            _field("feature", pa.string(), "country, region or city", False),
+        ]
+    ),
+    contract=Contract(
+        unique=(("place_id",),),
+        not_null=("place_id", "name", "country_code", "feature"),
+        accepted_values={"feature": ("country", "region", "city")},
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         DISPATCHES, MENTIONS, QUOTES, TAGGINGS, QUARANTINE, RUNS, INGESTED_FILES, ENTITY_ALIASES,
         STORY_SKETCHES,
+        PLACES,
     )
 }

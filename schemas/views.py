@@ -104,6 +104,30 @@ SELECT
 FROM story_versions AS v
 LEFT JOIN story_entities AS e ON e.story_id = v.story_id
 GROUP BY v.story_id""",
+    # Where the news is: each place by day, from the latest versions' mentions that resolved.
+    "places_mentioned": """
+SELECT
+    p.place_id,
+    p.name,
+    p.country_code,
+    m.published_date AS day,
+    count(*) AS mentions,
+    count(DISTINCT m.dispatch_id) AS dispatches
+FROM mentions_latest AS m
+JOIN places AS p USING (place_id)
+GROUP BY p.place_id, p.name, p.country_code, m.published_date""",
+}
+
+
+# Macros every connection gets with the views (`wirehouse sql` cannot create one itself).
+# haversine_km: great-circle distance on a sphere of the Earth's mean radius (6371.0088 km),
+# since DuckDB's spatial extension cannot be installed everywhere wirehouse runs.
+MACROS: dict[str, str] = {
+    "haversine_km": """(lat1, lon1, lat2, lon2) AS
+    2 * 6371.0088 * asin(sqrt(
+        pow(sin(radians(lat2 - lat1) / 2), 2)
+        + cos(radians(lat1)) * cos(radians(lat2)) * pow(sin(radians(lon2 - lon1) / 2), 2)
+    ))""",
 }
 
 
@@ -168,7 +192,8 @@ def view_statements(
     else:
         files_by_table = files_by_table or {}
         bases = {name: base_select(table, files_by_table.get(name, ())) for name, table in tables.items()}
-    statements = [f"CREATE OR REPLACE VIEW {name} AS {sql};" for name, sql in bases.items()]
+    statements = [f"CREATE OR REPLACE MACRO {name}{sql.strip()};" for name, sql in MACROS.items()]
+    statements += [f"CREATE OR REPLACE VIEW {name} AS {sql};" for name, sql in bases.items()]
     statements += [
         f"CREATE OR REPLACE VIEW {name} AS {sql.strip()};" for name, sql in ANALYSIS_VIEWS.items()
         if names is None or name in names

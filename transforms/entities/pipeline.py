@@ -45,9 +45,14 @@ from transforms.entities.cleanup import CLEANUP
 from transforms.entities.gazetteer import GAZETTEER, agency_names, load_patterns
 from transforms.entities.labels import EMITTED_LABELS, STAND_IN_LABELS
 from transforms.entities.not_names import read_not_name_rows
+from transforms.geocoding.step import geocoding_fingerprint
 from transforms.languages import DEFAULT_PIPELINE
 
 ENTITIES_VERSION = "wirehouse-entities/1"
+# Geocoding runs after tagging (transforms.geocoding.step); its fingerprint is kept in the
+# pipeline's meta so the pipeline hash covers it and `retag` re-geocodes when it changes.
+GEOCODING_META = "wirehouse_geocoding"
+SEEDS_DIR_META = "wirehouse_seeds_dir"
 # Only NER is needed; the rest of the trained pipeline costs time without changing entities.
 _NOT_NEEDED = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 # "(Jiji Press)–Japanese" and "U.S.-Japan" are single tokens for the stock tokenizer.
@@ -94,6 +99,8 @@ def add_components(nlp: Language, *, seeds_dir: Path | None = None) -> Language:
         "places": read_place_names(seed_path("places.csv", seeds_dir)),
     }
     nlp.add_pipe(CLEANUP, name=CLEANUP, last=True, config=cleanup_config)
+    nlp.meta[GEOCODING_META] = geocoding_fingerprint(seeds_dir)
+    nlp.meta[SEEDS_DIR_META] = str(seeds_dir) if seeds_dir else None
     return nlp
 
 
@@ -122,6 +129,7 @@ def tagger_info(nlp: Language) -> TaggerInfo:
         "patterns": nlp.get_pipe(GAZETTEER).patterns if GAZETTEER in nlp.pipe_names else [],
         "stand_ins": STAND_IN_LABELS,
         "infixes": nlp.tokenizer.infix_finditer.__self__.pattern,  # type: ignore[union-attr]
+        "geocoding": nlp.meta.get(GEOCODING_META),
     }
     digest = hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
     return TaggerInfo(model=model, pipeline_hash=digest[:16])

@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 from spacy.language import Language
 
-from transforms.entities.pipeline import TaggerInfo, load_tagger, tagger_info
+from transforms.entities.pipeline import SEEDS_DIR_META, TaggerInfo, load_tagger, tagger_info
 from transforms.languages import (
     DEFAULT_LANGUAGE,
     UNDETERMINED,
@@ -53,6 +53,13 @@ class Taggers:
 
     def info_for(self, language: str | None) -> TaggerInfo:
         return self.infos.get(tagging_language(language), NO_MODEL)
+
+    def seeds_dir_for_geocoding(self) -> str | None:
+        """The seeds folder the pipelines were built from (geocoding reads its tables there)."""
+        for nlp in self.by_language.values():
+            if nlp.meta.get(SEEDS_DIR_META):
+                return nlp.meta[SEEDS_DIR_META]
+        return None
 
 
 def load_taggers(spec: str, seeds_dir: Path | None = None) -> Taggers:

@@ -50,6 +50,24 @@ def sketch_index(warehouse: storage.Warehouse, snapshot: storage.Snapshot) -> pa
     return storage.read_table(warehouse, "story_sketches", snapshot=snapshot)
 
 
+def places_after(
+    warehouse: storage.Warehouse, places: pa.Table, snapshot: storage.Snapshot
+) -> pa.Table:
+    """The whole `places` table after adding `places` to `snapshot`: one row per place id,
+    the stored row kept (the table is small: one row per place ever used)."""
+    stored = []
+    if storage.committed_files(warehouse, "places", snapshot):
+        stored = storage.read_table(warehouse, "places", snapshot=snapshot).to_pylist()
+    seen: set[str] = set()
+    rows = []
+    for row in stored + places.to_pylist():
+        if row["place_id"] not in seen:
+            seen.add(row["place_id"])
+            rows.append(row)
+    rows.sort(key=lambda row: row["place_id"])
+    return pa.Table.from_pylist(rows, schema=TABLES["places"].schema)
+
+
 def commit_batches(
     batches: list[Path],
     warehouse: storage.Warehouse,
@@ -69,7 +87,8 @@ def commit_batches(
     """
     per_table: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
     for batch in batches:
-        for name in ("dispatches", "mentions", "quotes", "taggings", "quarantine", "ingested_files"):
+        for name in ("dispatches", "mentions", "quotes", "taggings", "quarantine", "ingested_files",
+                     "places"):
             per_table[name].append(staged_table(batch, name))
     for name, rows in (extra or {}).items():
         per_table[name].append(rows)
@@ -78,6 +97,7 @@ def commit_batches(
         for name, parts in per_table.items()
         if parts or name != "entity_aliases"  # given, it replaces the table: only when computed
     }
+    new_places = combined.pop("places")
     committed: dict[str, pa.Table] = {}
 
     def dedupe(snapshot: storage.Snapshot, rows: dict[str, pa.Table]) -> dict[str, pa.Table]:
@@ -91,12 +111,14 @@ def commit_batches(
             fresh_rows["entity_aliases"] = entity_aliases_after(
                 warehouse, fresh_rows["mentions"], seeds_dir, snapshot=snapshot
             )
+        if new_places.num_rows:
+            fresh_rows["places"] = places_after(warehouse, new_places, snapshot)
         committed.clear()
         committed.update(fresh_rows)
         return fresh_rows
 
     storage.commit_rows(warehouse, combined, commit_id, dedupe=dedupe,
-                        overwrite=("entity_aliases",))
+                        overwrite=("entity_aliases", "places"))
     return BatchCounts(
         files=committed["ingested_files"].num_rows,
         dispatches=committed["dispatches"].num_rows,

@@ -25,7 +25,7 @@ from transforms.entities.pipeline import TaggerInfo
 from transforms.entities.taggers import NO_MODEL
 from transforms.languages import DEFAULT_LANGUAGE, UNDETERMINED
 from transforms.query import QueryRefused, check_read_only, open_warehouse
-from transforms.stages.commit import entity_aliases_after
+from transforms.stages.commit import entity_aliases_after, places_after
 
 ENRICHMENT_TABLES = ("mentions", "quotes", "taggings")
 
@@ -123,7 +123,9 @@ def selection_sql(
         else f"(t.version_id IS NULL OR t.model <> {model} OR t.pipeline_hash <> {pipeline_hash})"
     )
     sql = (
-        "SELECT d.dispatch_id, d.version_id, d.body, d.headline, d.language, d.published_date "
+        "SELECT d.dispatch_id, d.version_id, d.body, d.headline, d.language, d.published_date, "
+        # what geocoding weighs: the dateline and the agency
+        "d.agency, d.dateline_place, d.dateline_country "
         "FROM dispatches AS d LEFT JOIN taggings AS t USING (version_id) "
         f"WHERE {differs}"
     )
@@ -185,16 +187,22 @@ def replace_enrichment(
             or [TABLES[name].schema.empty_table()]
         )
 
+    new_places = pa.concat_tables(
+        [pq.read_table(b / "places.parquet") for b in batches if (b / "places.parquet").exists()]
+        or [TABLES["places"].schema.empty_table()]
+    )
+
     def with_aliases(snapshot: storage.Snapshot, rows: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
         stored = storage.read_table(warehouse, "mentions", ["version_id", *_FACT_SCHEMA.names], snapshot)
         kept = stored.filter(pc.invert(pc.is_in(stored.column("version_id"), versions)))
         mentions = pa.concat_tables([_mention_facts(rows["mentions"]), _mention_facts(kept)])
-        return {**rows, "entity_aliases": entity_aliases_after(
+        places = {"places": places_after(warehouse, new_places, snapshot)} if new_places.num_rows else {}
+        return {**rows, **places, "entity_aliases": entity_aliases_after(
             warehouse, mentions, seeds_dir, rebuild=True, snapshot=snapshot)}
 
     storage.commit_rows(warehouse, fresh, commit_id,
                         replace={name: versions for name in ENRICHMENT_TABLES},
-                        dedupe=with_aliases, overwrite=("entity_aliases",))
+                        dedupe=with_aliases, overwrite=("entity_aliases", "places"))
     return {name: rows.num_rows for name, rows in fresh.items()}
 
 

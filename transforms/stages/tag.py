@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
 from spacy.language import Language
 
 from transforms import storage
@@ -12,6 +13,8 @@ from transforms.entities.headline_mentions import confirmed_headline_mentions
 from transforms.entities.labels import ours
 from transforms.entities.taggers import NO_MODEL_STATUS, TAGGED, Taggers, as_taggers, tagging_language
 from transforms.entities.tagging import tag_bodies
+from transforms.geocoding.gazetteer import load_gazetteer
+from transforms.geocoding.step import geocode_dispatch, place_row
 from transforms.records import BatchCounts
 from transforms.rows import mention_rows, quote_rows, tagging_row
 from transforms.stages.batches import stage_rows
@@ -40,9 +43,16 @@ def tag_batch(
 ) -> BatchCounts:
     """Tag the staged dispatches of a batch, each by the pipeline for its language only, body
     and headline; writes staged mention, quote and tagging rows. A dispatch in a language with
-    no pipeline gets no mentions and a `no_model_for_language` tagging."""
+    no pipeline gets no mentions and a `no_model_for_language` tagging.
+
+    Geocoding follows tagging, dispatch by dispatch: mention rows get `place_id` and
+    `place_reason`, the staged dispatches their `dateline_place_id`, and the places used are
+    staged for the `places` table."""
     taggers = as_taggers(nlp)
     parsed = _rows_to_tag(batch / "dispatches.parquet")
+    gazetteer = load_gazetteer(taggers.seeds_dir_for_geocoding())
+    places: dict[str, dict] = {}
+    dateline_ids: dict[str, str | None] = {}
     tagged_at = datetime.now(UTC)
     mentions: list[dict] = []
     quotes: list[dict] = []
@@ -55,6 +65,9 @@ def tag_batch(
         info = taggers.info_for(language)
         if model is None:
             taggings += [tagging_row(row, info, 0, 0, run_id, tagged_at, NO_MODEL_STATUS) for row in rows]
+            for row in rows:  # no mentions, but the dateline still has a place
+                dateline_ids[row["version_id"]], used = geocode_dispatch(gazetteer, row, [])
+                places.update((place.place_id, place_row(place)) for place in used)
             continue
         prefixes = [text_for_model(row["body"] or "", max_chars) for row in rows]
         in_body = tag_bodies(model, (text for text, _cut in prefixes), n_process=n_process)
@@ -70,25 +83,47 @@ def tag_batch(
             headline_spans = confirmed_headline_mentions(
                 ours(in_headline.get(row["version_id"], [])), spans
             )
-            mentions += mention_rows(row, spans, info.model, info.pipeline_hash, run_id)
-            mentions += mention_rows(
+            found = mention_rows(row, spans, info.model, info.pipeline_hash, run_id)
+            found += mention_rows(
                 row, headline_spans, info.model, info.pipeline_hash, run_id, field="headline"
             )
+            dateline_ids[row["version_id"]], used = geocode_dispatch(gazetteer, row, found)
+            places.update((place.place_id, place_row(place)) for place in used)
+            mentions += found
             quotes += quote_rows(row, quoted, info.model, info.pipeline_hash, run_id)
             taggings.append(tagging_row(
                 row, info, len(spans) + len(headline_spans), len(quoted), run_id, tagged_at,
                 TRUNCATED if cut else TAGGED,
             ))
+    # The staged dispatches and places first: a tag stage that died before its mentions and
+    # taggings were staged runs again from the start.
+    _stage_dateline_places(batch / "dispatches.parquet", dateline_ids)
+    stage_rows("places", [places[key] for key in sorted(places)], batch / "places.parquet")
     stage_rows("mentions", mentions, batch / "mentions.parquet")
     stage_rows("quotes", quotes, batch / "quotes.parquet")
     stage_rows("taggings", taggings, batch / "taggings.parquet")
     return BatchCounts(mentions=len(mentions), quotes=len(quotes))
 
 
+def _stage_dateline_places(path: Path, dateline_ids: dict[str, str | None]) -> None:
+    """Rewrite the staged dispatches with their `dateline_place_id` (a retag batch's selection
+    gets it too; the retag commit only reads its version ids)."""
+    staged = storage.read_staged(path)
+    if staged is None:
+        return
+    ids = pa.array([dateline_ids.get(v) for v in staged.column("version_id").to_pylist()], pa.string())
+    if "dateline_place_id" in staged.column_names:
+        staged = staged.drop_columns(["dateline_place_id"])
+    storage.write_parquet_durably(staged.append_column("dateline_place_id", ids), path)
+
+
 def _rows_to_tag(path: Path) -> list[dict]:
     """What tagging needs of each staged dispatch; batches staged before headlines and
     languages were tagged lack those columns, and read as None."""
-    wanted = ["dispatch_id", "version_id", "body", "headline", "language", "published_date"]
+    wanted = [
+        "dispatch_id", "version_id", "body", "headline", "language", "published_date",
+        "agency", "dateline_place", "dateline_country",
+    ]
     staged = storage.read_staged(path)
     if staged is None:
         raise FileNotFoundError(path)

@@ -96,7 +96,7 @@ MAX_CLAIM_ATTEMPTS = 200
 # Children before parents, the ledger last: what a direct reader of the latest Delta versions
 # needs after a kill between two tables (a dispatch it sees has its mentions, quotes and
 # taggings; a file in the ledger has its dispatches). Tables not named go last.
-APPLY_ORDER = ("mentions", "quotes", "taggings", "entity_aliases", "dispatches", "quarantine",
+APPLY_ORDER = ("places", "mentions", "quotes", "taggings", "entity_aliases", "dispatches", "quarantine",
                "runs", "ingested_files")
 
 # A log checkpoint every 10 commits (Delta's default is 100): opening a table replays at most

@@ -1,0 +1,15 @@
+"""Geocoding: datelines and GPE/LOC/NORP mentions resolved to places of an offline gazetteer."""
+
+from transforms.geocoding.gazetteer import Gazetteer, Place, build_gazetteer, load_gazetteer
+from transforms.geocoding.resolve import DispatchPlaces, MentionSpan, Resolution, resolve_dispatch
+
+__all__ = [
+    "DispatchPlaces",
+    "Gazetteer",
+    "MentionSpan",
+    "Place",
+    "Resolution",
+    "build_gazetteer",
+    "load_gazetteer",
+    "resolve_dispatch",
+]
