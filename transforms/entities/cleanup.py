@@ -21,9 +21,16 @@ from transforms.entities.canonical import (
 )
 from transforms.entities.gazetteer import GAZETTEER_SPANS_KEY
 from transforms.entities.labels import VALUE_LABELS
-from transforms.entities.not_names import abbreviates, figures_line_ranges, is_not_a_name, not_names
+from transforms.entities.not_names import (
+    FiguresLine,
+    figures_lines,
+    is_defined_abbreviation,
+    is_not_a_name,
+    is_table_label,
+    not_names,
+)
 
-CLEANUP = "wirehouse_entity_cleanup_v2"
+CLEANUP = "wirehouse_entity_cleanup_v3"
 _COPYRIGHT = re.compile(
     r"(?:\bEND\s+)?\[\s*Copyright\b[^\]]*\]?"
     r"|©[^\n]*"
@@ -61,9 +68,11 @@ class EntityCleanup:
     """After NER: entities analysts can count, with canonical names.
 
     1. gazetteer entities get their own label back;
-    2. dropped: value labels, anything inside a copyright line or on a figures line of a results
-       table, a PERSON containing a news-agency name, a portfolio tagged as ORG in front of a
-       title ("Defense" in "Defense Minister");
+    2. dropped: value labels, anything inside a copyright line or on a figures line of a
+       financial block (`transforms.entities.not_names.figures_lines`); on other figures lines
+       (sports standings) only spans with a digit or made of table labels; a PERSON containing
+       a news-agency name, a portfolio tagged as ORG in front of a title ("Defense" in
+       "Defense Minister");
     3. spans lose a leading article, titles, possessive and loose lowercase words at the edges,
        and take in "& Name" around them ("Poor's Corp" -> "Standard & Poor's Corp");
     4. spans that are not names are dropped (`transforms.entities.not_names`: "cts", "Avg", "Co");
@@ -111,7 +120,9 @@ class EntityCleanup:
         return doc
 
     def _cleaned(self, doc: Doc, gazetteer: dict[tuple[int, int], str]) -> list[Span]:
-        blocked = _copyright_ranges(doc) + self._figures_ranges(doc)
+        figures = self._figures_lines(doc)
+        blocked = _copyright_ranges(doc) + [(f.start, f.end) for f in figures if f.financial]
+        table_rows = [(f.start, f.end) for f in figures if not f.financial]
         dateline = _dateline_place(doc)
         kept: list[Span] = [dateline] if dateline is not None else []
         for ent in doc.ents:
@@ -119,6 +130,10 @@ class EntityCleanup:
             if label != ent.label_:
                 ent = Span(doc, ent.start, ent.end, label=label)
             if self._unwanted(ent) or (blocked and _overlaps(blocked, ent.start_char, ent.end_char)):
+                continue
+            if table_rows and _overlaps(table_rows, ent.start_char, ent.end_char) and (
+                _has_digit(ent) or is_table_label([t.text for t in ent], self.not_names)
+            ):
                 continue
             if dateline is not None and ent.start < dateline.end:
                 continue
@@ -131,12 +146,12 @@ class EntityCleanup:
         # Joining across "&" can reach a neighbouring entity ("Standard" + "Poor's Corp").
         return sorted(filter_spans(kept), key=lambda span: span.start) if kept else kept
 
-    def _figures_ranges(self, doc: Doc) -> list[tuple[int, int]]:
+    def _figures_lines(self, doc: Doc) -> list[FiguresLine]:
         # Only bodies with several lines can hold a table; most prose is one or a few lines.
         text = doc.text
         if text.count("\n") < 2:
             return []
-        return figures_line_ranges(text, self.not_names)
+        return figures_lines(text, self.not_names)
 
     def _unwanted(self, ent: Span) -> bool:
         if ent.label_ in self.drop_labels:
@@ -203,6 +218,10 @@ def _is_portfolio_of_title(ent: Span) -> bool:
     return before_title or after_title
 
 
+def _has_digit(ent: Span) -> bool:
+    return any(ch.isdigit() for ch in ent.text)
+
+
 def _overlaps(ranges: Sequence[tuple[int, int]], start: int, end: int) -> bool:
     return any(lo < end and start < hi for lo, hi in ranges)
 
@@ -211,8 +230,12 @@ def _trimmed(ent: Span) -> Span | None:
     """The span without article, possessive, titles or lowercase words at its edges."""
     doc = ent.doc
     start, end = ent.start, ent.end
-    while end - start > 1 and _loose_at_end(doc[end - 1]):
+    while end - start > 1 and (
+        _loose_at_end(doc[end - 1]) or ent.label_ in _NO_FIGURE_LABELS and doc[end - 1].like_num
+    ):
         end -= 1
+    while end - start > 1 and ent.label_ in _NO_FIGURE_LABELS and doc[start].like_num:
+        start += 1
     while end - start > 1 and _loose_at_start(doc, start, end, ent.label_):
         start += 1
     if end - start == 1 and doc[start].is_punct:
@@ -243,6 +266,10 @@ def _loose_at_start(doc: Doc, start: int, end: int, label: str) -> bool:
         return True
     return label == "PERSON" and token.text in _PERSON_TITLES
 
+
+# A person, place or people never has a figure at its edge: "Lindqvist 82" in a results line is
+# the name and a score. (Clubs and events may: "Schalke 04", "Super 12".)
+_NO_FIGURE_LABELS = frozenset({"PERSON", "GPE", "NORP", "LOC"})
 
 _FREE_DASHES = frozenset({"-", "--", "\u2013", "\u2014"})
 
@@ -294,7 +321,7 @@ def _with_defined_abbreviations(
         if doc[end].text != "(" or doc[end + 2].text != ")":
             continue
         short = doc[end + 1].text
-        if not _ABBREVIATION_SHAPE.match(short) or not abbreviates(short, ent.text):
+        if not _ABBREVIATION_SHAPE.match(short) or not is_defined_abbreviation(short, ent.text):
             continue
         defined[alias_key(short)] = Alias(surface_form(ent.text, ent.label_), ent.label_)
         if end + 1 not in covered:
