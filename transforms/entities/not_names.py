@@ -244,8 +244,9 @@ def is_defined_abbreviation(short: str, name: str) -> bool:
     """ "European Community (EC)", "Southern Common Market (Mercosur)": `short` in brackets after
     `name` defines an abbreviation of it. It needs at least two capitals that `abbreviates` the
     name, or (one capital) to be spelled from the starts (two letters or more) of at least two
-    of the name's words ("Benelux": Belgium, Netherlands, Luxembourg). A bracketed country after a person, "Chen
-    Gang (China)", is neither: one capital, and "China" is not spelled from "Chen" + "Gang"."""
+    of the name's words ("Benelux": Belgium, Netherlands, Luxembourg). A bracketed country
+    after a person, "Chen Gang (China)", is neither: one capital, and "China" is not spelled
+    from "Chen" + "Gang"."""
     if sum(ch.isupper() for ch in short) >= 2:
         return abbreviates(short, name)
     return _spelled_from_word_starts(short.casefold(), [w.casefold() for w in name.split()])
