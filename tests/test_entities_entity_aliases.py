@@ -161,7 +161,7 @@ def test_a_warehouse_from_before_the_table_is_read_once_then_kept(tmp_path: Path
 
 def _batch(folder: Path, version: str, mentions: pa.Table) -> Path:
     """A staged batch of one dispatch `version` and its mentions, as tag_batch leaves it."""
-    from tests.test_storage import _dispatch_rows
+    from tests.test_storage_commits import _dispatch_rows
 
     day = mentions.column("published_date")[0].as_py()
     dispatch = _dispatch_rows([day]).set_column(1, "version_id", pa.array([version]))
