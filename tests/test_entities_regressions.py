@@ -16,6 +16,7 @@ from spacy.language import Language
 
 from seeds import default_seeds_dir
 from tests.conftest import PROJECT_ROOT
+from transforms.entities.canonical import MentionInput, resolve_mentions
 from transforms.entities.not_names import (
     figures_line_ranges,
     figures_lines,
@@ -39,7 +40,9 @@ MODEL_LIKE_SPANS = [
     ("GPE", "Austria"), ("PERSON", "Tomas Brandt"), ("GPE", "Germany"), ("PERSON", "Brandt"),
     ("ORG", "Atlantic Freight Union"), ("ORG", "AFU"), ("ORG", "BA"),
     ("ORG", "British Airways"), ("ORG", "Net"), ("ORG", "Harwick Mills"), ("PERSON", "Avg"),
-    ("ORG", "Group A"), ("PERSON", "Lindqvist 82"),
+    ("ORG", "Group A"), ("PERSON", "Lindqvist 82"), ("PERSON", "Mar 6.8"), ("ORG", "Aug/Sept"),
+    ("NORP", "Syrian-backed"), ("GPE", "Washington-based"), ("PERSON", "Lee Jae-myung"),
+    ("PERSON", "Marco Ventrella"), ("ORG", "Ventrella"),
 ]
 
 
@@ -179,3 +182,31 @@ def test_the_financial_corpus_still_blocks_every_line_it_blocked() -> None:
     now = _financial_corpus_figures_lines()
     missing = [row for row in before if row not in now]
     assert not missing, missing
+
+
+def test_month_figures_and_contract_months_are_not_names(nlp: Language) -> None:
+    body = "Output rose in the quarter. Mar 6.8 after a revised 5.1.\nShipments for Aug/Sept were firm."
+    texts = {m.text for m in tag(nlp, body)}
+    assert not texts & {"Mar", "Mar 6.8", "Aug/Sept"}
+
+
+def test_hyphenated_compounds_give_the_place_or_people(nlp: Language) -> None:
+    body = "Syrian-backed militia shelled the Washington-based group's office, Lee Jae-myung said."
+    found = {(m.text, m.label) for m in tag(nlp, body)}
+    assert ("Syrian", "NORP") in found and ("Washington", "GPE") in found
+    assert ("Lee Jae-myung", "PERSON") in found  # a person's hyphen stays
+
+
+def test_label_votes_do_not_flip_a_person_to_org() -> None:
+    # The model reads the full name once as a person, three times as an organisation, and the bare
+    # surname as an organisation: still one person.
+    mentions = [
+        MentionInput("Marco Ventrella", "PERSON", False),
+        MentionInput("Marco Ventrella", "ORG", False),
+        MentionInput("Ventrella", "ORG", False),
+        MentionInput("Marco Ventrella", "ORG", False),
+        MentionInput("Marco Ventrella", "ORG", False),
+    ]
+    resolved = resolve_mentions(mentions, {}, {})
+    assert [r.label for r in resolved] == ["PERSON"] * 5
+    assert {r.canonical for r in resolved} == {"Marco Ventrella"}

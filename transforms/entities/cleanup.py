@@ -137,9 +137,13 @@ class EntityCleanup:
                 continue
             if dateline is not None and ent.start < dateline.end:
                 continue
-            trimmed = _trimmed(_before_free_dash(ent))
+            trimmed = _trimmed(_without_hyphen_affix(_before_free_dash(ent)))
             if trimmed is None:
                 continue
+            if _lost_a_figure(ent, trimmed) and is_table_label(
+                [t.text for t in trimmed], self.not_names
+            ):
+                continue  # "Mar 6.8": a month and its figure, not a person
             joined = _joined_across_ampersand(trimmed)
             if not is_not_a_name([t.text for t in joined], self.not_names):
                 kept.append(joined)
@@ -280,6 +284,28 @@ def _before_free_dash(ent: Span) -> Span:
     for token in ent[:-1]:
         if token.text in _FREE_DASHES and token.i > ent.start and ent.doc[token.i - 1].whitespace_:
             return Span(ent.doc, ent.start, token.i, label=ent.label_)
+    return ent
+
+
+def _lost_a_figure(ent: Span, trimmed: Span) -> bool:
+    return any(t.like_num for t in ent if not trimmed.start <= t.i < trimmed.end)
+
+
+# Labels whose names never end in "-lowercase": "Syrian-backed" is the NORP "Syrian",
+# "Washington-based" the GPE "Washington". (A person may: "Lee Jae-myung".)
+_AFFIX_FREE_LABELS = frozenset({"GPE", "NORP", "LOC", "ORG", "GOV_BODY", "MILITARY"})
+
+
+def _without_hyphen_affix(ent: Span) -> Span:
+    """ "Syrian-backed", "Washington-based", "NATO-led": the name before a glued hyphen and a
+    lower-case word is the entity; the affix is not part of it."""
+    if ent.label_ not in _AFFIX_FREE_LABELS or len(ent) < 3:
+        return ent
+    doc, end = ent.doc, ent.end
+    hyphen, affix = doc[end - 2], doc[end - 1]
+    if hyphen.text in ("-", "\u2010") and not hyphen.whitespace_ and not doc[end - 3].whitespace_ \
+            and affix.is_lower and affix.is_alpha:
+        return Span(doc, ent.start, end - 2, label=ent.label_)
     return ent
 
 

@@ -107,6 +107,8 @@ def is_not_a_name(words: Sequence[str], lists: NotNames) -> bool:
         return True
     if kinds and kinds[-1] & _AMOUNT_KINDS:
         return True
+    if "/" in text and is_table_label(words, lists):  # "Aug/Sept", a contract-month pair
+        return True
     return _only_list_words_of_one_kind(kinds)
 
 
@@ -218,7 +220,9 @@ def figures_lines(text: str, lists: NotNames) -> list[FiguresLine]:
 def is_table_label(words: Sequence[str], lists: NotNames) -> bool:
     """A span made only of table words, row labels and amounts ("Net", "Avg shrs", "Mar"): on a
     figures line it labels a row or a column, it is not a name."""
-    kinds = [lists.kinds_of(w) for w in words if not _is_punctuation(w)]
+    # "Aug/Sept": a word of parts joined by "/" is as much a table word as its parts.
+    parts = [p for w in words if not _is_punctuation(w) for p in w.split("/") if p]
+    kinds = [lists.kinds_of(p) for p in parts]
     return bool(kinds) and all(k & (_TABLE_KINDS | {"function_word"}) for k in kinds)
 
 
