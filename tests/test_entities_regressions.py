@@ -42,7 +42,8 @@ MODEL_LIKE_SPANS = [
     ("ORG", "British Airways"), ("ORG", "Net"), ("ORG", "Harwick Mills"), ("PERSON", "Avg"),
     ("ORG", "Group A"), ("PERSON", "Lindqvist 82"), ("PERSON", "Mar 6.8"), ("ORG", "Aug/Sept"),
     ("NORP", "Syrian-backed"), ("GPE", "Washington-based"), ("PERSON", "Lee Jae-myung"),
-    ("PERSON", "Marco Ventrella"), ("ORG", "Ventrella"),
+    ("PERSON", "Marco Ventrella"), ("ORG", "Ventrella"), ("ORG", "NORTHERN DIVISION"),
+    ("ORG", "Harbour City Seals"), ("ORG", "Dunmore Foxes"),
 ]
 
 
@@ -210,3 +211,15 @@ def test_label_votes_do_not_flip_a_person_to_org() -> None:
     resolved = resolve_mentions(mentions, {}, {})
     assert [r.label for r in resolved] == ["PERSON"] * 5
     assert {r.canonical for r in resolved} == {"Marco Ventrella"}
+
+
+def test_an_upper_case_table_header_is_not_an_organisation(nlp: Language) -> None:
+    body = (
+        "Ice hockey standings after Sunday's games (won, lost, tied, points):\n"
+        "NORTHERN DIVISION\n"
+        "Harbour City Seals 30 12 4 64\n"
+        "Dunmore Foxes 27 15 4 58\n"
+    )
+    texts = {m.text for m in tag(nlp, body)}
+    assert "NORTHERN DIVISION" not in texts
+    assert {"Harbour City Seals", "Dunmore Foxes"} <= texts

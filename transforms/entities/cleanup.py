@@ -28,6 +28,7 @@ from transforms.entities.not_names import (
     is_not_a_name,
     is_table_label,
     not_names,
+    table_header_ranges,
 )
 
 CLEANUP = "wirehouse_entity_cleanup_v3"
@@ -123,6 +124,8 @@ class EntityCleanup:
         figures = self._figures_lines(doc)
         blocked = _copyright_ranges(doc) + [(f.start, f.end) for f in figures if f.financial]
         table_rows = [(f.start, f.end) for f in figures if not f.financial]
+        if figures:
+            blocked += table_header_ranges(doc.text, self.not_names)
         dateline = _dateline_place(doc)
         kept: list[Span] = [dateline] if dateline is not None else []
         for ent in doc.ents:

@@ -217,6 +217,25 @@ def figures_lines(text: str, lists: NotNames) -> list[FiguresLine]:
     return found
 
 
+def table_header_ranges(text: str, lists: NotNames) -> list[tuple[int, int]]:
+    """Character ranges of upper-case header lines of a table ("PACIFIC DIVISION", "GROUP B"):
+    at most four words, no lower-case letter, not the first line (a dateline), and the next
+    non-blank line a figures line. Its words name a section of the table, not an organisation."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    ranges = []
+    for index, line in enumerate(lines[1:], start=1):
+        words = line.split()
+        if not words or len(words) > ROW_LABEL_WORDS or not line.strip().isupper():
+            continue
+        following = next((later for later in lines[index + 1 :] if later.strip()), "")
+        if following and is_figures_line(following, lists):
+            ranges.append((starts[index], starts[index + 1]))
+    return ranges
+
+
 def is_table_label(words: Sequence[str], lists: NotNames) -> bool:
     """A span made only of table words, row labels and amounts ("Net", "Avg shrs", "Mar"): on a
     figures line it labels a row or a column, it is not a name."""
