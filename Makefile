@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect-home
 
-.PHONY: setup run test test-fast lint bench bench-commits bench-stories bench-report browser screenshot golden clean-demo
+.PHONY: setup run test test-fast lint bench bench-commits bench-stories bench-report browser screenshot golden clean-demo eval eval-baseline
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON)"; exit 1; }
@@ -74,3 +74,12 @@ clean-demo:
 	  warehouse/mentions warehouse/quotes warehouse/taggings warehouse/entity_aliases \
 	  warehouse/quarantine warehouse/runs warehouse/ingested_files warehouse/_staging \
 	  warehouse/_pending warehouse/_commits warehouse/.lock warehouse/report.html
+
+# Per-label P/R/F1 on our gold set, the configured pipeline beside the bare model.
+eval: $(STAMP)
+	$(BIN)/wirehouse evaluate tests/gold/entities.jsonl
+
+# Rewrite tests/gold/baseline.json (the quality gate's reference) after a deliberate change;
+# review the diff before committing, and never commit a lower baseline without saying why.
+eval-baseline: $(STAMP)
+	$(BIN)/python -m tests.gold.update_baseline

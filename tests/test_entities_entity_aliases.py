@@ -196,3 +196,34 @@ def test_each_commit_replaces_entity_aliases_whole_and_equals_a_rebuild(tmp_path
     delta = storage.open_delta(warehouse, "entity_aliases")
     assert [h["operationParameters"].get("mode") for h in delta.history()][:2] == [
         "Overwrite", "Overwrite"]
+
+
+ORG_FAMILY = {"ORG", "GOV_BODY", "MILITARY", "AGENCY"}
+
+
+def _crosses_types(row: EntityAlias) -> bool:
+    """A row that turns a name into another type, outside the one documented rule (an acronym
+    defined for an organisation takes the organisation's label)."""
+    if row.canonical_label is None or row.canonical_label == row.label:
+        return False
+    return row.canonical_label not in ORG_FAMILY
+
+
+def test_no_alias_crosses_entity_types() -> None:
+    # "INA" defined in brackets after a name the model took for a PERSON, and tagged a place
+    # elsewhere: the place keeps its type. An acronym defined for an organisation still resolves.
+    facts = [
+        fact("PERSON", "Indah Nusantara Atletik", text="Indah Nusantara Atletik"),
+        fact("PERSON", "Indah Nusantara Atletik", text="INA"),
+        fact("GPE", "INA"),
+        fact("GPE", "INA", day=DAY + timedelta(days=3)),
+        fact("GOV_BODY", "Ministry of International Trade and Industry", text="MITI"),
+        fact("ORG", "MITI"),
+    ]
+    rows = entity_alias_rows([], facts, company_suffixes=SUFFIXES)
+    assert not [row for row in rows if _crosses_types(row)]
+    table = resolve(facts)
+    assert looked_up(table, "GPE", "INA") == ("INA", "GPE")
+    assert looked_up(table, "ORG", "MITI") == (
+        "Ministry of International Trade and Industry", "GOV_BODY"
+    )

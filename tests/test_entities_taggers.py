@@ -179,3 +179,22 @@ def test_real_models_tag_french_in_french_and_swedish_german_not_at_all(tmp_path
     statuses = {lang: {t["status"] for t in rows} for lang, rows in _by_language(batch, "taggings").items()}
     assert statuses == {"en": {"tagged"}, "fr": {"tagged"}, "sv": {"no_model_for_language"},
                         "de": {"no_model_for_language"}}
+
+
+SOCCER_RESULTS = (
+    "Soccer results on Saturday:\nArsenal 2 Chelsea 1\nEverton 0 Leeds 0\n"
+    "Liverpool 3 Wimbledon 1\nNewcastle 1 Derby 1\n"
+)
+
+
+def test_a_list_like_text_the_detector_is_unsure_of_takes_the_feed_language() -> None:
+    # py3langid is below its own threshold on these results: without a fallback, no language.
+    assert detect_language(SOCCER_RESULTS) == "und"
+    assert detect_language(SOCCER_RESULTS, fallback="en") == "en"
+    detected = with_language(ParsedDispatch("x", "wire-text", "0", body=SOCCER_RESULTS))
+    assert detected.language == "en"
+
+
+def test_a_confident_detection_beats_the_feed_language() -> None:
+    prose = "Le gouvernement a annoncé mardi une réforme des retraites, a déclaré le ministre."
+    assert detect_language(prose, fallback="en") == "fr"

@@ -30,6 +30,10 @@ _PIPELINE_NAME = re.compile(r"^[\w./\\-]+$")
 # Below this probability, or on fewer words than this, the detector is guessing.
 MIN_CONFIDENCE = 0.5
 MIN_WORDS = 3
+# A short or list-like text below this confidence takes the feed's language (`detect_language`).
+LIST_CONFIDENCE = 0.9
+SHORT_TEXT_WORDS = 30
+_DIGIT = re.compile(r"\d")
 # Enough text to tell a language apart; the classifier costs time per character.
 _DETECTION_CHARS = 600
 _WORDS = re.compile(r"[^\W\d_]{2,}")
@@ -42,17 +46,33 @@ def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-def detect_language(text: str) -> str:
-    """ISO 639-1 code of the text's language, or "und" when there is too little to tell."""
+def detect_language(text: str, fallback: str = UNDETERMINED) -> str:
+    """ISO 639-1 code of the text's language, or "und" when there is too little to tell.
+
+    A short or list-like text (results, standings, price lists: few words, or most lines
+    holding a figure) gives the detector names and numbers rather than language, and it guesses
+    wildly (English soccer results as Nigerian Pidgin, or nothing above the threshold). For such
+    a text a detection below `LIST_CONFIDENCE` gives way to `fallback`, the language of the
+    feed, when one is known."""
     sample = text[:_DETECTION_CHARS]
-    if len(_WORDS.findall(sample)) < MIN_WORDS:
+    words = len(_WORDS.findall(sample))
+    if words < MIN_WORDS:
         return UNDETERMINED
     letters = [ch for ch in sample if ch.isalpha()]
     if letters and sum(ch.isupper() for ch in letters) > 0.6 * len(letters):
         # Old wire text shouts; the model was trained on ordinary case.
         sample = sample.lower()
     language, confidence = _identifier().classify(sample)
+    if fallback != UNDETERMINED and confidence < LIST_CONFIDENCE and (
+        words < SHORT_TEXT_WORDS or _is_list_like(sample)
+    ):
+        return fallback
     return language if confidence >= MIN_CONFIDENCE else UNDETERMINED
+
+
+def _is_list_like(text: str) -> bool:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return len(lines) >= 3 and 2 * sum(bool(_DIGIT.search(line)) for line in lines) >= len(lines)
 
 
 def primary_language(tag: str | None) -> str | None:
@@ -62,14 +82,16 @@ def primary_language(tag: str | None) -> str | None:
     return re.split(r"[-_]", tag.strip(), maxsplit=1)[0].casefold()
 
 
-def with_language(dispatch: ParsedDispatch) -> ParsedDispatch:
-    """The dispatch with its language: the item's own tag when it gives one, else detected."""
+def with_language(dispatch: ParsedDispatch, feed_language: str = DEFAULT_LANGUAGE) -> ParsedDispatch:
+    """The dispatch with its language: the item's own tag when it gives one, else detected;
+    a short or list-like text the detector is unsure of takes `feed_language` (by default the
+    language a bare pipeline name tags)."""
     if dispatch.language and dispatch.language.strip():
         return dispatch
     text = "\n".join(part for part in (dispatch.headline, dispatch.body) if part)
     return dataclasses.replace(
         dispatch,
-        language=detect_language(text),
+        language=detect_language(text, fallback=feed_language),
         parse_warnings=(*dispatch.parse_warnings, "language_detected"),
     )
 

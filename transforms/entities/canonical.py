@@ -255,6 +255,13 @@ def _winning_label(
     fixed = [resolved[i][1] for i in members if resolved[i][2]]
     if fixed:
         return Counter(fixed).most_common(1)[0][0]
+    # A name the model once read as a person in full ("Marcello Cuttitta") stays a person,
+    # however often its bare surname was taken for an organisation: a vote of short mentions
+    # must not flip a person.
+    if "PERSON" in labels and any(
+        resolved[i][1] == "PERSON" and len(surfaces[i].split()) > 1 for i in members
+    ):
+        return "PERSON"
     counts = Counter(resolved[i][1] for i in members)
     best = max(counts.values())
     tied = {label for label, count in counts.items() if count == best}

@@ -21,9 +21,17 @@ from transforms.entities.canonical import (
 )
 from transforms.entities.gazetteer import GAZETTEER_SPANS_KEY
 from transforms.entities.labels import VALUE_LABELS
-from transforms.entities.not_names import abbreviates, figures_line_ranges, is_not_a_name, not_names
+from transforms.entities.not_names import (
+    FiguresLine,
+    figures_lines,
+    is_defined_abbreviation,
+    is_not_a_name,
+    is_table_label,
+    not_names,
+    table_header_ranges,
+)
 
-CLEANUP = "wirehouse_entity_cleanup_v2"
+CLEANUP = "wirehouse_entity_cleanup_v3"
 _COPYRIGHT = re.compile(
     r"(?:\bEND\s+)?\[\s*Copyright\b[^\]]*\]?"
     r"|©[^\n]*"
@@ -61,9 +69,11 @@ class EntityCleanup:
     """After NER: entities analysts can count, with canonical names.
 
     1. gazetteer entities get their own label back;
-    2. dropped: value labels, anything inside a copyright line or on a figures line of a results
-       table, a PERSON containing a news-agency name, a portfolio tagged as ORG in front of a
-       title ("Defense" in "Defense Minister");
+    2. dropped: value labels, anything inside a copyright line or on a figures line of a
+       financial block (`transforms.entities.not_names.figures_lines`); on other figures lines
+       (sports standings) only spans with a digit or made of table labels; a PERSON containing
+       a news-agency name, a portfolio tagged as ORG in front of a title ("Defense" in
+       "Defense Minister");
     3. spans lose a leading article, titles, possessive and loose lowercase words at the edges,
        and take in "& Name" around them ("Poor's Corp" -> "Standard & Poor's Corp");
     4. spans that are not names are dropped (`transforms.entities.not_names`: "cts", "Avg", "Co");
@@ -111,7 +121,11 @@ class EntityCleanup:
         return doc
 
     def _cleaned(self, doc: Doc, gazetteer: dict[tuple[int, int], str]) -> list[Span]:
-        blocked = _copyright_ranges(doc) + self._figures_ranges(doc)
+        figures = self._figures_lines(doc)
+        blocked = _copyright_ranges(doc) + [(f.start, f.end) for f in figures if f.financial]
+        table_rows = [(f.start, f.end) for f in figures if not f.financial]
+        if figures:
+            blocked += table_header_ranges(doc.text, self.not_names)
         dateline = _dateline_place(doc)
         kept: list[Span] = [dateline] if dateline is not None else []
         for ent in doc.ents:
@@ -120,23 +134,31 @@ class EntityCleanup:
                 ent = Span(doc, ent.start, ent.end, label=label)
             if self._unwanted(ent) or (blocked and _overlaps(blocked, ent.start_char, ent.end_char)):
                 continue
+            if table_rows and _overlaps(table_rows, ent.start_char, ent.end_char) and (
+                _has_digit(ent) or is_table_label([t.text for t in ent], self.not_names)
+            ):
+                continue
             if dateline is not None and ent.start < dateline.end:
                 continue
-            trimmed = _trimmed(_before_free_dash(ent))
+            trimmed = _trimmed(_without_hyphen_affix(_before_free_dash(ent)))
             if trimmed is None:
                 continue
+            if _lost_a_figure(ent, trimmed) and is_table_label(
+                [t.text for t in trimmed], self.not_names
+            ):
+                continue  # "Mar 6.8": a month and its figure, not a person
             joined = _joined_across_ampersand(trimmed)
             if not is_not_a_name([t.text for t in joined], self.not_names):
                 kept.append(joined)
         # Joining across "&" can reach a neighbouring entity ("Standard" + "Poor's Corp").
         return sorted(filter_spans(kept), key=lambda span: span.start) if kept else kept
 
-    def _figures_ranges(self, doc: Doc) -> list[tuple[int, int]]:
+    def _figures_lines(self, doc: Doc) -> list[FiguresLine]:
         # Only bodies with several lines can hold a table; most prose is one or a few lines.
         text = doc.text
         if text.count("\n") < 2:
             return []
-        return figures_line_ranges(text, self.not_names)
+        return figures_lines(text, self.not_names)
 
     def _unwanted(self, ent: Span) -> bool:
         if ent.label_ in self.drop_labels:
@@ -203,6 +225,10 @@ def _is_portfolio_of_title(ent: Span) -> bool:
     return before_title or after_title
 
 
+def _has_digit(ent: Span) -> bool:
+    return any(ch.isdigit() for ch in ent.text)
+
+
 def _overlaps(ranges: Sequence[tuple[int, int]], start: int, end: int) -> bool:
     return any(lo < end and start < hi for lo, hi in ranges)
 
@@ -211,8 +237,12 @@ def _trimmed(ent: Span) -> Span | None:
     """The span without article, possessive, titles or lowercase words at its edges."""
     doc = ent.doc
     start, end = ent.start, ent.end
-    while end - start > 1 and _loose_at_end(doc[end - 1]):
+    while end - start > 1 and (
+        _loose_at_end(doc[end - 1]) or ent.label_ in _NO_FIGURE_LABELS and doc[end - 1].like_num
+    ):
         end -= 1
+    while end - start > 1 and ent.label_ in _NO_FIGURE_LABELS and doc[start].like_num:
+        start += 1
     while end - start > 1 and _loose_at_start(doc, start, end, ent.label_):
         start += 1
     if end - start == 1 and doc[start].is_punct:
@@ -244,6 +274,10 @@ def _loose_at_start(doc: Doc, start: int, end: int, label: str) -> bool:
     return label == "PERSON" and token.text in _PERSON_TITLES
 
 
+# A person, place or people never has a figure at its edge: "Lindqvist 82" in a results line is
+# the name and a score. (Clubs and events may: "Schalke 04", "Super 12".)
+_NO_FIGURE_LABELS = frozenset({"PERSON", "GPE", "NORP", "LOC"})
+
 _FREE_DASHES = frozenset({"-", "--", "\u2013", "\u2014"})
 
 
@@ -253,6 +287,28 @@ def _before_free_dash(ent: Span) -> Span:
     for token in ent[:-1]:
         if token.text in _FREE_DASHES and token.i > ent.start and ent.doc[token.i - 1].whitespace_:
             return Span(ent.doc, ent.start, token.i, label=ent.label_)
+    return ent
+
+
+def _lost_a_figure(ent: Span, trimmed: Span) -> bool:
+    return any(t.like_num for t in ent if not trimmed.start <= t.i < trimmed.end)
+
+
+# Labels whose names never end in "-lowercase": "Syrian-backed" is the NORP "Syrian",
+# "Washington-based" the GPE "Washington". (A person may: "Lee Jae-myung".)
+_AFFIX_FREE_LABELS = frozenset({"GPE", "NORP", "LOC", "ORG", "GOV_BODY", "MILITARY"})
+
+
+def _without_hyphen_affix(ent: Span) -> Span:
+    """ "Syrian-backed", "Washington-based", "NATO-led": the name before a glued hyphen and a
+    lower-case word is the entity; the affix is not part of it."""
+    if ent.label_ not in _AFFIX_FREE_LABELS or len(ent) < 3:
+        return ent
+    doc, end = ent.doc, ent.end
+    hyphen, affix = doc[end - 2], doc[end - 1]
+    if hyphen.text in ("-", "\u2010") and not hyphen.whitespace_ and not doc[end - 3].whitespace_ \
+            and affix.is_lower and affix.is_alpha:
+        return Span(doc, ent.start, end - 2, label=ent.label_)
     return ent
 
 
@@ -294,7 +350,7 @@ def _with_defined_abbreviations(
         if doc[end].text != "(" or doc[end + 2].text != ")":
             continue
         short = doc[end + 1].text
-        if not _ABBREVIATION_SHAPE.match(short) or not abbreviates(short, ent.text):
+        if not _ABBREVIATION_SHAPE.match(short) or not is_defined_abbreviation(short, ent.text):
             continue
         defined[alias_key(short)] = Alias(surface_form(ent.text, ent.label_), ent.label_)
         if end + 1 not in covered:

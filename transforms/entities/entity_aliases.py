@@ -15,7 +15,8 @@ Rows are evidence (counts) and the decisions drawn from all of it:
   frequent spelling that is not all capitals: the key ignores case, and for organisations a
   trailing company suffix from ``seeds/not_names.csv`` ("Texaco Inc" = "TEXACO" = "Texaco").
   An abbreviation defined in a text resolves to the name it was defined for (most often
-  defined wins), with that name's label: "EC" -> "European Community".
+  defined wins), with that name's label: "EC" -> "European Community". Across labels only into
+  an organisation label (`same_kind`): a place never becomes a person's alias.
 * ``abbreviation`` - evidence: an acronym-shaped mention whose dispatch resolved it to a
   longer name ("EC" -> "European Community"), with a count.
 * ``full_name`` - evidence: a PERSON name of two or more words seen on a day.
@@ -94,7 +95,8 @@ def entity_alias_rows(
     def resolved(label: str, name: str) -> tuple[str, str]:
         if name in defined:
             full, full_label = defined[name]
-            return preferred.get((full_label, full), full), full_label
+            if same_kind(label, full_label):
+                return preferred.get((full_label, full), full), full_label
         return preferred.get((label, name), name), label
 
     rows = []
@@ -117,6 +119,16 @@ def entity_alias_rows(
             EntityAlias("surname", "PERSON", name, day, full, "PERSON" if full else None, count)
         )
     return sorted(rows, key=_sort_key)
+
+
+def same_kind(label: str, other: str) -> bool:
+    """Whether a name tagged `label` may resolve to a defined name tagged `other`. The same
+    label always; across labels only into an organisation label, the documented rule for
+    acronyms: an abbreviation defined in brackets names an organisation, and the model often
+    takes the bare acronym for a place ("EC" as GPE -> "European Community", ORG). Never into a
+    person, place or people: an acronym defined after a person's name stays what it is
+    elsewhere ("INA" the country code is not the athlete's alias)."""
+    return label == other or other in _ORG_LABELS
 
 
 def _sort_key(row: EntityAlias) -> tuple:

@@ -172,3 +172,59 @@ def render_report(report: EvaluationReport) -> str:
 
 def _prf(s: Score) -> str:
     return f"{s.precision:.2f} / {s.recall:.2f} / {s.f1:.2f}"
+
+
+# The quality gate: how far a score may fall below the committed baseline before a test fails.
+OVERALL_F1_TOLERANCE = 0.01
+LABEL_F1_TOLERANCE = 0.03
+
+
+def baseline_record(report: EvaluationReport) -> dict[str, object]:
+    """What `tests/gold/baseline.json` stores: the configured pipeline's overall and per-label
+    P/R/F1 (rounded to 4 places) with support, and the bare model's overall for reference."""
+
+    def figures(s: Score) -> dict[str, float | int]:
+        return {
+            "precision": round(s.precision, 4),
+            "recall": round(s.recall, 4),
+            "f1": round(s.f1, 4),
+            "support": s.true_positives + s.false_negatives,
+        }
+
+    return {
+        "gold": Path(report.gold_path).name,
+        "documents": report.documents,
+        "gold_entities": report.gold_entities,
+        "model": report.configured.model,
+        "overall": figures(report.configured.overall),
+        "per_label": {
+            s.label: figures(s)
+            for s in report.configured.per_label
+            if s.true_positives + s.false_negatives
+        },
+        "bare_model_overall": figures(report.baseline.overall),
+    }
+
+
+def regressions(
+    report: EvaluationReport,
+    baseline: dict[str, object],
+    *,
+    overall_tolerance: float = OVERALL_F1_TOLERANCE,
+    label_tolerance: float = LABEL_F1_TOLERANCE,
+) -> list[str]:
+    """Where the configured pipeline's F1 fell below the baseline by more than the tolerance:
+    overall, or any label the baseline scores. Empty when the gate passes."""
+    found: list[str] = []
+    overall = report.configured.overall.f1
+    expected = float(baseline["overall"]["f1"])  # type: ignore[index]
+    if overall < expected - overall_tolerance:
+        found.append(f"overall F1 {overall:.4f} < baseline {expected:.4f} - {overall_tolerance}")
+    per_label = {s.label: s for s in report.configured.per_label}
+    for label, figures in baseline["per_label"].items():  # type: ignore[union-attr]
+        now = per_label[label].f1 if label in per_label else 0.0
+        if now < float(figures["f1"]) - label_tolerance:
+            found.append(
+                f"{label} F1 {now:.4f} < baseline {float(figures['f1']):.4f} - {label_tolerance}"
+            )
+    return found

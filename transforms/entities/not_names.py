@@ -20,10 +20,12 @@ digit ("P") is not a name.
 A *figures line* is a line of a results or statistics block: at least two figures, and either
 at least 60% of its words figures or table words ("Shr 12 cts vs 10 cts", "Avg shrs 10.2 mln vs
 9.8 mln", "Wheat May 2.88-1/4 up 1/2 cts"), or a label of at most four words followed only by
-figures and table words ("Manufacturers Hanover  74.4  (4)", "Boston 45 20 .692 --"). No entity
-is taken from such a line, neither the row label nor the company in a standings row; the company
-still comes from the headline and the prose. (A wrapped line of prose has more words than that
-and fewer figures.)
+figures and table words ("Manufacturers Hanover  74.4  (4)", "Boston 45 20 .692 --"). (A wrapped
+line of prose has more words than that and fewer figures.) When the block of such lines, or the
+line before it, holds an amount, currency, unit or results-table word, the block is *financial*
+and no entity is taken from its lines ("Shr 12 cts vs 10 cts"; a bank ranking "in billions of
+dlrs"). In any other block (sports standings and results: "Stefanel Milan (Italy) 9 6 3 15") the
+names stay; only spans with a digit and table labels are dropped.
 """
 
 from __future__ import annotations
@@ -105,6 +107,8 @@ def is_not_a_name(words: Sequence[str], lists: NotNames) -> bool:
         return True
     if kinds and kinds[-1] & _AMOUNT_KINDS:
         return True
+    if "/" in text and is_table_label(words, lists):  # "Aug/Sept", a contract-month pair
+        return True
     return _only_list_words_of_one_kind(kinds)
 
 
@@ -170,6 +174,77 @@ def figures_line_ranges(text: str, lists: NotNames) -> list[tuple[int, int]]:
     return ranges
 
 
+# Words that make a block of figures lines financial: amounts, their abbreviations and the
+# row labels of a results statement ("Shr", "Net", "Revs", "cts", "dlrs", "tonnes").
+_FINANCIAL_KINDS = frozenset({"abbreviation", "currency", "unit", "row_label"})
+
+
+@dataclass(frozen=True)
+class FiguresLine:
+    start: int
+    end: int
+    financial: bool
+
+
+def figures_lines(text: str, lists: NotNames) -> list[FiguresLine]:
+    """The figures lines of `text` in order, each marked financial when its block (the run of
+    figures lines it belongs to, blank lines aside) or the line before that block holds an amount,
+    currency, unit or results-table word. A sports standings block ("Stefanel Milan (Italy) 9 6
+    3 15" under "Group A") is not financial; "Shr 12 cts vs 10 cts" and a ranking "in billions
+    of dlrs" are."""
+    lines = text.splitlines(keepends=True)
+    found: list[FiguresLine] = []
+    block: list[tuple[int, int]] = []
+    before = ""
+    start = 0
+
+    def close() -> None:
+        if block:
+            words = " ".join([before, *(text[a:b] for a, b in block)]).split()
+            financial = any(lists.kinds_of(w.strip("()[],;:")) & _FINANCIAL_KINDS for w in words)
+            found.extend(FiguresLine(a, b, financial) for a, b in block)
+            block.clear()
+
+    for line in lines:
+        end = start + len(line)
+        if is_figures_line(line, lists):
+            block.append((start, end))
+        elif line.strip():  # a blank line neither ends a block nor counts as the line before
+            close()
+            before = line
+        start = end
+    close()
+    return found
+
+
+def table_header_ranges(text: str, lists: NotNames) -> list[tuple[int, int]]:
+    """Character ranges of upper-case header lines of a table ("PACIFIC DIVISION", "GROUP B"):
+    at most four words, no lower-case letter, not the first line (a dateline), and the next
+    non-blank line a figures line. Its words name a section of the table, not an organisation."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    ranges = []
+    for index, line in enumerate(lines[1:], start=1):
+        words = line.split()
+        if not words or len(words) > ROW_LABEL_WORDS or not line.strip().isupper():
+            continue
+        following = next((later for later in lines[index + 1 :] if later.strip()), "")
+        if following and is_figures_line(following, lists):
+            ranges.append((starts[index], starts[index + 1]))
+    return ranges
+
+
+def is_table_label(words: Sequence[str], lists: NotNames) -> bool:
+    """A span made only of table words, row labels and amounts ("Net", "Avg shrs", "Mar"): on a
+    figures line it labels a row or a column, it is not a name."""
+    # "Aug/Sept": a word of parts joined by "/" is as much a table word as its parts.
+    parts = [p for w in words if not _is_punctuation(w) for p in w.split("/") if p]
+    kinds = [lists.kinds_of(p) for p in parts]
+    return bool(kinds) and all(k & (_TABLE_KINDS | {"function_word"}) for k in kinds)
+
+
 def abbreviates(short: str, name: str) -> bool:
     """The capitals of `short` appear, in order, among the initials of `name`'s words, and the
     first letters agree ("EC": European Community, "MITI": Ministry of International Trade and
@@ -186,3 +261,31 @@ def abbreviates(short: str, name: str) -> bool:
             return False
         position += 1
     return True
+
+
+def is_defined_abbreviation(short: str, name: str) -> bool:
+    """ "European Community (EC)", "Southern Common Market (Mercosur)": `short` in brackets after
+    `name` defines an abbreviation of it. It needs at least two capitals that `abbreviates` the
+    name, or (one capital) to be spelled from the starts (two letters or more) of at least two
+    of the name's words ("Benelux": Belgium, Netherlands, Luxembourg). A bracketed country
+    after a person, "Chen Gang (China)", is neither: one capital, and "China" is not spelled
+    from "Chen" + "Gang"."""
+    if sum(ch.isupper() for ch in short) >= 2:
+        return abbreviates(short, name)
+    return _spelled_from_word_starts(short.casefold(), [w.casefold() for w in name.split()])
+
+
+def _spelled_from_word_starts(short: str, words: Sequence[str], used: int = 0) -> bool:
+    if not short:
+        return used >= 2
+    if not words:
+        return False
+    head, rest = words[0], words[1:]
+    # Each piece at least two letters: "Canada" is not "Canad" + "a" of Canadian Airlines.
+    for length in range(min(len(head), len(short)), 1, -1):
+        if short[:length] == head[:length] and _spelled_from_word_starts(
+            short[length:], rest, used + 1
+        ):
+            return True
+    # A word may be skipped ("of", "the") but only a lower-case one.
+    return head.islower() and _spelled_from_word_starts(short, rest, used)

@@ -7,7 +7,7 @@ The configured pipeline (`load_tagger`) is, in order:
    ``ner`` so the model respects its spans and predicts around them: on an overlap the
    gazetteer wins ("Standard Missile-3 Block 2A" stays one WEAPON, not ORG "Standard").
 3. ``ner`` - the trained model, the only trained component kept (same entities, ~1.7x faster).
-4. ``wirehouse_entity_cleanup_v2`` - drops value labels (dates, numbers), entities inside a
+4. ``wirehouse_entity_cleanup_v3`` - drops value labels (dates, numbers), entities inside a
    copyright line, PERSON spans containing a news-agency name, spans that are not names and
    anything on a figures line of a results table (`transforms.entities.not_names`,
    seeds/not_names.csv); trims articles, titles and possessives from spans and joins names
