@@ -30,6 +30,7 @@ from flows.common import cached_tagger, new_run_id, record_run_task
 from flows.maintenance import compact_task
 from seeds import default_seeds_dir
 from transforms import stages, storage
+from transforms.entities.body_cache import BodyCache
 from transforms.languages import DEFAULT_PIPELINE
 from transforms.reference import load_reference
 from transforms.stages.backfill import (
@@ -40,6 +41,7 @@ from transforms.stages.backfill import (
     return_freed_memory_to_os,
     total_input_bytes,
 )
+from transforms.stages.timings import TIMINGS_FILE, StageClock
 
 # Batches staged but not committed, per worker: enough that a worker never waits for the
 # parser, few enough that staging and memory stay small whatever the archive size.
@@ -57,6 +59,9 @@ class BackfillSummary:
     quarantined: int
     status: str
     files_deferred: int = 0
+    # Seconds per stage: the flow process's own (parse, waiting for workers, commit, compact)
+    # and the workers' (model, ...), summed over workers; see `describe_stages`.
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
     def describe(self) -> str:
         later = f" {self.files_deferred} still arriving, left." if self.files_deferred else ""
@@ -65,6 +70,11 @@ class BackfillSummary:
             f"{self.files_read} read: {self.dispatches_written} dispatches and "
             f"{self.mentions_written} mentions written, {self.quarantined} quarantined "
             f"(run {self.run_id}).{later}"
+        )
+
+    def describe_stages(self) -> str:
+        return "time by stage: " + ", ".join(
+            f"{name} {seconds:.1f} s" for name, seconds in self.stage_seconds.items()
         )
 
 
@@ -82,13 +92,20 @@ class CommittedTotals:
 # --- tasks ----------------------------------------------------------------------------------
 
 
+# One per worker process, kept across its batches: a text this worker tagged before is copied,
+# not tagged again (exact; see transforms.entities.body_cache).
+_WORKER_BODY_CACHE = BodyCache()
+
+
 @task(name="tag", cache_policy=NO_CACHE)
 def tag_task(batch: str, pipeline: str, seeds_dir: str, run_id: str) -> stages.BatchCounts:
-    nlp = cached_tagger(pipeline, seeds_dir)
+    clock = StageClock()
+    with clock.stage("model load"):
+        nlp = cached_tagger(pipeline, seeds_dir)
     # tag_bodies runs the batch inside nlp.memory_zone(), which frees the strings spaCy interns
     # for this batch's text, so a worker's memory stays flat over millions of documents.
     try:
-        return stages.tag_batch(Path(batch), nlp, run_id)
+        return stages.tag_batch(Path(batch), nlp, run_id, cache=_WORKER_BODY_CACHE, clock=clock)
     finally:
         return_freed_memory_to_os()
 
@@ -206,11 +223,13 @@ def backfill(
         )
         display = ProgressDisplay(total_input_bytes(stream.paths), show_progress)
         totals = CommittedTotals()
+        clock = StageClock()
         status = "failed"
         try:
             _tag_and_commit(stream, warehouse, pipeline, seeds, run_id, workers,
-                            CommitSchedule(interval_seconds=commit_seconds), display, totals)
-            compact_task(warehouse, f"{run_id}-compact")
+                            CommitSchedule(interval_seconds=commit_seconds), display, totals, clock)
+            with clock.stage("compaction"):
+                compact_task(warehouse, f"{run_id}-compact")
             status = "completed"
         finally:
             display.close()
@@ -227,6 +246,7 @@ def backfill(
         quarantined=totals.counts.quarantined,
         status=status,
         files_deferred=stream.counts.files_deferred,
+        stage_seconds=dict(clock.seconds),
     )
     get_run_logger().info(summary.describe())
     return summary
@@ -242,6 +262,7 @@ def _tag_and_commit(
     schedule: CommitSchedule,
     display: ProgressDisplay,
     totals: CommittedTotals,
+    clock: StageClock,
 ) -> None:
     """Parse ahead while workers tag; commit finished batches in input order into `totals`."""
     in_flight: deque[tuple[StagedBatch, PrefectFuture | None]] = deque()
@@ -251,7 +272,10 @@ def _tag_and_commit(
 
     def collect(block: bool) -> None:
         nonlocal tagged
-        moved = _collect_finished(in_flight, ready, block)
+        with clock.stage("waiting for workers"):
+            moved = _collect_finished(in_flight, ready, block)
+        for batch in moved:
+            workers_clock.merge(StageClock.read(batch.folder / TIMINGS_FILE))
         tagged += sum(b.dispatches for b in moved)
         if moved:
             # The ETA follows input whose batches are tagged, not input merely parsed ahead.
@@ -260,16 +284,25 @@ def _tag_and_commit(
     def commit_ready() -> None:
         nonlocal commits
         commits += 1
-        written = commit_task([str(b.folder) for b in ready], warehouse, f"{run_id}-{commits:05d}",
-                              seeds)
+        with clock.stage("write and commit"):
+            written = commit_task([str(b.folder) for b in ready], warehouse,
+                                  f"{run_id}-{commits:05d}", seeds)
         totals.counts = totals.counts + written
         ready.clear()
         schedule.committed()
 
-    for batch in stream.batches():
-        future = (
-            tag_task.submit(str(batch.folder), pipeline, seeds, run_id) if batch.dispatches else None
-        )
+    workers_clock = StageClock()
+    batches = iter(stream.batches())
+    while True:
+        with clock.stage("parse and stage"):
+            batch = next(batches, None)
+        if batch is None:
+            break
+        with clock.stage("submit"):
+            future = (
+                tag_task.submit(str(batch.folder), pipeline, seeds, run_id)
+                if batch.dispatches else None
+            )
         in_flight.append((batch, future))
         collect(block=len(in_flight) >= limit)
         if schedule.due(len(ready)):
@@ -280,6 +313,8 @@ def _tag_and_commit(
             commit_ready()
     if ready:
         commit_ready()
+    for name, seconds in workers_clock.seconds.items():
+        clock.add(f"workers: {name}", seconds)
 
 
 # --- running it -----------------------------------------------------------------------------

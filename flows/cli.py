@@ -726,6 +726,7 @@ def backfill(
         follow_links=follow_links,
     )
     typer.echo(summary.describe())
+    typer.echo(summary.describe_stages())
 
 
 @app.command()

@@ -9,6 +9,7 @@ import pyarrow as pa
 from spacy.language import Language
 
 from transforms import storage
+from transforms.entities.body_cache import BodyCache
 from transforms.entities.headline_mentions import confirmed_headline_mentions
 from transforms.entities.labels import ours
 from transforms.entities.taggers import NO_MODEL_STATUS, TAGGED, Taggers, as_taggers, tagging_language
@@ -18,6 +19,7 @@ from transforms.geocoding.step import geocode_dispatch, place_row
 from transforms.records import BatchCounts
 from transforms.rows import mention_rows, quote_rows, tagging_row
 from transforms.stages.batches import stage_rows
+from transforms.stages.timings import TIMINGS_FILE, StageClock
 
 # The most characters of one body handed to the model. A dispatch longer than this (a 50 MB
 # one-line file is legal input) is kept whole in `dispatches`, tagged in its first
@@ -38,8 +40,14 @@ def text_for_model(body: str, max_chars: int = MAX_TAG_CHARS) -> tuple[str, bool
 
 
 def tag_batch(
-    batch: Path, nlp: Language | Taggers, run_id: str, n_process: int = 1,
+    batch: Path,
+    nlp: Language | Taggers,
+    run_id: str,
+    n_process: int = 1,
     max_chars: int = MAX_TAG_CHARS,
+    *,
+    cache: BodyCache | None = None,
+    clock: StageClock | None = None,
 ) -> BatchCounts:
     """Tag the staged dispatches of a batch, each by the pipeline for its language only, body
     and headline; writes staged mention, quote and tagging rows. A dispatch in a language with
@@ -47,10 +55,16 @@ def tag_batch(
 
     Geocoding follows tagging, dispatch by dispatch: mention rows get `place_id` and
     `place_reason`, the staged dispatches their `dateline_place_id`, and the places used are
-    staged for the `places` table."""
+    staged for the `places` table. With a `cache`, each identical text is tagged once and its
+    results copied (exact, see `entities.body_cache`). With a `clock`, the seconds per stage are
+    added to it and written beside the batch's rows (`timings.json`) for the flow to add up."""
     taggers = as_taggers(nlp)
-    parsed = _rows_to_tag(batch / "dispatches.parquet")
-    gazetteer = load_gazetteer(taggers.seeds_dir_for_geocoding())
+    report_to_flow = clock is not None
+    clock = clock if clock is not None else StageClock()
+    with clock.stage("read staged"):
+        parsed = _rows_to_tag(batch / "dispatches.parquet")
+    with clock.stage("geocoding: gazetteer load"):
+        gazetteer = load_gazetteer(taggers.seeds_dir_for_geocoding())
     places: dict[str, dict] = {}
     dateline_ids: dict[str, str | None] = {}
     tagged_at = datetime.now(UTC)
@@ -70,38 +84,40 @@ def tag_batch(
                 places.update((place.place_id, place_row(place)) for place in used)
             continue
         prefixes = [text_for_model(row["body"] or "", max_chars) for row in rows]
-        in_body = tag_bodies(model, (text for text, _cut in prefixes), n_process=n_process)
         titled = [row for row in rows if row.get("headline")]
-        in_headline = {
-            row["version_id"]: spans
-            for row, (spans, _) in zip(
-                titled, tag_bodies(model, (row["headline"] for row in titled)), strict=True
-            )
-        }
-        for row, (_text, cut), (spans, quoted) in zip(rows, prefixes, in_body, strict=True):
-            spans = ours(spans)
-            headline_spans = confirmed_headline_mentions(
-                ours(in_headline.get(row["version_id"], [])), spans
-            )
-            found = mention_rows(row, spans, info.model, info.pipeline_hash, run_id)
-            found += mention_rows(
-                row, headline_spans, info.model, info.pipeline_hash, run_id, field="headline"
-            )
-            dateline_ids[row["version_id"]], used = geocode_dispatch(gazetteer, row, found)
-            places.update((place.place_id, place_row(place)) for place in used)
-            mentions += found
-            quotes += quote_rows(row, quoted, info.model, info.pipeline_hash, run_id)
-            taggings.append(tagging_row(
-                row, info, len(spans) + len(headline_spans), len(quoted), run_id, tagged_at,
-                TRUNCATED if cut else TAGGED,
-            ))
+        with clock.stage("model"):
+            in_body = _tagged(model, info.pipeline_hash, [text for text, _cut in prefixes], cache,
+                              n_process=n_process)
+            headlines = _tagged(model, info.pipeline_hash, [row["headline"] for row in titled], cache)
+        in_headline = {row["version_id"]: spans for row, (spans, _) in zip(titled, headlines, strict=True)}
+        with clock.stage("rows"):
+            for row, (_text, cut), (spans, quoted) in zip(rows, prefixes, in_body, strict=True):
+                spans = ours(spans)
+                headline_spans = confirmed_headline_mentions(
+                    ours(in_headline.get(row["version_id"], [])), spans
+                )
+                found = mention_rows(row, spans, info.model, info.pipeline_hash, run_id)
+                found += mention_rows(
+                    row, headline_spans, info.model, info.pipeline_hash, run_id, field="headline"
+                )
+                dateline_ids[row["version_id"]], used = geocode_dispatch(gazetteer, row, found)
+                places.update((place.place_id, place_row(place)) for place in used)
+                mentions += found
+                quotes += quote_rows(row, quoted, info.model, info.pipeline_hash, run_id)
+                taggings.append(tagging_row(
+                    row, info, len(spans) + len(headline_spans), len(quoted), run_id, tagged_at,
+                    TRUNCATED if cut else TAGGED,
+                ))
     # The staged dispatches and places first: a tag stage that died before its mentions and
     # taggings were staged runs again from the start.
-    _stage_dateline_places(batch / "dispatches.parquet", dateline_ids)
-    stage_rows("places", [places[key] for key in sorted(places)], batch / "places.parquet")
-    stage_rows("mentions", mentions, batch / "mentions.parquet")
-    stage_rows("quotes", quotes, batch / "quotes.parquet")
-    stage_rows("taggings", taggings, batch / "taggings.parquet")
+    with clock.stage("write staged"):
+        _stage_dateline_places(batch / "dispatches.parquet", dateline_ids)
+        stage_rows("places", [places[key] for key in sorted(places)], batch / "places.parquet")
+        stage_rows("mentions", mentions, batch / "mentions.parquet")
+        stage_rows("quotes", quotes, batch / "quotes.parquet")
+        stage_rows("taggings", taggings, batch / "taggings.parquet")
+    if report_to_flow and not storage.is_remote_path(batch):
+        clock.write(batch / TIMINGS_FILE)
     return BatchCounts(mentions=len(mentions), quotes=len(quotes))
 
 
@@ -115,6 +131,13 @@ def _stage_dateline_places(path: Path, dateline_ids: dict[str, str | None]) -> N
     if "dateline_place_id" in staged.column_names:
         staged = staged.drop_columns(["dateline_place_id"])
     storage.write_parquet_durably(staged.append_column("dateline_place_id", ids), path)
+
+
+def _tagged(model: Language, pipeline_hash: str, texts: list[str], cache: BodyCache | None,
+            **options) -> list:
+    if cache is None:
+        return list(tag_bodies(model, texts, **options))
+    return cache.tag(model, pipeline_hash, texts, **options)
 
 
 def _rows_to_tag(path: Path) -> list[dict]:

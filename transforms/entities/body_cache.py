@@ -1,0 +1,90 @@
+"""Tag each identical body once: an exact cache of `tag_bodies` results.
+
+An archive holds the same text many times (re-sends, corrections that only change the header,
+one story carried by several agencies). The same text through the same pipeline gives the same
+doc, so the same mentions, canonical names (resolved within the text) and quotes: a repeat can
+take the first occurrence's results instead of running the model again, and nothing changes.
+
+Exact by construction: the cache is keyed on the pipeline's hash, `identity.body_key` (the key
+stories share) and the SHA-256 of the exact text, since `body_key` ignores whitespace and
+whitespace is seen by the model and moves offsets (two such variants get an entry each). Entries are
+plain frozen records; the oldest go first once `max_bodies` is reached, so memory stays bounded
+over any archive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from spacy.language import Language
+
+from transforms.entities.tagging import tag_bodies
+from transforms.identity import body_key
+from transforms.records import MentionSpan, QuoteSpan
+
+TagResult = tuple[list[MentionSpan], list[QuoteSpan]]
+
+# About 2 KB per cached body (its mention and quote records); 20,000 bodies stay under 50 MB.
+DEFAULT_MAX_BODIES = 20_000
+
+
+@dataclass
+class CacheCounts:
+    tagged: int = 0
+    copied: int = 0
+
+
+class BodyCache:
+    """`tag_bodies` results per (pipeline hash, body key, exact text digest), least recently used
+    dropped first."""
+
+    def __init__(self, max_bodies: int = DEFAULT_MAX_BODIES) -> None:
+        self.max_bodies = max_bodies
+        self.counts = CacheCounts()
+        self._entries: OrderedDict[tuple[str, str, str], TagResult] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def tag(
+        self, nlp: Language, pipeline_hash: str, bodies: Sequence[str], **options: object
+    ) -> list[TagResult]:
+        """Mentions and quotes for each body, in input order, as `tag_bodies` gives them; each
+        distinct text is tagged at most once (within this call, and since it was cached)."""
+        results: list[TagResult | None] = [None] * len(bodies)
+        waiting: dict[str, list[int]] = {}  # exact text -> positions that need its result
+        for position, body in enumerate(bodies):
+            key = _key(pipeline_hash, body)
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                results[position] = entry
+                self.counts.copied += 1
+            elif body in waiting:
+                waiting[body].append(position)
+                self.counts.copied += 1
+            else:
+                waiting[body] = [position]
+        texts = list(waiting)
+        for body, result in zip(texts, tag_bodies(nlp, texts, **options), strict=True):
+            self.counts.tagged += 1
+            for position in waiting[body]:
+                results[position] = result
+            self._remember(_key(pipeline_hash, body), result)
+        return results  # type: ignore[return-value] - every position is filled above
+
+    def _remember(self, key: tuple[str, str, str], result: TagResult) -> None:
+        if self.max_bodies <= 0:
+            return
+        self._entries[key] = result
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_bodies:
+            self._entries.popitem(last=False)
+
+
+def _key(pipeline_hash: str, body: str) -> tuple[str, str, str]:
+    exact = hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+    return pipeline_hash, body_key(body), exact
