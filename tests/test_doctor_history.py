@@ -12,27 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
+from tests.kills import Killed, kill_on
 from tests.test_time_travel import commit, quarantine_rows
 from transforms import storage
 from transforms.query import run_query
-from transforms.storage import commits as storage_commits
-
-
-class _Killed(BaseException):
-    """Stands for a SIGKILL inside a commit."""
-
-
-def _kill_on(monkeypatch: pytest.MonkeyPatch, name: str, after_calls: int) -> None:
-    real = getattr(storage_commits, name)
-    calls = {"n": 0}
-
-    def dying(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] > after_calls:
-            raise _Killed()
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(storage_commits, name, dying)
 
 
 def _doctor(warehouse: Path, *args: str) -> list[str]:
@@ -51,12 +34,12 @@ def littered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     table (c3, open), a flow's staging folder, a temporary file, and an orphaned data file."""
     storage.commit_rows(tmp_path, {"quarantine": quarantine_rows(2, "a")}, "c1")
     with monkeypatch.context() as patched:
-        _kill_on(patched, "append_marker", 0)
-        with pytest.raises(_Killed):
+        kill_on(patched, "append_marker", 0)
+        with pytest.raises(Killed):
             storage.commit_rows(tmp_path, {"quarantine": quarantine_rows(5, "b")}, "c2")
     with monkeypatch.context() as patched:
-        _kill_on(patched, "write_deltalake", 1)  # the claim lands, no table does
-        with pytest.raises(_Killed):
+        kill_on(patched, "write_deltalake", 1)  # the claim lands, no table does
+        with pytest.raises(Killed):
             storage.commit_rows(tmp_path, {"quarantine": quarantine_rows(3, "c")}, "c3")
     (tmp_path / storage.STAGING_DIR / "nightly-x").mkdir(parents=True)
     pq.write_table(quarantine_rows(1, "s"), tmp_path / storage.STAGING_DIR / "nightly-x" / "b.parquet")

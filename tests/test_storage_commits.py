@@ -13,10 +13,10 @@ import pyarrow.compute as pc
 import pytest
 
 from schemas.tables import DISPATCHES, QUARANTINE, TABLES
+from tests.kills import Killed, kill_on
 from tests.warehouse_files import commit_staged, live_files_per_partition, stage_table_files
 from transforms import storage
 from transforms.query import open_warehouse, run_query
-from transforms.storage import commits as storage_commits
 
 
 def _quarantine_rows(n: int, run_id: str = "r1") -> pa.Table:
@@ -83,21 +83,7 @@ def test_commit_makes_partitioned_rows_visible(tmp_path: Path) -> None:
     }
 
 
-class _Killed(BaseException):
-    """Stands for a SIGKILL inside a commit: nothing after it runs."""
 
-
-def _kill_on(monkeypatch: pytest.MonkeyPatch, name: str, after_calls: int) -> None:
-    real = getattr(storage_commits, name)
-    calls = {"n": 0}
-
-    def dying(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] > after_calls:
-            raise _Killed()
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(storage_commits, name, dying)
 
 
 @pytest.mark.parametrize(("step", "after"),
@@ -110,8 +96,8 @@ def test_a_half_applied_commit_is_invisible_then_rolled_forward_once(
     batch = {"dispatches": _dispatch_rows([date(2026, 1, 15)] * 3),
              "quarantine": _quarantine_rows(5, run_id="r2")}
     with monkeypatch.context() as patched:
-        _kill_on(patched, step, after)
-        with pytest.raises(_Killed):
+        kill_on(patched, step, after)
+        with pytest.raises(Killed):
             storage.commit_rows(tmp_path, batch, "c2")
     # The commit is claimed (its marker row says so), the tables may hold part of it: readers
     # still see the previous committed marker.
@@ -128,8 +114,8 @@ def test_a_half_applied_commit_is_invisible_then_rolled_forward_once(
 def test_an_undecided_commit_is_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(2)}, "c1")
     with monkeypatch.context() as patched:
-        _kill_on(patched, "append_marker", 0)  # rows staged, never claimed
-        with pytest.raises(_Killed):
+        kill_on(patched, "append_marker", 0)  # rows staged, never claimed
+        with pytest.raises(Killed):
             storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(5)}, "c2")
     assert (tmp_path / storage.PENDING_DIR / "c2" / "quarantine.parquet").exists()
     assert storage.collect_garbage(tmp_path) == 0
@@ -417,7 +403,7 @@ def test_an_upgrade_killed_before_removing_the_manifest_is_finished_once(
     with monkeypatch.context() as patched:
         # Killed after the commit and the old files' removal, before the manifest's.
         patched.setattr(Path, "unlink", _dying_unlink(Path.unlink, "_manifest.json"))
-        with pytest.raises(_Killed):
+        with pytest.raises(Killed):
             storage.upgrade_legacy_layout(tmp_path)
     assert (tmp_path / "_manifest.json").exists()
     assert storage.upgrade_legacy_layout(tmp_path) == {}  # committed already: only the clean-up
@@ -427,7 +413,7 @@ def test_an_upgrade_killed_before_removing_the_manifest_is_finished_once(
 def _dying_unlink(real, name: str):
     def unlink(self: Path, missing_ok: bool = False) -> None:
         if self.name == name:
-            raise _Killed()
+            raise Killed()
         return real(self, missing_ok=missing_ok)
 
     return unlink

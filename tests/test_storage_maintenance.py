@@ -25,10 +25,10 @@ from deltalake.exceptions import CommitFailedError
 
 from schemas.tables import TABLES
 from tests.direct_ingest import ingest
+from tests.kills import Killed, kill_on
 from tests.test_cli_warehouse import write_landing
 from transforms import storage
 from transforms.query import run_query
-from transforms.storage import commits as storage_commits
 
 CONTENT = {
     "dispatches": "SELECT version_id FROM dispatches ORDER BY 1",
@@ -111,9 +111,6 @@ def test_an_operators_optimize_and_vacuum_of_every_table_changes_nothing(tmp_pat
     _check_unchanged(landing, warehouse, marker, seen)
 
 
-class _Killed(BaseException):
-    """Stands for a SIGKILL: nothing after it runs."""
-
 
 def test_a_compact_killed_between_its_vacuum_and_its_runs_row_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -127,10 +124,10 @@ def test_a_compact_killed_between_its_vacuum_and_its_runs_row_changes_nothing(
     seen = _seen(warehouse)
 
     def killed(*_args, **_kwargs):
-        raise _Killed()
+        raise Killed()
 
     monkeypatch.setattr(maintenance, "record_run_task", killed)
-    with pytest.raises(_Killed):
+    with pytest.raises(Killed):
         maintenance.compact(warehouse=str(warehouse), max_files=1)
     monkeypatch.undo()
     assert not (warehouse / storage.MARKER_TABLE / lost).exists()
@@ -139,17 +136,6 @@ def test_a_compact_killed_between_its_vacuum_and_its_runs_row_changes_nothing(
     _check_unchanged(landing, warehouse, marker, seen)
 
 
-def _kill_on(monkeypatch: pytest.MonkeyPatch, name: str, after_calls: int) -> None:
-    real = getattr(storage_commits, name)
-    calls = {"n": 0}
-
-    def dying(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] > after_calls:
-            raise _Killed()
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(storage_commits, name, dying)
 
 
 def test_a_claim_whose_staged_rows_were_deleted_is_aborted_and_its_files_read_again(
@@ -160,8 +146,8 @@ def test_a_claim_whose_staged_rows_were_deleted_is_aborted_and_its_files_read_ag
     ingest(landing, warehouse)
     write_landing(landing, range(3, 6))
     with monkeypatch.context() as patched:
-        _kill_on(patched, "write_deltalake", 1)  # the claim, then killed before any table
-        with pytest.raises(_Killed):
+        kill_on(patched, "write_deltalake", 1)  # the claim, then killed before any table
+        with pytest.raises(Killed):
             ingest(landing, warehouse)
     shutil.rmtree(warehouse / storage.PENDING_DIR)  # by hand, as the README used to invite
     assert run_query(warehouse, "SELECT count(*) FROM dispatches").rows == [(3,)]
@@ -185,8 +171,8 @@ def test_a_claim_applied_in_part_whose_staged_rows_were_deleted_is_refused_in_on
     landing, warehouse = tmp_path / "landing", tmp_path / "wh"
     write_landing(landing, range(3))
     with monkeypatch.context() as patched:
-        _kill_on(patched, "write_deltalake", 2)  # the claim and one table
-        with pytest.raises(_Killed):
+        kill_on(patched, "write_deltalake", 2)  # the claim and one table
+        with pytest.raises(Killed):
             ingest(landing, warehouse)
     (commit_id,) = storage.pending_commits(warehouse)
     shutil.rmtree(warehouse / storage.PENDING_DIR)
@@ -220,8 +206,8 @@ def test_a_direct_reader_never_sees_a_dispatch_without_its_mentions_after_a_kill
     landing, warehouse = tmp_path / "landing", tmp_path / "wh"
     write_landing(landing, range(4))
     with monkeypatch.context() as patched:
-        _kill_on(patched, "write_deltalake", 1 + tables_applied)  # the claim, then n tables
-        with contextlib.suppress(_Killed):
+        kill_on(patched, "write_deltalake", 1 + tables_applied)  # the claim, then n tables
+        with contextlib.suppress(Killed):
             ingest(landing, warehouse)
     dispatches = set(_latest(warehouse, "dispatches").column("version_id").to_pylist())
     for child in ("mentions", "taggings"):
