@@ -39,7 +39,7 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider --durations=15
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider -m "not slow"
