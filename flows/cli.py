@@ -282,6 +282,7 @@ def sql(
         ReadNotFound,
         as_csv,
         as_json,
+        read_only_query,
         run_query,
     )
     from transforms.storage import WarehouseError
@@ -294,6 +295,7 @@ def sql(
         limits = QueryLimits(
             timeout=timeout or None, memory_limit=memory_limit,
             max_rows=max_rows or (TABLE_MAX_ROWS if output_format == "table" else None))
+        read_only_query(query)  # a refused statement is refused whatever the warehouse holds
         result = run_query(_existing_warehouse_uri(settings), query, as_of=as_of, allow_read=allowed,
                            limits=limits)
     except QueryRefused as exc:

@@ -163,6 +163,20 @@ def test_a_flash_with_nothing_in_its_window_is_a_story_of_its_own():
     assert stories["flash"] == stories["soon"]
 
 
+def test_dispatches_at_the_ends_of_the_calendar_get_stories():
+    # Feeds do send 9999-12-31 and 0001-01-01; the window around them must not overflow.
+    body = "TOKYO (Kyodo) - The Bank of Japan kept its policy rate unchanged on Tuesday."
+    far = datetime.max.replace(tzinfo=UTC)
+    early = datetime.min.replace(tzinfo=UTC)
+    first = assign_stories([StoryInput("far", far, "BOJ holds", body),
+                            StoryInput("early", early, "BOJ holds", body + " More."),
+                            StoryInput("flash", far, "BOJ holds rate", "")], [])
+    again = assign_stories([StoryInput("far2", far, "BOJ holds", body)], first)
+    stories = {r.version_id: r.story_id for r in first + again}
+    assert stories["far2"] == stories["far"]
+    assert stories["early"] != stories["far"]
+
+
 def _same_partition(left: dict[str, str], right: dict[str, str]) -> bool:
     def groups(stories: dict[str, str]) -> set[frozenset[str]]:
         members: dict[str, set[str]] = {}

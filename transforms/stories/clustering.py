@@ -127,6 +127,16 @@ def flash_words(headline: str | None) -> set[str]:
     return {w for w in normalised_headline(headline).split() if w not in _FLASH_STOPWORDS}
 
 
+def _shifted(moment: datetime, by: timedelta) -> datetime:
+    """`moment + by`, held at the calendar's ends: a dispatch dated 9999-12-31 (a typo feeds
+    do send) must not stop the run with an OverflowError."""
+    try:
+        return moment + by
+    except OverflowError:
+        end = datetime.max if by > timedelta(0) else datetime.min
+        return end.replace(tzinfo=moment.tzinfo)
+
+
 def _order(item: StoryInput | Sketch) -> tuple[datetime, str]:
     return (item.published_at, item.version_id)
 
@@ -138,8 +148,8 @@ def assign_stories(new: list[StoryInput], index: list[Sketch]) -> list[Sketch]:
         return []
     bodied = sorted((d for d in new if d.body.strip()), key=_order)
     flashes = sorted((d for d in new if not d.body.strip()), key=_order)
-    earliest = min(d.published_at for d in new) - STORY_WINDOW
-    latest = max(d.published_at for d in new) + STORY_WINDOW
+    earliest = _shifted(min(d.published_at for d in new), -STORY_WINDOW)
+    latest = _shifted(max(d.published_at for d in new), STORY_WINDOW)
     nearby = [s for s in index if earliest <= s.published_at <= latest]
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     by_version: dict[str, Sketch] = {}
