@@ -24,6 +24,7 @@ from tests.hostile.cases import (
     CASES,
     ESCAPE_NAME,
     ESCAPE_TARGETS,
+    LONG_BODY_CHARS,
     MILLION,
     Case,
     case_of,
@@ -31,6 +32,7 @@ from tests.hostile.cases import (
 )
 from tests.hostile.landing import WIREHOUSE, child_env, warm_up_prefect
 from transforms.query import run_query
+from transforms.stages.tag import MAX_TAG_CHARS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -170,11 +172,18 @@ def test_every_mention_slices_its_body(hostile: dict) -> None:
         SELECT count(*) FROM quotes q JOIN dispatches d USING (version_id)
         WHERE substr(d.body, q.start_char + 1, q.end_char - q.start_char) <> q.text""").rows
     assert quotes == [(0,)]
-    # The long body was tagged to its end, not cut at spaCy's max_length.
-    beyond = run_query(warehouse, """
-        SELECT count(*) FROM mentions m JOIN dispatches d USING (version_id)
-        WHERE length(d.body) > 1000000 AND m.start_char > 1000000""").rows
-    assert beyond[0][0] > 0
+    # The long body is kept whole, tagged up to the documented limit (MAX_TAG_CHARS, a space
+    # before it), and its tagging says so, for a retag with a larger limit to find.
+    long_body = run_query(warehouse, f"""
+        SELECT length(d.body), t.status, max(m.end_char), count(m.version_id)
+        FROM dispatches d JOIN taggings t USING (version_id)
+        LEFT JOIN mentions m ON m.version_id = d.version_id AND m.field = 'body'
+        WHERE length(d.body) > {MAX_TAG_CHARS}
+        GROUP BY ALL""").rows
+    assert len(long_body) == 1
+    length, status, last_end, mentions = long_body[0]
+    assert length >= LONG_BODY_CHARS and status == "truncated"
+    assert mentions > 0 and MAX_TAG_CHARS * 0.9 < last_end <= MAX_TAG_CHARS
 
 
 def test_two_versions_of_one_story_show_once_in_latest(hostile: dict) -> None:
