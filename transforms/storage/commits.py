@@ -20,9 +20,13 @@ several tables (`commit_rows`) goes:
    at step 1. So marker numbers are unique and dense, and the claim is made on the snapshot its
    dedupe saw. From here the commit will happen: any writer may finish it.
 4. **Apply.** Each table of the journal gets one Delta commit tagged with the app transaction
-   `commit_id` (`txn` action), children before parents (`APPLY_ORDER`: mentions, quotes,
-   taggings before dispatches, the ledger last); a table that already has the transaction is
-   skipped, so applying twice, or by two writers at once, commits once.
+   (`APP_ID`, claim marker) (`txn` action), children before parents (`APPLY_ORDER`: mentions,
+   quotes, taggings before dispatches, the ledger last); a table whose `APP_ID` version is at
+   least the claim's marker already has it and is skipped, so applying twice, or by two writers
+   at once, commits once (Delta refuses the second concurrent commit of the same app id). A
+   table commit refused because of any *other* concurrent commit (the table created by a racing
+   writer, a property or schema change, an OPTIMIZE: "Metadata changed since last commit") is
+   retried against the table reloaded, after checking again that it lacks the claim.
 5. **Commit.** Append a `committed` row numbered claim + 1 with every table's Delta version
    (CAS as in step 3; losing means someone else finished it). Readers pin those versions.
    Then `_pending/<commit_id>` is removed and, locally, `views.sql` rewritten.
@@ -33,6 +37,10 @@ for it (CAS as any marker) and goes on. Its source files never reached the ledge
 run reads them again (logged as a warning). If some tables have it and others lack their
 staged rows, the commit can neither finish nor be undone: every writer refuses with one line
 naming the commit and `wirehouse doctor`.
+
+**Loading.** A writer keeps the tables it loaded (`loaded`) and brings them up to date with
+Delta's incremental update between its commits instead of loading them afresh; `_commits` is
+taken from there once per attempt and is the compare-and-swap base of that attempt's marker.
 
 **Readers** take the newest `committed` marker and read each table at the version it pins, or,
 if maintenance committed after it, at the newest version reached from it through
@@ -110,9 +118,13 @@ APPLY_ORDER = ("mentions", "quotes", "taggings", "entity_aliases", "dispatches",
                "runs", "ingested_files")
 
 # A log checkpoint every 10 commits (Delta's default is 100): opening a table replays at most
-# 10 JSON commits after the checkpoint, whatever the table's age. Set at creation; `compact`
-# sets it on older tables.
-TABLE_PROPERTIES = {"delta.checkpointInterval": "10"}
+# 10 JSON commits after the checkpoint, whatever the table's age. Tombstones of replaced files
+# kept in checkpoints for as long as `compact`'s vacuum keeps the files (VACUUM_RETENTION_HOURS,
+# 1 hour; Delta's default is 7 days): a checkpoint, which every load reads, then carries only
+# the last hour's. The vacuum is unchanged: a file whose tombstone expired is as old as that.
+# Set at creation; `compact` sets them on older tables.
+TABLE_PROPERTIES = {"delta.checkpointInterval": "10",
+                    "delta.deletedFileRetentionDuration": "interval 1 hours"}
 
 log = logging.getLogger("transforms.storage")
 
