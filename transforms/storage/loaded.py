@@ -4,7 +4,11 @@ Loading a table replays its log from the newest checkpoint (every file, tombston
 transaction in it), so its cost grows with the table; a commit needs ~15 tables. A writer
 instead keeps each table it loaded and brings it up to date with `update_incremental()`, which
 reads only the log entries added since (none, usually: the writer's own commits advance the
-object it wrote through).
+object it wrote through). An object that has taken `REFRESH_AFTER` versions since its load is
+loaded afresh (from the newest checkpoint): delta-rs keeps every incremental update's actions
+in memory unreconciled, so a long-lived object's file listing and commits slow down with each
+one (measured: listing the files of a 180-file table took 12 ms after 60 updates, 0.5 ms on a
+fresh load).
 
 For writers only (`commits`): a loaded `_commits` is the compare-and-swap base of a claim, so
 nothing else may advance it between the head lookup and the claim. Readers load afresh. The
@@ -26,10 +30,15 @@ from deltalake.exceptions import DeltaError
 from transforms.storage.location import Location, filesystem
 from transforms.storage.snapshot import open_delta
 
+# As often as tables write a log checkpoint (commits.TABLE_PROPERTIES): a fresh load then
+# reads the checkpoint and fewer than 10 commits.
+REFRESH_AFTER = 10
+
 
 @dataclass
 class _Entry:
     table: DeltaTable
+    base: int  # the version it was loaded afresh at
     version: int
     stamp: tuple[int, int]  # size and mtime of the log entry of `version`
 
@@ -75,8 +84,9 @@ def latest(loc: Location, name: str) -> DeltaTable | None:
             except (DeltaError, OSError):
                 pass
             else:
-                written(loc, name, entry.table)
-                return entry.table
+                if entry.table.version() - entry.base < REFRESH_AFTER:
+                    written(loc, name, entry.table)
+                    return entry.table
         entries.pop(key, None)
     table = open_delta(loc, name)
     if table is not None:
@@ -86,9 +96,12 @@ def latest(loc: Location, name: str) -> DeltaTable | None:
 
 def written(loc: Location, name: str, table: DeltaTable) -> None:
     """Remember `table` at the version it is loaded at now (after a write through it)."""
+    key = (loc.uri, name)
     stamp = _stamp(loc, name, table.version())
     if stamp is None:
-        _entries().pop((loc.uri, name), None)
-    else:
-        _entries()[(loc.uri, name)] = _Entry(table, table.version(), stamp)
+        _entries().pop(key, None)
+        return
+    known = _entries().get(key)
+    base = known.base if known is not None and known.table is table else table.version()
+    _entries()[key] = _Entry(table, base, table.version(), stamp)
 
