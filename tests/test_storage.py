@@ -162,6 +162,23 @@ def test_a_commit_racing_another_change_to_a_table_is_retried_and_applied_once(
     assert versions["quarantine"] == interfered[0] + 1  # the commit landed after the change, once
 
 
+def test_a_warehouse_made_again_where_one_was_deleted_is_loaded_afresh(tmp_path: Path) -> None:
+    """A writer keeps its tables loaded between commits (storage.loaded); a warehouse deleted
+    and made again at the same place in the same process must not be read or claimed on through
+    the objects of the old one (its log entry at the remembered version is gone or another)."""
+    import shutil
+
+    warehouse = tmp_path / "wh"
+    storage.commit_rows(warehouse, {"quarantine": _quarantine_rows(2)}, "c1")
+    storage.commit_rows(warehouse, {"quarantine": _quarantine_rows(3, run_id="r2")}, "c2")
+    shutil.rmtree(warehouse)
+    storage.commit_rows(warehouse, {"quarantine": _quarantine_rows(1, run_id="r3")}, "c3")
+    assert storage.read_snapshot(warehouse).marker == 2  # claimed 1, committed 2
+    assert run_query(warehouse, "SELECT run_id, count(*) FROM quarantine GROUP BY ALL").rows == [("r3", 1)]
+    storage.commit_rows(warehouse, {"quarantine": _quarantine_rows(2, run_id="r4")}, "c4")
+    assert _count(warehouse, "quarantine") == 3
+
+
 def test_an_undecided_commit_is_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(2)}, "c1")
     with monkeypatch.context() as patched:
