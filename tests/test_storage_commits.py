@@ -111,6 +111,60 @@ def test_a_half_applied_commit_is_invisible_then_rolled_forward_once(
         (tmp_path / storage.PENDING_DIR).iterdir())
 
 
+@pytest.mark.parametrize("change", ["table-properties", "new-column"])
+def test_a_commit_racing_another_change_to_a_table_is_retried_and_applied_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """Two handles of one table at the same version, deterministically: between the writer's
+    load of `quarantine` and its commit, someone else commits a metadata change to it (as a
+    `compact` setting table properties, or a newer writer adding a column, does). Delta refuses
+    the writer's commit with "Metadata changed since last commit", the error two runs started
+    at once on S3 failed with; it is not this commit, so the writer reloads and commits once."""
+    from deltalake import DeltaTable
+
+    storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(2)}, "c1")
+    real = storage_commits.write_deltalake
+    interfered: list[int] = []
+
+    def interfering(table, data, *args, **kwargs):
+        if not interfered and str(table.table_uri).rstrip("/").endswith("/quarantine"):
+            other = DeltaTable(str(tmp_path / "quarantine"))  # loaded at the writer's version
+            assert other.version() == table.version()
+            if change == "table-properties":
+                other.alter.set_table_properties({"delta.logRetentionDuration": "interval 30 days"})
+            else:
+                from deltalake.schema import Field, PrimitiveType
+                other.alter.add_columns([Field("added_by_someone", PrimitiveType("string"))])
+            interfered.append(other.version())
+        return real(table, data, *args, **kwargs)
+
+    monkeypatch.setattr(storage_commits, "write_deltalake", interfering)
+    storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(3, run_id="r2")}, "c2")
+    assert interfered, "the interfering commit never ran"
+    assert _count(tmp_path, "quarantine") == 5
+    rows = run_query(tmp_path, "SELECT run_id, count(*) FROM quarantine GROUP BY ALL ORDER BY 1").rows
+    assert rows == [("r1", 2), ("r2", 3)]
+    versions = storage.read_snapshot(tmp_path).versions
+    assert versions["quarantine"] == interfered[0] + 1  # the commit landed after the change, once
+
+
+def test_a_warehouse_made_again_where_one_was_deleted_is_loaded_afresh(tmp_path: Path) -> None:
+    """A writer keeps its tables loaded between commits (storage.loaded); a warehouse deleted
+    and made again at the same place in the same process must not be read or claimed on through
+    the objects of the old one (its log entry at the remembered version is gone or another)."""
+    import shutil
+
+    warehouse = tmp_path / "wh"
+    storage.commit_rows(warehouse, {"quarantine": _quarantine_rows(2)}, "c1")
+    storage.commit_rows(warehouse, {"quarantine": _quarantine_rows(3, run_id="r2")}, "c2")
+    shutil.rmtree(warehouse)
+    storage.commit_rows(warehouse, {"quarantine": _quarantine_rows(1, run_id="r3")}, "c3")
+    assert storage.read_snapshot(warehouse).marker == 2  # claimed 1, committed 2
+    assert run_query(warehouse, "SELECT run_id, count(*) FROM quarantine GROUP BY ALL").rows == [("r3", 1)]
+    storage.commit_rows(warehouse, {"quarantine": _quarantine_rows(2, run_id="r4")}, "c4")
+    assert _count(warehouse, "quarantine") == 3
+
+
 def test_an_undecided_commit_is_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(2)}, "c1")
     with monkeypatch.context() as patched:

@@ -216,3 +216,16 @@ def test_a_direct_reader_never_sees_a_dispatch_without_its_mentions_after_a_kill
     ledger = _latest(warehouse, "ingested_files")
     read = ledger.filter(pc.field("dispatches") > 0).column("source_uri").to_pylist()
     assert set(read) <= set(_latest(warehouse, "dispatches").column("source_uri").to_pylist())
+
+
+def test_checkpoint_tombstones_are_kept_as_long_as_the_vacuum_keeps_the_files(tmp_path: Path) -> None:
+    """Tables keep tombstones of replaced files in their checkpoints for exactly the vacuum's
+    retention: shorter would let a full vacuum delete a file a reader pinned within the hour
+    (its tombstone gone, its write time old); longer only makes every load read more."""
+    from transforms.storage.commits import TABLE_PROPERTIES
+
+    retention = TABLE_PROPERTIES["delta.deletedFileRetentionDuration"]
+    assert retention == f"interval {storage.VACUUM_RETENTION_HOURS:g} hours"
+    storage.commit_rows(tmp_path, {"quarantine": _quarantine_row()}, "c1")
+    config = DeltaTable(str(tmp_path / "quarantine")).metadata().configuration
+    assert config["delta.deletedFileRetentionDuration"] == retention

@@ -20,9 +20,13 @@ several tables (`commit_rows`) goes:
    at step 1. So marker numbers are unique and dense, and the claim is made on the snapshot its
    dedupe saw. From here the commit will happen: any writer may finish it.
 4. **Apply.** Each table of the journal gets one Delta commit tagged with the app transaction
-   `commit_id` (`txn` action), children before parents (`APPLY_ORDER`: mentions, quotes,
-   taggings before dispatches, the ledger last); a table that already has the transaction is
-   skipped, so applying twice, or by two writers at once, commits once.
+   (`APP_ID`, claim marker) (`txn` action), children before parents (`APPLY_ORDER`: mentions,
+   quotes, taggings before dispatches, the ledger last); a table whose `APP_ID` version is at
+   least the claim's marker already has it and is skipped, so applying twice, or by two writers
+   at once, commits once (Delta refuses the second concurrent commit of the same app id). A
+   table commit refused because of any *other* concurrent commit (the table created by a racing
+   writer, a property or schema change, an OPTIMIZE: "Metadata changed since last commit") is
+   retried against the table reloaded, after checking again that it lacks the claim.
 5. **Commit.** Append a `committed` row numbered claim + 1 with every table's Delta version
    (CAS as in step 3; losing means someone else finished it). Readers pin those versions.
    Then `_pending/<commit_id>` is removed and, locally, `views.sql` rewritten.
@@ -33,6 +37,10 @@ for it (CAS as any marker) and goes on. Its source files never reached the ledge
 run reads them again (logged as a warning). If some tables have it and others lack their
 staged rows, the commit can neither finish nor be undone: every writer refuses with one line
 naming the commit and `wirehouse doctor`.
+
+**Loading.** A writer keeps the tables it loaded (`loaded`) and brings them up to date with
+Delta's incremental update between its commits instead of loading them afresh; `_commits` is
+taken from there once per attempt and is the compare-and-swap base of that attempt's marker.
 
 **Readers** take the newest `committed` marker and read each table at the version it pins, or,
 if maintenance committed after it, at the newest version reached from it through
@@ -59,6 +67,7 @@ from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 
 from schemas.tables import TABLES, Table
+from transforms.storage import loaded
 from transforms.storage.location import (
     Location,
     Warehouse,
@@ -93,6 +102,15 @@ from transforms.storage.staging import (
 )
 
 MAX_CLAIM_ATTEMPTS = 200
+# Concurrent commits to a table being applied that are not the commit itself (a table created
+# by a racing writer, a property or schema change, an operator's OPTIMIZE): reload and retry.
+MAX_APPLY_ATTEMPTS = 50
+# Every table commit of a claim carries the app transaction (APP_ID, claim marker): one entry
+# per table however many commits (Delta keeps the latest version of each app id in every
+# checkpoint, so an id per commit made each load replay one more entry per commit forever).
+# Claims are serial and numbered, so a table whose APP_ID version is >= the open claim's marker
+# has that claim. Tables written before this also know the claim by its commit id.
+APP_ID = "wirehouse"
 # Children before parents, the ledger last: what a direct reader of the latest Delta versions
 # needs after a kill between two tables (a dispatch it sees has its mentions, quotes and
 # taggings; a file in the ledger has its dispatches). Tables not named go last.
@@ -100,9 +118,13 @@ APPLY_ORDER = ("places", "mentions", "quotes", "taggings", "entity_aliases", "di
                "runs", "ingested_files")
 
 # A log checkpoint every 10 commits (Delta's default is 100): opening a table replays at most
-# 10 JSON commits after the checkpoint, whatever the table's age. Set at creation; `compact`
-# sets it on older tables.
-TABLE_PROPERTIES = {"delta.checkpointInterval": "10"}
+# 10 JSON commits after the checkpoint, whatever the table's age. Tombstones of replaced files
+# kept in checkpoints for as long as `compact`'s vacuum keeps the files (VACUUM_RETENTION_HOURS,
+# 1 hour; Delta's default is 7 days): a checkpoint, which every load reads, then carries only
+# the last hour's. The vacuum is unchanged: a file whose tombstone expired is as old as that.
+# Set at creation; `compact` sets them on older tables.
+TABLE_PROPERTIES = {"delta.checkpointInterval": "10",
+                    "delta.deletedFileRetentionDuration": "interval 1 hours"}
 
 log = logging.getLogger("transforms.storage")
 
@@ -202,7 +224,7 @@ def commit_rows(
 
 
 def head(loc: Location) -> Head:
-    markers = open_delta(loc, MARKER_TABLE)
+    markers = loaded.latest(loc, MARKER_TABLE)
     if markers is None:
         return Head(None)
     newest, committed = scan_markers(markers)
@@ -222,9 +244,10 @@ def finish_open(warehouse: Warehouse) -> Head:
             return current
         journal = Journal.from_json(current.row["journal"])
         try:
-            _apply_tables(loc, journal)
+            _apply_tables(loc, journal, current.number)
         except _StagedRowsGone as gone:
-            applied = [n for n in journal.tables if _has_commit(loc, n, journal.commit_id)]
+            applied = [n for n in journal.tables
+                       if _has_commit(loc, n, journal.commit_id, current.number)]
             if applied:
                 raise WarehouseError(
                     f"commit {journal.commit_id} (marker {current.number}) is applied to "
@@ -274,7 +297,7 @@ def append_marker(
     opened: dict[str, DeltaTable] = {}
     if state == COMMITTED:
         for name in TABLES:
-            delta = open_delta(loc, name)
+            delta = loaded.latest(loc, name)
             if delta is not None:
                 opened[name] = delta
                 versions[name] = delta.version()
@@ -282,10 +305,8 @@ def append_marker(
     row = {"marker": number, "commit_id": commit_id, "state": state,
            "committed_at": datetime.now(UTC), "versions": json.dumps(versions, sort_keys=True),
            "journal": journal.to_json() if journal else ""}
-    properties = CommitProperties(
-        app_transactions=[Transaction(commit_id, {CLAIMED: 1, COMMITTED: 2}.get(state, 3))],
-        max_commit_retries=0,
-    )
+    properties = CommitProperties(app_transactions=[Transaction(APP_ID, number)],
+                                  max_commit_retries=0)
     data = pa.Table.from_pylist([row], schema=MARKER_SCHEMA)
     if current.markers is None:
         _create_marker_table(loc)
@@ -294,6 +315,7 @@ def append_marker(
         write_deltalake(current.markers, data, mode="append", commit_properties=properties)
     except CommitFailedError as exc:
         raise _MarkerTaken() from exc
+    loaded.written(loc, MARKER_TABLE, current.markers)
     if state == COMMITTED and not loc.remote:
         write_views_file(loc.path, Snapshot(number, commit_id, row["committed_at"], versions), opened)
 
@@ -308,7 +330,7 @@ def _create_table(loc: Location, table: Table) -> DeltaTable:
     except DeltaError:
         if open_delta(loc, table.name) is None:
             raise
-    created = open_delta(loc, table.name)
+    created = loaded.latest(loc, table.name)
     if created is None:
         raise WarehouseError(f"could not create table {table.name} at {loc}")
     return created
@@ -325,9 +347,9 @@ def _create_marker_table(loc: Location) -> None:
             raise
 
 
-def _commit_properties(commit_id: str) -> CommitProperties:
+def _commit_properties(commit_id: str, marker: int) -> CommitProperties:
     return CommitProperties(
-        app_transactions=[Transaction(commit_id, 1)],
+        app_transactions=[Transaction(APP_ID, marker)],
         custom_metadata={"wirehouse.commit": commit_id},
     )
 
@@ -336,34 +358,43 @@ def _quoted(values: list[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-def _has_commit(loc: Location, name: str, commit_id: str) -> bool:
-    current = open_delta(loc, name)
-    return current is not None and current.transaction_version(commit_id) is not None
+def _has_commit(loc: Location, name: str, commit_id: str, marker: int) -> bool:
+    current = loaded.latest(loc, name)
+    return current is not None and _applied(current, commit_id, marker)
 
 
-def _apply_tables(loc: Location, journal: Journal) -> None:
-    """Give every table of a claimed commit its one Delta commit, tagged with the app
-    transaction `commit_id`; tables that have it already are skipped. Idempotent, and safe when
-    two writers do it at once: each writes against the very version it checked, so Delta's
-    conflict check refuses the second commit of the same transaction."""
+def _applied(table: DeltaTable, commit_id: str, marker: int) -> bool:
+    """Whether `table` has the claim numbered `marker`: its APP_ID transaction is at least the
+    claim's marker (no later claim exists while it is open), or, for a claim made before
+    APP_ID, its commit id is an app transaction."""
+    applied = table.transaction_version(APP_ID)
+    return (applied is not None and applied >= marker) or table.transaction_version(commit_id) is not None
+
+
+def _apply_tables(loc: Location, journal: Journal, marker: int) -> None:
+    """Give every table of the claim numbered `marker` its one Delta commit, tagged with the
+    app transaction (APP_ID, marker); tables that have it are skipped. Idempotent, and safe
+    when two writers do it at once: each writes against the very version it checked, and
+    Delta's conflict check refuses a second commit of the same app transaction. Any other
+    concurrent commit to the table (its creation by a racing writer, a property or schema
+    change, an OPTIMIZE) is no reason to fail the commit: the table is reloaded, checked again
+    and written against its new version."""
     for name in sorted(journal.tables, key=_apply_rank):
-        table = TABLES[name]
-        current = open_delta(loc, name) or _create_table(loc, table)
-        if current.transaction_version(journal.commit_id) is not None:
-            continue
-        staged = [pending(journal.commit_id, f"{name}.parquet")]
-        if name in journal.replace:
-            staged.append(pending(journal.commit_id, REPLACED_NAME))
-        try:
-            rows = conform(table, read_parquet(loc.child(staged[0])))
-            replaced = (read_parquet(loc.child(staged[1])).column("key").to_pylist()
-                        if name in journal.replace else [])
-        except (FileNotFoundError, OSError):
-            if _has_commit(loc, name, journal.commit_id):
-                continue  # another writer finished this commit and removed its pending rows
-            if not all(staged_exists(loc, path) for path in staged):
-                raise _StagedRowsGone(name) from None
-            raise
+        _apply_table(loc, journal, marker, TABLES[name])
+
+
+def _apply_table(loc: Location, journal: Journal, marker: int, table: Table) -> None:
+    name = table.name
+    staged: tuple[pa.Table, list[str]] | None = None
+    for attempt in range(MAX_APPLY_ATTEMPTS):
+        current = loaded.latest(loc, name) or _create_table(loc, table)
+        if _applied(current, journal.commit_id, marker):
+            return
+        if staged is None:
+            staged = _read_staged(loc, journal, marker, table)
+            if staged is None:
+                return  # another writer finished this commit and removed its pending rows
+        rows, replaced = staged
         options: dict[str, object] = {"mode": "append", "schema_mode": "merge"}
         if name in journal.overwrite:
             # The whole table in one Delta commit; its earlier files go at the next vacuum.
@@ -377,12 +408,45 @@ def _apply_tables(loc: Location, journal: Journal) -> None:
             write_deltalake(
                 current, rows,
                 partition_by=[table.partition_by] if table.partition_by else None,
-                commit_properties=_commit_properties(journal.commit_id),
+                commit_properties=_commit_properties(journal.commit_id, marker),
                 **options,
             )
-        except (CommitFailedError, DeltaError):
-            if not _has_commit(loc, name, journal.commit_id):
+        except CommitFailedError as exc:
+            # Someone committed to the table since it was loaded. This very commit (the other
+            # writer finishing the same claim): the check above skips it. Anything else: retry.
+            log.info("table %s changed while commit %s was applied to it (%s); retrying",
+                     name, journal.commit_id, str(exc).splitlines()[0] if str(exc) else exc)
+            time.sleep(random.uniform(0.0, 0.05) * min(attempt, 10))
+            continue
+        except DeltaError:
+            if not _has_commit(loc, name, journal.commit_id, marker):
                 raise
+            return
+        loaded.written(loc, name, current)
+        return
+    raise WarehouseError(f"could not apply commit {journal.commit_id} to table {name} at {loc}: "
+                         f"{MAX_APPLY_ATTEMPTS} attempts lost to concurrent commits")
+
+
+def _read_staged(loc: Location, journal: Journal, marker: int,
+                 table: Table) -> tuple[pa.Table, list[str]] | None:
+    """A claimed commit's staged rows for `table` (and the keys a re-tag replaces); None if
+    they are gone because another writer applied the commit to the table (and went on)."""
+    name = table.name
+    staged = [pending(journal.commit_id, f"{name}.parquet")]
+    if name in journal.replace:
+        staged.append(pending(journal.commit_id, REPLACED_NAME))
+    try:
+        rows = conform(table, read_parquet(loc.child(staged[0])))
+        replaced = (read_parquet(loc.child(staged[1])).column("key").to_pylist()
+                    if name in journal.replace else [])
+    except (FileNotFoundError, OSError):
+        if _has_commit(loc, name, journal.commit_id, marker):
+            return None
+        if not all(staged_exists(loc, path) for path in staged):
+            raise _StagedRowsGone(name) from None
+        raise
+    return rows, replaced
 
 
 def _apply_rank(name: str) -> int:

@@ -45,7 +45,10 @@ def compact(
 ) -> CompactionReport:
     """Delta optimize: each partition's files merged into at most `max_files` (files of about
     `target_rows` rows when there is that much), then a marker and a vacuum of what was
-    replaced more than `retention_hours` ago. Writer-only."""
+    replaced more than `retention_hours` ago. Writer-only. A retention longer than
+    VACUUM_RETENTION_HOURS protects nothing more unless the tables' tombstones are kept as long
+    (`delta.deletedFileRetentionDuration`, commits.TABLE_PROPERTIES): a full vacuum judges a
+    file whose tombstone expired by its write time."""
     loc = location(warehouse)
     partitions = before = after = 0
     with writable_warehouse(loc):
