@@ -34,3 +34,16 @@ def jiji_sample() -> Path:
     if not JIJI_SAMPLE.exists():
         pytest.fail(f"shared sample missing: {JIJI_SAMPLE} (../shared must sit beside the project)")
     return JIJI_SAMPLE
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_prefect_server(request: pytest.FixtureRequest):
+    """One Prefect server for the session's runs and CLI children (tests/prefect_server.py),
+    started only when slow tests (the ones that run flows) are in the session."""
+    if not any(item.get_closest_marker("slow") for item in request.session.items):
+        yield None
+        return
+    from tests.prefect_server import start_shared_server, stop_shared_server
+
+    yield start_shared_server()
+    stop_shared_server()

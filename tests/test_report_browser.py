@@ -111,6 +111,8 @@ def test_artifacts_outlive_the_process_in_prefect_home(ran: dict) -> None:
     listed = subprocess.run(
         [str(Path(sys.executable).parent / "prefect"), "artifact", "ls", "--output", "json"],
         capture_output=True, text=True, timeout=180, check=True,
+        # Not the session's live server: a temporary one of its own, reading only the home.
+        env={k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"},
     )
     keys = {artifact["key"] for artifact in json.loads(listed.stdout)}
     assert {RUN_SUMMARY_KEY, QUARANTINE_KEY} <= keys

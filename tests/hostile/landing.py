@@ -20,6 +20,8 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tests.prefect_server import shared_api_url
+
 WIREHOUSE = Path(sys.executable).parent / "wirehouse"
 FILE_TIME = datetime(2026, 1, 20, 9, 0, tzinfo=UTC).timestamp()
 
@@ -126,6 +128,9 @@ def child_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     timeout = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
     if timeout:
         env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = timeout
+    api_url = shared_api_url()  # the session's server (tests/prefect_server.py), if started
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
     env.update(extra)
     return env
 
