@@ -189,11 +189,11 @@ def test_requeue_command_lists_each_outcome_and_dry_run_changes_nothing(tmp_path
     assert dry.exit_code == 0, dry.output
     lines = dry.output.splitlines()
     assert lines[0].startswith(f"would requeue {house.resolve()} (1 quarantine row: unknown_format; ")
-    assert lines[-1] == "Would requeue 1 (removing 1 quarantine rows). Nothing was changed (--dry-run)."
+    assert lines[-1] == "Would requeue 1 file (removing 1 quarantine row). Nothing was changed (--dry-run)."
     assert len(_rows(warehouse, "quarantine")) == 1
     done = runner.invoke(app, ["requeue", "--warehouse", str(warehouse), "--reason", "unknown_format"])
     assert done.exit_code == 0, done.output
-    assert done.output.splitlines()[-1] == ("Requeued 1 (removing 1 quarantine rows). "
+    assert done.output.splitlines()[-1] == ("Requeued 1 file (removing 1 quarantine row). "
                                             "The next run reads them again.")
     assert _rows(warehouse, "quarantine") == []
     nothing = runner.invoke(app, ["requeue", "--warehouse", str(warehouse)])

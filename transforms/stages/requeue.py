@@ -75,7 +75,7 @@ class RequeueItem:
         reasons = ", ".join(sorted({r.reason for r in self.refusals}))
         first = min(self.refusals, key=lambda r: r.detected_at)
         versions = sorted({r.parser_version or "an unrecorded parser" for r in self.refusals})
-        why = (f"{len(self.refusals)} quarantine row{'s' if len(self.refusals) != 1 else ''}: "
+        why = (f"{_count(len(self.refusals), 'quarantine row')}: "
                f"{reasons}; refused {first.detected_at:%Y-%m-%d} by {' and '.join(versions)}")
         if self.missing:
             where = "there nor under --archive-to" if self.archived_at is None else "there"
@@ -111,7 +111,12 @@ class RequeuePlan:
         tail = (" Nothing was changed (--dry-run)." if dry_run
                 else " The next run reads them again." if self.ready else "")
         lost = f"; {len(self.missing)} not found, left in quarantine" if self.missing else ""
-        return f"{head} {len(self.ready)} (removing {rows} quarantine rows){lost}.{tail}"
+        return (f"{head} {_count(len(self.ready), 'file')} (removing {_count(rows, 'quarantine row')})"
+                f"{lost}.{tail}")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _selected(row: dict, reasons: frozenset[str], since: date | None, outdated: bool) -> bool:
