@@ -102,6 +102,8 @@ def test_refused_then_reader_added_then_requeued_is_ingested_once(tmp_path: Path
     assert (first.dispatches, first.quarantined) == (1, 2)  # the JSON record; house.xml, no_date
     assert {r["reason"] for r in _rows(warehouse, "quarantine")} == {"unknown_format", "no_date"}
 
+    # Refused by this very parser: not outdated.
+    assert plan_requeue(warehouse, outdated=True).items == ()
     _add_house_reader(monkeypatch)
     # Nothing is read again by itself: the ledger holds the refused file.
     assert ingest(landing_folder, warehouse).dispatches == 0
@@ -143,6 +145,21 @@ def test_a_requeued_file_still_refused_is_quarantined_again_once_by_the_new_pars
     assert (after["reason"], after["parser_version"]) == ("unknown_format", before["parser_version"])
     assert after["run_id"] != before["run_id"]
     assert len(_rows(warehouse, "ingested_files")) == 1
+
+
+def test_every_refusal_of_a_requeued_file_leaves_with_it_and_comes_back_once(tmp_path: Path) -> None:
+    landing_folder, warehouse = tmp_path / "landing", tmp_path / "warehouse"
+    _land(landing_folder, "feed.jsonl", JSON_LINES + '{"headline": "cut off\n')
+    ingest(landing_folder, warehouse)
+    assert sorted(r["reason"] for r in _rows(warehouse, "quarantine")) == ["malformed_json", "no_date"]
+    [item] = plan_requeue(warehouse, reasons=["malformed_json"]).items
+    assert sorted(r.reason for r in item.refusals) == ["malformed_json", "no_date"]
+    requeue(warehouse, plan_requeue(warehouse, reasons=["malformed_json"]), "requeue-test-4")
+    assert _rows(warehouse, "quarantine") == []
+    again = ingest(landing_folder, warehouse)
+    assert (again.files, again.dispatches, again.quarantined) == (1, 0, 2)
+    assert len({r["run_id"] for r in _rows(warehouse, "quarantine")}) == 1
+    assert len(_rows(warehouse, "dispatches")) == 1
 
 
 def test_a_partly_refused_file_is_put_back_from_the_archive_and_nothing_is_duplicated(
