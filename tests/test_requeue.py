@@ -163,7 +163,7 @@ def test_every_refusal_of_a_requeued_file_leaves_with_it_and_comes_back_once(tmp
 
 
 def test_a_partly_refused_file_is_put_back_from_the_archive_and_nothing_is_duplicated(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     landing_folder, archive, warehouse = tmp_path / "landing", tmp_path / "done", tmp_path / "warehouse"
     feed = _land(landing_folder, "day/feed.jsonl", JSON_LINES)
     ingest(landing_folder, warehouse)
@@ -184,6 +184,17 @@ def test_a_partly_refused_file_is_put_back_from_the_archive_and_nothing_is_dupli
     plan = plan_requeue(warehouse, reasons=["no_date"], archive_to=archive)
     [item] = plan.items
     assert item.archived_at == str(archive / "day" / "feed.jsonl")
+    # A copy that cannot be put back (here: the disk is full) leaves everything as it was.
+    with monkeypatch.context() as patched:
+        def disk_full(*args: object) -> None:
+            raise OSError(28, "No space left on device")
+
+        patched.setattr(landing, "archive_file", disk_full)
+        failed = requeue(warehouse, plan, "requeue-disk-full")
+    assert failed.ready == () and "No space left on device" in failed.items[0].describe()
+    assert failed.summary().startswith(
+        "Requeued 0 files (removing 0 quarantine rows); 1 not found or not put back")
+    assert len(_rows(warehouse, "quarantine")) == 1 and len(_rows(warehouse, "ingested_files")) == 1
     done = requeue(warehouse, plan, "requeue-test-3")
     assert done.items[0].restored_to == str(feed.resolve()) and feed.is_file()
     assert not (archive / "day" / "feed.jsonl").exists()

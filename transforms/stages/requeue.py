@@ -69,6 +69,7 @@ class RequeueItem:
     archived_at: str | None = None  # its bytes under the archive folder, to be put back
     missing: bool = False  # its bytes are neither at `path` nor under the archive folder
     restored_to: str | None = None  # where `requeue` put the archived bytes back
+    problem: str | None = None  # why its archived bytes could not be put back
 
     def describe(self, dry_run: bool = False) -> str:
         """One line: what happened (or, with dry_run, would happen) to this file."""
@@ -77,6 +78,9 @@ class RequeueItem:
         versions = sorted({r.parser_version or "an unrecorded parser" for r in self.refusals})
         why = (f"{_count(len(self.refusals), 'quarantine row')}: "
                f"{reasons}; refused {first.detected_at:%Y-%m-%d} by {' and '.join(versions)}")
+        if self.problem:
+            return (f"not requeued {self.path} ({why}): could not put it back from "
+                    f"{self.archived_at}: {self.problem}; left in quarantine")
         if self.missing:
             where = "there nor under --archive-to" if self.archived_at is None else "there"
             return (f"not found {self.path} ({why}): its bytes are neither {where}; "
@@ -97,11 +101,12 @@ class RequeuePlan:
 
     @property
     def ready(self) -> tuple[RequeueItem, ...]:
-        return tuple(item for item in self.items if not item.missing)
+        return tuple(item for item in self.items if not (item.missing or item.problem))
 
     @property
-    def missing(self) -> tuple[RequeueItem, ...]:
-        return tuple(item for item in self.items if item.missing)
+    def left(self) -> tuple[RequeueItem, ...]:
+        """Not found, or not put back: left in quarantine as they were."""
+        return tuple(item for item in self.items if item.missing or item.problem)
 
     def summary(self, dry_run: bool = False) -> str:
         if not self.items:
@@ -110,7 +115,7 @@ class RequeuePlan:
         head = "Would requeue" if dry_run else "Requeued"
         tail = (" Nothing was changed (--dry-run)." if dry_run
                 else " The next run reads them again." if self.ready else "")
-        lost = f"; {len(self.missing)} not found, left in quarantine" if self.missing else ""
+        lost = f"; {len(self.left)} not found or not put back, left in quarantine" if self.left else ""
         return (f"{head} {_count(len(self.ready), 'file')} (removing {_count(rows, 'quarantine row')})"
                 f"{lost}.{tail}")
 
@@ -244,9 +249,11 @@ def requeue(warehouse: storage.Warehouse, plan: RequeuePlan, commit_id: str) -> 
         archive_root, landing_root = _common_roots(archived, found)
         try:
             placed = landing.archive_file(archived, item.file_sha256, archive_root, landing_root)
-        except OSError:
-            placed = None
-        done.append(replace(item, restored_to=str(placed)) if placed else replace(item, missing=True))
+        except OSError as exc:
+            done.append(replace(item, problem=f"{type(exc).__name__}: {exc}"))
+            continue
+        done.append(replace(item, restored_to=str(placed)) if placed
+                    else replace(item, problem="its bytes there changed since they were found"))
     result = RequeuePlan(tuple(done))
     if not result.ready:
         return result
