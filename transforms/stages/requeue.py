@@ -141,10 +141,6 @@ def _file_paths(uri: str) -> Iterable[str]:
             yield uri[:index]
 
 
-def _belongs_to(uri: str, path: str) -> bool:
-    return uri == path or uri.startswith(path + "!") or uri.startswith(path + "#")
-
-
 def _archived_copy(path: Path, sha256: str, archive_root: Path) -> Path | None:
     """The archived copy of the file found at `path`: the archive keeps the path relative to
     the landing folder (whichever ancestor of `path` that was), or that name with the first 12
@@ -179,18 +175,22 @@ def plan_requeue(
     ledger row and where its bytes are. Reads the warehouse and the files; writes nothing."""
     snapshot = storage.read_snapshot(warehouse)
     quarantine = storage.read_table(warehouse, "quarantine", snapshot=snapshot).to_pylist()
-    ledger = storage.read_table(warehouse, "ingested_files", ["file_sha256", "source_uri", "run_id"],
-                                snapshot).to_pylist()
+    ledger = storage.read_table(warehouse, "ingested_files",
+                                ["file_sha256", "source_uri", "run_id", "ingested_at"], snapshot).to_pylist()
     ledger_by_path: dict[str, list[dict]] = defaultdict(list)
     for row in ledger:
         ledger_by_path[row["source_uri"]].append(row)
     wanted = frozenset(reasons)
     files: dict[str, tuple[dict, list[dict]]] = {}  # file_sha256 -> (ledger row, its refusals)
     unfiled: dict[str, list[dict]] = defaultdict(list)  # source_uri -> refusals without a file
+    by_file: dict[tuple[str, str], list[dict]] = defaultdict(list)  # (run, file) -> its refusals
     for row in quarantine:
+        path = _file_path(row["source_uri"], ledger_by_path)
+        if path is not None:
+            by_file[(row["run_id"], path)].append(row)
         if not _selected(row, wanted, since, outdated):
             continue
-        entry = _ledger_row_of(row, ledger_by_path)
+        entry = None if path is None else _ledger_row_of(row, ledger_by_path[path])
         if entry is None:
             unfiled[row["source_uri"]].append(row)
         else:
@@ -200,9 +200,8 @@ def plan_requeue(
         # Every refusal of the file by the run that read it leaves with it: reading the file
         # again makes them afresh (a refusal kept would hide its repeat, see dedupe).
         keys = {refusal_key(row) for row in chosen}
-        siblings = [row for row in quarantine if row["run_id"] == entry["run_id"]
-                    and _belongs_to(row["source_uri"], entry["source_uri"])
-                    and refusal_key(row) not in keys]
+        siblings = [row for row in by_file.get((entry["run_id"], entry["source_uri"]), ())
+                    if refusal_key(row) not in keys]
         refusals = tuple(_refusal(row) for row in chosen + siblings)
         path = Path(entry["source_uri"])
         item = RequeueItem(entry["source_uri"], refusals, sha256)
@@ -216,16 +215,18 @@ def plan_requeue(
     return RequeuePlan(tuple(items))
 
 
-def _ledger_row_of(refusal: dict, ledger_by_path: dict[str, list[dict]]) -> dict | None:
-    """The ledger row of the file a refusal came from: the file read by the run that refused
-    it, else (the same refusal of bytes read earlier at that path was kept) the last one
-    read there."""
-    for path in _file_paths(refusal["source_uri"]):
-        rows = ledger_by_path.get(path)
-        if rows:
-            same_run = [row for row in rows if row["run_id"] == refusal["run_id"]]
-            return same_run[0] if same_run else rows[-1]
-    return None
+def _file_path(uri: str, ledger_by_path: dict[str, list[dict]]) -> str | None:
+    """The path of the file in the ledger a refusal's `source_uri` came from: the uri itself,
+    or the part before an archive member's `!` or an item's `#`; None if the ledger has none."""
+    return next((path for path in _file_paths(uri) if path in ledger_by_path), None)
+
+
+def _ledger_row_of(refusal: dict, rows: list[dict]) -> dict:
+    """The ledger row, among those of one path, of the file a refusal came from: the file read
+    by the run that refused it, else (bytes read earlier at that path were refused the same
+    way, so the run kept that older refusal) the last one read there."""
+    same_run = [row for row in rows if row["run_id"] == refusal["run_id"]]
+    return same_run[0] if same_run else max(rows, key=lambda row: row["ingested_at"])
 
 
 def _refusal(row: dict) -> Refusal:
