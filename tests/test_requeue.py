@@ -226,3 +226,20 @@ def test_requeue_command_lists_each_outcome_and_dry_run_changes_nothing(tmp_path
     assert _rows(warehouse, "quarantine") == []
     nothing = runner.invoke(app, ["requeue", "--warehouse", str(warehouse)])
     assert nothing.output.strip() == "Nothing in quarantine matches: nothing to requeue."
+
+
+def test_a_refusal_without_a_file_leaves_the_quarantine_and_the_next_run_looks_again(tmp_path: Path) -> None:
+    landing_folder, warehouse = tmp_path / "landing", tmp_path / "warehouse"
+    outside = _land(tmp_path / "elsewhere", "story.xml", HOUSE_ITEM)
+    landing_folder.mkdir()
+    (landing_folder / "link.xml").symlink_to(outside)
+    ingest(landing_folder, warehouse)
+    assert ingest(landing_folder, warehouse).quarantined == 0  # refused once, not every run
+    [item] = plan_requeue(warehouse, reasons=["outside_landing"]).items
+    assert item.file_sha256 is None
+    assert item.describe().endswith("the next run looks at it again")
+    requeue(warehouse, plan_requeue(warehouse, reasons=["outside_landing"]), "requeue-test-5")
+    assert _rows(warehouse, "quarantine") == []
+    # Still a link out of the landing folder: refused again, once.
+    assert ingest(landing_folder, warehouse).quarantined == 1
+    assert [r["reason"] for r in _rows(warehouse, "quarantine")] == ["outside_landing"]
