@@ -243,3 +243,14 @@ def test_a_refusal_without_a_file_leaves_the_quarantine_and_the_next_run_looks_a
     # Still a link out of the landing folder: refused again, once.
     assert ingest(landing_folder, warehouse).quarantined == 1
     assert [r["reason"] for r in _rows(warehouse, "quarantine")] == ["outside_landing"]
+
+
+def test_refusals_committed_after_the_plan_was_made_are_kept(tmp_path: Path) -> None:
+    landing_folder, warehouse = tmp_path / "landing", tmp_path / "warehouse"
+    _land(landing_folder, "house.xml", HOUSE_ITEM)
+    ingest(landing_folder, warehouse)
+    plan = plan_requeue(warehouse, reasons=["unknown_format"])
+    _land(landing_folder, "later/empty.txt", "")  # another run commits a refusal meanwhile
+    ingest(landing_folder, warehouse)
+    requeue(warehouse, plan, "requeue-test-6")
+    assert [r["reason"] for r in _rows(warehouse, "quarantine")] == ["empty_file"]
