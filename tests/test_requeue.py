@@ -21,7 +21,7 @@ from transforms.readers.common import sha256_hex
 from transforms.readers.registry import InputFormat
 from transforms.readers.source import Context, Item, Source
 from transforms.records import ParsedDispatch
-from transforms.stages.requeue import plan_requeue, requeue
+from transforms.stages import plan_requeue, requeue
 
 # A house format no reader of ours knows: refused as unknown_format until the test adds one.
 HOUSE_ITEM = """<?xml version="1.0" encoding="utf-8"?>

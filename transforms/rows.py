@@ -11,7 +11,7 @@ import pyarrow as pa
 from schemas.tables import RUNS
 from transforms.identity import dispatch_id, span_id, version_id
 from transforms.landing import printable_path
-from transforms.readers.read import current_parser_version
+from transforms.readers import current_parser_version
 from transforms.records import (
     PARSER_VERSION,
     BatchCounts,

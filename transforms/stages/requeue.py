@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from schemas.tables import TABLES
 from transforms import landing, storage
-from transforms.readers.read import refused_by_this_parser
+from transforms.readers import refused_by_this_parser
 
 RefusalKey = tuple[str, str, str, str, datetime]
 
