@@ -763,6 +763,74 @@ def inspect(
         typer.echo(f"{totals['dispatch']} dispatches, {totals['quarantined']} quarantined")
 
 
+@app.command()
+def requeue(
+    warehouse: WarehouseOption = None,
+    reason: Annotated[
+        list[str] | None,
+        typer.Option(metavar="REASON",
+                     help="Only refusals with this reason (repeatable), e.g. unknown_format"),
+    ] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Only refusals made on or after this day (UTC), YYYY-MM-DD"),
+    ] = None,
+    outdated: Annotated[
+        bool,
+        typer.Option("--outdated",
+                     help="Only refusals by another parser version than this one's (or unrecorded)"),
+    ] = False,
+    archive_to: Annotated[
+        Path | None,
+        typer.Option(metavar="DIR",
+                     help="The --archive-to folder of the runs: refused files moved there are put "
+                     "back where they were found"),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be requeued")] = False,
+    wait: WaitOption = False,
+) -> None:
+    """Make quarantined files readable again: the next run reads them as new files.
+
+    Each file with a matching quarantine row leaves the ingested_files ledger, and its
+    quarantine rows leave the quarantine, in one commit. The next `wirehouse run` (or backfill
+    over the same paths) reads it again: what now parses gives its dispatches once (nothing
+    already in the warehouse is written twice), what is still refused is quarantined again
+    with the parser version that refused it. The file must still be in the landing folder or
+    under --archive-to (put back where it was found); a file found in neither place is left in
+    quarantine. One line per file, then a summary. Runs never requeue by themselves: after an
+    upgrade that adds a reader, requeue what it may now read.
+
+    Examples:
+
+        wirehouse requeue --reason unknown_format --outdated --dry-run
+
+        wirehouse requeue --reason unknown_format --since 2026-01-01 --archive-to done/
+
+        wirehouse requeue --warehouse s3://news/wh --reason no_body --reason no_date
+    """
+    from transforms.stages import plan_requeue
+    from transforms.stages import requeue as requeue_files
+    from transforms.storage import exclusive_writer, location
+
+    settings = _settings(warehouse)
+    uri = _existing_warehouse_uri(settings)
+    if archive_to is not None and not archive_to.is_dir():
+        _fail(f"--archive-to {archive_to} is not a folder", 2)
+    archive = archive_to.resolve() if archive_to else None
+    first_day = since.date() if since else None
+    if dry_run:
+        plan = plan_requeue(uri, reason or (), first_day, outdated, archive)
+    else:
+        _refuse_if_busy(settings.warehouse, "wirehouse requeue", wait)
+        commit_id = f"requeue-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        with exclusive_writer(location(uri), "wirehouse requeue", wait):
+            plan = requeue_files(uri, plan_requeue(uri, reason or (), first_day, outdated, archive),
+                                 commit_id)
+    for item in plan.items:
+        typer.echo(item.describe(dry_run))
+    typer.echo(plan.summary(dry_run))
+
+
 def main() -> None:
     app(prog_name="wirehouse")
 

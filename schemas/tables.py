@@ -211,6 +211,11 @@ QUARANTINE = Table(
             _field("raw_sha256", pa.string(), "SHA-256 of the refused bytes, when read"),
             _field("run_id", pa.string(), "Run that refused it", False),
             _field("detected_at", UTC_TS, "When it was refused", False),
+            _field(
+                "parser_version", pa.string(),
+                "Parser that refused it: package, registry fingerprint and reader, e.g. "
+                "`wirehouse 0.1.0; formats 1f3a9c0e; xml/1` (NULL: refused before this was recorded)",
+            ),
         ]
     ),
     contract=Contract(not_null=("source_uri", "reason", "run_id")),

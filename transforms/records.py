@@ -66,6 +66,9 @@ class Rejection:
     reason: str
     detail: str
     raw_sha256: str | None = None
+    # The parser that refused it (transforms.readers.registry.parser_version); None: the
+    # registry as a whole, filled in when the row is made.
+    parser_version: str | None = None
 
 
 class ParseError(ValueError):

@@ -11,6 +11,7 @@ import pyarrow as pa
 from schemas.tables import RUNS
 from transforms.identity import dispatch_id, span_id, version_id
 from transforms.landing import printable_path
+from transforms.readers import current_parser_version
 from transforms.records import (
     PARSER_VERSION,
     BatchCounts,
@@ -66,6 +67,8 @@ def quarantine_row(rejection: Rejection, run_id: str, detected_at: datetime) -> 
         "raw_sha256": rejection.raw_sha256,
         "run_id": run_id,
         "detected_at": detected_at,
+        # Refused outside any one reader (the walk, a dispatch with no date): the registry's.
+        "parser_version": rejection.parser_version or current_parser_version(),
     }
 
 

@@ -7,6 +7,7 @@ How files arrive (the landing folder) is `transforms.landing`; readers only pars
 """
 
 from transforms.readers.limits import DEFAULT_LIMITS, ReaderLimits
-from transforms.readers.read import read_path, sniff_format
+from transforms.readers.read import current_parser_version, read_path, refused_by_this_parser, sniff_format
 
-__all__ = ["DEFAULT_LIMITS", "ReaderLimits", "read_path", "sniff_format"]
+__all__ = ["DEFAULT_LIMITS", "ReaderLimits", "current_parser_version", "read_path", "refused_by_this_parser",
+           "sniff_format"]

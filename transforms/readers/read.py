@@ -11,6 +11,7 @@ short reason, and the items around it are still read.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import zlib
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from transforms.readers.formats import FORMATS
 from transforms.readers.limits import DEFAULT_LIMITS, ReaderLimits
-from transforms.readers.registry import best_format
+from transforms.readers.registry import InputFormat, best_format, parser_version, same_registry
 from transforms.readers.source import SNIFF_BYTES, Context, Item, Source
 from transforms.records import ParsedDispatch, ParseError, Rejection
 
@@ -57,17 +58,37 @@ def sniff_format(head: bytes) -> str:
     return best_format(head, FORMATS).name
 
 
+def current_parser_version(refused_by: InputFormat | None = None) -> str:
+    """The parser version a refusal made now records (see transforms.readers.registry)."""
+    return parser_version(FORMATS, refused_by)
+
+
+def refused_by_this_parser(recorded: str | None) -> bool:
+    """Whether a quarantine row's `parser_version` is this registry's: a refusal by any other
+    (older) parser, or from before versions were recorded, might now read."""
+    return same_registry(recorded, FORMATS)
+
+
 def _read_source(source: Source, context: Context) -> Iterator[Item]:
-    """Every item of a source; a failure becomes a rejection of what remains of it."""
+    """Every item of a source; a failure becomes a rejection of what remains of it. Each
+    rejection records the parser version of the format that refused it (an archive member's,
+    its own format's)."""
+    chosen: InputFormat | None = None
     try:
         with source.open() as stream:
             head = stream.read(SNIFF_BYTES)
-        yield from best_format(head, FORMATS).read(source, context)
+        chosen = best_format(head, FORMATS)
+        for item in chosen.read(source, context):
+            if isinstance(item, Rejection) and item.parser_version is None:
+                item = dataclasses.replace(item, parser_version=current_parser_version(chosen))
+            yield item
+        return
     except ParseError as exc:
-        yield Rejection(source.uri, exc.reason, exc.detail)
+        refusal = Rejection(source.uri, exc.reason, exc.detail)
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        yield Rejection(source.uri, "corrupt_archive", f"{type(exc).__name__}: {exc}")
+        refusal = Rejection(source.uri, "corrupt_archive", f"{type(exc).__name__}: {exc}")
     except OSError as exc:  # no permission to open it, an I/O error while reading it
-        yield Rejection(source.uri, "unreadable_file", f"{type(exc).__name__}: {exc}")
+        refusal = Rejection(source.uri, "unreadable_file", f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # noqa: BLE001 - reading bad input must never raise
-        yield Rejection(source.uri, "reader_error", f"{type(exc).__name__}: {exc}")
+        refusal = Rejection(source.uri, "reader_error", f"{type(exc).__name__}: {exc}")
+    yield dataclasses.replace(refusal, parser_version=current_parser_version(chosen))

@@ -180,10 +180,12 @@ def commit_rows(
     replace: Mapping[str, pa.Array] | None = None,
     dedupe: Dedupe | None = None,
     overwrite: tuple[str, ...] = (),
+    replace_column: str = "version_id",
 ) -> Snapshot:
     """Commit rows of several tables so that readers see all of them or none (see the module
     docstring). `replace` names tables whose rows with a `version_id` in the given array are
-    replaced in the same commit (a re-tag). `overwrite` names tables whose rows, when the
+    replaced in the same commit (a re-tag; `replace_column` names another key column, such as
+    the ledger's `file_sha256` for a requeue). `overwrite` names tables whose rows, when the
     commit has any entry for them (even an empty one), replace the whole table (a derived
     table such as `entity_aliases`). `dedupe` drops rows the latest snapshot already holds,
     and may compute derived tables; it runs against the very snapshot the claim is made on,
@@ -210,7 +212,7 @@ def commit_rows(
                 write_parquet_durably(pa.table({"key": keys}),
                                       pending_path(loc, commit_id, REPLACED_NAME))
             journal = Journal(commit_id, tables, tuple(n for n in tables if n in replace),
-                              overwrite=tuple(n for n in tables if n in overwrite))
+                              replace_column, overwrite=tuple(n for n in tables if n in overwrite))
             try:
                 append_marker(loc, current, commit_id, CLAIMED, journal=journal)
             except _MarkerTaken:
