@@ -47,3 +47,11 @@ def shared_prefect_server(request: pytest.FixtureRequest):
 
     yield start_shared_server()
     stop_shared_server()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files with slow tests first, each file's tests in their own order: `make test` hands
+    whole files to two workers (pytest-xdist, --dist loadfile) in this order, and a long file
+    started last would leave one worker idle while the other finishes it."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # a stable sort keeps the rest
