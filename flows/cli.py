@@ -294,7 +294,8 @@ def sql(
     warehouse files only through the views (which read the pinned commit).
     Reads the latest commit; --as-of reads an older one (time travel). A query stops after
     --timeout seconds (300 unless told) or at Ctrl-C, within a second; the table format shows
-    at most --max-rows rows (10000 unless told), csv and json every row.
+    at most --max-rows rows (10000 unless told); csv and json stream every row as DuckDB
+    computes it, in bounded memory.
 
     Examples:
 
@@ -349,9 +350,12 @@ def sql(
         _fail(f"query failed: {' '.join(str(exc).split()) or type(exc).__name__}")
     if output_format == "table":
         _print_table(result)
-    if result.truncated:
+    if result.truncated and output_format == "table":
         typer.echo(f"Only the first {limits.max_rows} rows are shown: raise --max-rows, "
                    "or use --format csv or json for every row.", err=True)
+    elif result.truncated:
+        typer.echo(f"Only the first {limits.max_rows} rows were written (--max-rows); leave it "
+                   "out for every row.", err=True)
 
 
 def _reader_left() -> None:
@@ -479,8 +483,9 @@ def retag(
     """Re-run only entity tagging over stored dispatches whose provenance differs.
 
     A dispatch is re-tagged when its mentions came from another model, or from other gazetteer
-    patterns or aliases (the pipeline hash). Its mentions, quotes and provenance are replaced
-    in one atomic commit; nothing is re-parsed.
+    patterns or aliases (the pipeline hash), or when the tagging time limit cut it short
+    (taggings.status 'timed_out'). Its mentions, quotes and provenance are replaced in one
+    atomic commit; nothing is re-parsed.
 
     Examples:
 

@@ -164,3 +164,12 @@ def test_cli_csv_gives_its_first_rows_at_once_and_stops_quietly_when_the_reader_
             child.kill()
     assert head == ["range\n", "0\n", "1\n"]
     assert (child.returncode, err) == (0, "")
+
+
+def test_cli_csv_with_max_rows_says_rows_were_left_out(warehouse: Path) -> None:  # noqa: F811
+    capped = CliRunner().invoke(app, ["sql", "--warehouse", str(warehouse), "--format", "csv",
+                                      "--max-rows", "2", "SELECT * FROM range(5)"])
+    assert capped.exit_code == 0
+    assert capped.stdout == "range\n0\n1\n"
+    assert capped.stderr.splitlines()[0] == (
+        "Only the first 2 rows were written (--max-rows); leave it out for every row.")

@@ -1,7 +1,7 @@
 """SIGTERM stops a nightly run within seconds, commits nothing more, and leaves nothing running.
 
 One real `wirehouse run` child is told to stop (SIGTERM to its process, as `systemctl stop` or a
-scheduler's cancel sends it) while it tags its batch. It must end with exit code 143 and one
+scheduler's cancel sends it) once its batch's dispatches are staged, mid-run. It must end with exit code 143 and one
 line, its whole process group must be gone (Prefect's temporary API server included: with the
 default SIGTERM action it stayed behind, orphaned), and the warehouse must be exactly as it was
 before the run: the same newest commit marker, the same rows, nothing for `wirehouse doctor` to
@@ -55,7 +55,7 @@ def test_sigterm_stops_a_run_within_seconds_without_a_partial_commit(tmp_path: P
     child = start_wirehouse(["run", "--source", str(landing), "--warehouse", str(warehouse),
                              "--settle", "0"], env, log=log)
     try:
-        # The batch is parsed (its dispatches staged): the tag stage is running.
+        # The batch's dispatches are staged: the run is finishing its parse stage or tagging.
         deadline = time.monotonic() + 300
         while not list(warehouse.glob("_staging/*/batch-00001/dispatches.parquet")):
             assert child.poll() is None, log.read_text(errors="replace")[-3000:]
