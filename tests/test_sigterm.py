@@ -2,11 +2,12 @@
 
 One real `wirehouse run` child is told to stop (SIGTERM to its process, as `systemctl stop` or a
 scheduler's cancel sends it) once its batch's dispatches are staged, mid-run. It must end with
-exit code 143 and one line, its whole process group must be gone (Prefect's temporary API server included: with the
-default SIGTERM action it stayed behind, orphaned), and the warehouse must be exactly as it was
-before the run: the same newest commit marker, the same rows, nothing for `wirehouse doctor` to
-clean. The next run then ingests every file once (done in-process with the rule tagger, see
-tests/direct_ingest.py: the claim here is about what the stopped run left, not about the model).
+exit code 143 and one line; its whole process group must be gone (Prefect's temporary API
+server included: with the default SIGTERM action it stayed behind, orphaned); and the
+warehouse must be exactly as it was before the run: the same newest commit marker, the same
+rows, nothing for `wirehouse doctor` to clean. The next run then ingests every file once (done
+in-process with the rule tagger, see tests/direct_ingest.py: the claim here is about what the
+stopped run left, not about the model).
 """
 
 from __future__ import annotations
