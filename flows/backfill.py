@@ -26,7 +26,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect_dask import DaskTaskRunner
 
-from flows.common import cached_tagger, new_run_id, record_run_task
+from flows.common import STOPPED, cached_tagger, new_run_id, record_run_task, stop_status
 from flows.maintenance import compact_task
 from seeds import default_seeds_dir
 from transforms import stages, storage
@@ -231,11 +231,16 @@ def backfill(
             with clock.stage("compaction"):
                 compact_task(warehouse, f"{run_id}-compact")
             status = "completed"
+        except BaseException as exc:
+            status = stop_status(exc, status)
+            raise
         finally:
             display.close()
-            record_run_task(warehouse, run_id, "backfill", started_at, stream.counts.files_seen,
-                            totals.for_runs_row(stream.counts.files_read, stream.counts.files_deferred),
-                            status)
+            if status != STOPPED:
+                record_run_task(warehouse, run_id, "backfill", started_at, stream.counts.files_seen,
+                                totals.for_runs_row(stream.counts.files_read,
+                                                    stream.counts.files_deferred),
+                                status)
     summary = BackfillSummary(
         run_id=run_id,
         files_seen=stream.counts.files_seen,

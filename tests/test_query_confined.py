@@ -92,3 +92,47 @@ def test_the_cli_allows_folders_by_flag_or_setting(
     assert secret.exit_code == 2
     assert secret.output.splitlines()[0] == (
         "Error: refused reading /proc/self/environ: nothing under /proc, /sys or /dev is ever read")
+
+
+@pytest.fixture
+def linked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An allowed folder `mine/` holding a CSV, a link to it, and (in `mine/out/`, or named by
+    `outside_link`) links to a CSV outside; the working folder is tmp_path."""
+    mine, outside = tmp_path / "mine", tmp_path / "outside"
+    (mine / "out").mkdir(parents=True)
+    outside.mkdir()
+    (mine / "desks.csv").write_text("agency,desk\nKyodo,Asia\n", encoding="utf-8")
+    (outside / "secret.csv").write_text("key,value\nAWS_SECRET,x\n", encoding="utf-8")
+    (mine / "same-desks.csv").symlink_to("desks.csv")
+    (mine / "out" / "secret.csv").symlink_to(outside / "secret.csv")
+    monkeypatch.chdir(tmp_path)
+    return mine
+
+
+def test_a_link_in_an_allowed_folder_is_read_only_if_it_stays_inside(warehouse: Path, linked: Path) -> None:  # noqa: F811
+    allowed = [str(linked)]
+    inside = run_query(warehouse, "SELECT desk FROM read_csv('mine/same-desks.csv')", allow_read=allowed)
+    assert inside.rows == [("Asia",)]
+    target = linked.parent / "outside" / "secret.csv"
+    with pytest.raises(QueryRefused) as refused:
+        run_query(warehouse, "SELECT * FROM read_csv('mine/out/secret.csv')", allow_read=allowed)
+    assert str(refused.value) == (
+        f"refused reading mine/out/secret.csv: a link to {target}, outside the allowed folders; "
+        "allow its folder with --allow-read DIR (or WIREHOUSE_ALLOW_READ)")
+
+
+def test_a_glob_in_an_allowed_folder_reads_links_inside_and_names_a_link_out(
+        warehouse: Path, linked: Path) -> None:  # noqa: F811
+    allowed = [str(linked)]
+    # Relative, from the working folder: the file and the link to it (a glob once found nothing).
+    both = run_query(warehouse, "SELECT filename, desk FROM read_csv('mine/*.csv') ORDER BY 1",
+                     allow_read=allowed)
+    assert both.rows == [(f"{linked}/desks.csv", "Asia"), (f"{linked}/same-desks.csv", "Asia")]
+    target = linked.parent / "outside" / "secret.csv"
+    for pattern in ("mine/**/*.csv", f"{linked}/*/*.csv"):
+        with pytest.raises(QueryRefused) as refused:
+            run_query(warehouse, f"SELECT * FROM read_csv('{pattern}')", allow_read=allowed)
+        match = os.path.abspath(pattern.replace("**/*", "out/secret").replace("*/*", "out/secret"))
+        assert str(refused.value) == (
+            f"refused reading {pattern}: it matches {match}, a link to {target}, outside the allowed "
+            "folders; allow its folder with --allow-read DIR (or WIREHOUSE_ALLOW_READ)")

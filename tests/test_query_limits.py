@@ -3,6 +3,7 @@ seconds, a row cap for the table format, and a memory limit with a message that 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,9 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from flows.cli import app
 from tests.test_query_read_only import warehouse  # noqa: F401 - fixture
-from transforms.query import QueryLimits, QueryStopped, run_query
+from transforms.query import STREAM_CHUNK_ROWS, QueryLimits, QueryStopped, run_query
 
 ENDLESS = "SELECT count(*) FROM range(100000) a, range(100000) b, range(100000) c"
 RECURSIVE = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r"
@@ -77,3 +80,96 @@ def test_ctrl_c_stops_a_query_within_seconds(warehouse: Path) -> None:  # noqa: 
     assert took < 5, took
     assert child.returncode == 1
     assert err.splitlines()[0] == "Error: the query was interrupted (Ctrl-C)"
+
+
+class _Chunks:
+    """A RowWriter that keeps the size of each chunk it is given, and can stop the query."""
+
+    def __init__(self, stop_after: int | None = None) -> None:
+        self.columns: list[str] = []
+        self.sizes: list[int] = []
+        self.rows: list[tuple] = []
+        self.ended = False
+        self.stop_after = stop_after
+
+    def begin(self, columns: list[str]) -> None:
+        self.columns = columns
+
+    def write(self, rows: list[tuple]) -> None:
+        self.sizes.append(len(rows))
+        self.rows += rows
+        if self.stop_after is not None and len(self.sizes) >= self.stop_after:
+            raise _Enough()
+
+    def end(self) -> None:
+        self.ended = True
+
+
+class _Enough(Exception):
+    pass
+
+
+def test_a_streamed_result_goes_out_in_chunks_as_it_is_fetched(warehouse: Path) -> None:  # noqa: F811
+    rows = 2 * STREAM_CHUNK_ROWS + 7
+    chunks = _Chunks()
+    result = run_query(warehouse, f"SELECT range AS n FROM range({rows})", writer=chunks)
+    assert (chunks.columns, chunks.ended) == (["n"], True)
+    assert chunks.sizes == [STREAM_CHUNK_ROWS, STREAM_CHUNK_ROWS, 7]
+    assert chunks.rows == [(n,) for n in range(rows)]
+    assert (result.columns, result.rows, result.truncated) == (["n"], [], False)
+    # A result far too large to hold (10^12 rows): its first chunk still arrives at once, so
+    # nothing waits for the whole result.
+    first = _Chunks(stop_after=1)
+    with pytest.raises(_Enough):
+        run_query(warehouse, "SELECT * FROM range(1000000000000)", writer=first,
+                  limits=QueryLimits(timeout=60, memory_limit="500MB"))
+    assert first.sizes == [STREAM_CHUNK_ROWS]
+    capped = _Chunks()
+    result = run_query(warehouse, f"SELECT * FROM range({rows})", writer=capped,
+                       limits=QueryLimits(max_rows=STREAM_CHUNK_ROWS + 1))
+    assert (capped.sizes, result.truncated) == ([STREAM_CHUNK_ROWS, 1], True)
+
+
+def test_cli_csv_and_json_stream_every_row(warehouse: Path) -> None:  # noqa: F811
+    rows = 2 * STREAM_CHUNK_ROWS + 7
+    runner = CliRunner()
+    sql = f"SELECT range AS n, 'r' || range AS label FROM range({rows})"
+    as_csv = runner.invoke(app, ["sql", "--warehouse", str(warehouse), "--format", "csv", sql])
+    assert as_csv.exit_code == 0, as_csv.output
+    assert as_csv.stdout == "n,label\n" + "".join(f"{n},r{n}\n" for n in range(rows))
+    as_json = runner.invoke(app, ["sql", "--warehouse", str(warehouse), "--format", "json", sql])
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout) == [{"n": n, "label": f"r{n}"} for n in range(rows)]
+    assert as_json.stdout.endswith("\n]\n")
+    empty = runner.invoke(app, ["sql", "--warehouse", str(warehouse), "--format", "json",
+                                "SELECT 1 AS n WHERE false"])
+    assert empty.stdout == "[]\n"
+
+
+def test_cli_csv_gives_its_first_rows_at_once_and_stops_quietly_when_the_reader_leaves(
+        warehouse: Path) -> None:  # noqa: F811
+    """`wirehouse sql --format csv … | head`: a result too large ever to finish still prints its
+    first rows, and when the reader closes the pipe the command ends at once, exit 0, no
+    traceback (held whole before printing, it ran until the time limit and printed nothing)."""
+    child = subprocess.Popen(
+        _wirehouse("sql", "--warehouse", str(warehouse), "--format", "csv", "--timeout", "30",
+                   "--memory-limit", "500MB", "SELECT * FROM range(1000000000000)"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        head = [child.stdout.readline() for _ in range(3)]
+        child.stdout.close()
+        _out, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert head == ["range\n", "0\n", "1\n"]
+    assert (child.returncode, err) == (0, "")
+
+
+def test_cli_csv_with_max_rows_says_rows_were_left_out(warehouse: Path) -> None:  # noqa: F811
+    capped = CliRunner().invoke(app, ["sql", "--warehouse", str(warehouse), "--format", "csv",
+                                      "--max-rows", "2", "SELECT * FROM range(5)"])
+    assert capped.exit_code == 0
+    assert capped.stdout == "range\n0\n1\n"
+    assert capped.stderr.splitlines()[0] == (
+        "Only the first 2 rows were written (--max-rows); leave it out for every row.")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import replace
 from itertools import islice
@@ -112,3 +113,33 @@ def long_body_mentions(nlp: Language, body: str) -> list[MentionSpan]:
             )
         sentences += len(_sentence_starts(doc))
     return mentions
+
+
+def tag_within(
+    nlp: Language, body: str, seconds: float, piece_chars: int,
+    timer: Callable[[], float] = time.monotonic,
+) -> tuple[list[MentionSpan], list[QuoteSpan], int]:
+    """Mentions and quotes of `body`, tagged a piece of at most `piece_chars` characters at a
+    time (cut as `split_for_model` cuts) until `seconds` have passed; and how many characters
+    from the start were tagged (`len(body)` when all were).
+
+    The clock is read between pieces: spaCy cannot be interrupted inside a document, so a piece
+    once started is finished, and the first piece is always tagged. Offsets are into `body`,
+    quotes are looked for in the tagged part only.
+    """
+    deadline = timer() + seconds
+    mentions: list[MentionSpan] = []
+    sentences = 0
+    tagged = 0
+    with nlp.memory_zone():  # only plain records leave it, as in `tag_bodies`
+        for offset, piece in split_for_model(body, min(nlp.max_length, piece_chars)):
+            if tagged and timer() >= deadline:
+                break
+            doc = nlp(piece)
+            mentions += [replace(mention, start_char=mention.start_char + offset,
+                                 end_char=mention.end_char + offset,
+                                 sentence_index=mention.sentence_index + sentences)
+                         for mention in mentions_of(doc)]
+            sentences += len(_sentence_starts(doc))
+            tagged = offset + len(piece)
+    return mentions, find_quotes(body[:tagged], mentions), tagged

@@ -15,9 +15,14 @@ from transforms.query.read_only import (
     read_only_query,
 )
 from transforms.query.run import (
+    STREAM_CHUNK_ROWS,
+    CsvRows,
+    JsonRows,
+    NoSuchView,
     QueryLimits,
     QueryResult,
     QueryStopped,
+    RowWriter,
     as_csv,
     as_json,
     run_query,
@@ -26,13 +31,18 @@ from transforms.query.run import (
 from transforms.query.views import open_warehouse, referenced_names, register_views
 
 __all__ = [
+    "STREAM_CHUNK_ROWS",
+    "CsvRows",
+    "JsonRows",
     "NamedReads",
+    "NoSuchView",
     "QueryRefused",
     "QueryLimits",
     "QueryResult",
     "QueryStopped",
     "ReadNotFound",
     "ReadOnlyQuery",
+    "RowWriter",
     "as_csv",
     "as_json",
     "check_read_only",

@@ -25,6 +25,7 @@ warehouse path at all.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -330,6 +331,9 @@ def confined_reads(
                 f"refused reading {path}: warehouse files are read through the views "
                 "(dispatches, mentions, …), which read the pinned commit")
         if not any(_under(real, folder) for folder in folders):
+            if any(_under(os.path.abspath(named), folder) for folder in folders):
+                raise QueryRefused(f"refused reading {path}: a link to {real}, outside the allowed "
+                                   f"folders; {ALLOW_HINT}")
             raise QueryRefused(f"refused reading {path}: `wirehouse sql` reads only the warehouse "
                                f"and allowed folders; {ALLOW_HINT}")
         if glob_at is None:
@@ -337,5 +341,24 @@ def confined_reads(
                 raise ReadNotFound(f"not found: {path}")
             files.append(candidate)
         else:
+            _refuse_links_out(path, candidate, folders, root)
             directories.append(named)
     return NamedReads(tuple(dict.fromkeys(files)), tuple(dict.fromkeys(directories)))
+
+
+def _refuse_links_out(path: str, pattern: str, folders: list[str], root: str | None) -> None:
+    """Refuse a glob that matches a link (to a file, or a folder on the way) whose target is
+    outside the allowed folders, under /proc, /sys or /dev, or in the warehouse, naming it.
+
+    DuckDB resolves links against its allowed folders too, but says "file system operations are
+    disabled by configuration" of the whole query; this says which link and where it leads.
+    Python's glob is the judge (`*`, `?`, `[…]`, `**`; it follows linked folders, so it sees at
+    least what DuckDB would open); a `{a,b}` pattern is left to DuckDB's own check."""
+    for match in glob.iglob(pattern, recursive=True):
+        real = os.path.realpath(match)
+        inside = any(_under(real, folder) for folder in folders)
+        forbidden = any(_under(real, never) for never in NEVER_READABLE) or (
+            root is not None and _under(real, root))
+        if forbidden or not inside:
+            raise QueryRefused(f"refused reading {path}: it matches {match}, a link to {real}, "
+                               f"outside the allowed folders; {ALLOW_HINT}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import signal
 import threading
 from collections.abc import Iterable
@@ -12,16 +13,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol, TextIO
 from uuid import UUID
 
 import duckdb
 import pyarrow.fs as pafs
 
 from schemas.tables import TABLES
+from schemas.views import ANALYSIS_VIEWS
 from transforms import storage
 from transforms.query.read_only import NamedReads, ReadOnlyQuery, confined_reads, named_reads, read_only_query
 from transforms.query.views import open_warehouse, referenced_names
 from transforms.storage.location import filesystem
+from transforms.storage.snapshot import MARKER_TABLE
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,47 @@ class QueryLimits:
 
 
 NO_LIMITS = QueryLimits()
+
+# Rows fetched from DuckDB at a time when a result is streamed to a writer: DuckDB streams a
+# result (it computes the next rows when they are fetched), so memory holds one chunk, not the
+# result, whatever its size.
+STREAM_CHUNK_ROWS = 2048
+
+
+class RowWriter(Protocol):
+    """Where a streamed result goes, chunk by chunk: `begin` once with the column names, `write`
+    for each chunk as it is fetched, `end` once after the last."""
+
+    def begin(self, columns: list[str]) -> None: ...
+
+    def write(self, rows: list[tuple]) -> None: ...
+
+    def end(self) -> None: ...
+
+
+class NoSuchView(LookupError):
+    """The query names a table that is not one of the views (one line, for the user)."""
+
+
+# DuckDB's words for a missing table; the name is the first group.
+_MISSING_TABLE = re.compile(r"Table with name (\S+) does not exist")
+
+
+def no_such_view(exc: duckdb.Error) -> NoSuchView | None:
+    """One line for DuckDB's "Table with name X does not exist!" (which goes on to suggest a
+    catalogue table such as `pg_constraint`): what the views are, and for the storage's commit
+    log `_commits`, which a user meets in the README and `wirehouse history`, where its rows are."""
+    found = _MISSING_TABLE.search(str(exc)) if isinstance(exc, duckdb.CatalogException) else None
+    if found is None:
+        return None
+    name = found.group(1)
+    if name.lower() == MARKER_TABLE:
+        return NoSuchView(
+            f"{MARKER_TABLE} is not a view: it is the commit log, storage bookkeeping that no "
+            "query reads; `wirehouse history` lists its commit markers (--json for every field), "
+            f"and any Delta reader opens <warehouse>/{MARKER_TABLE}")
+    views = ", ".join(sorted({*TABLES, *ANALYSIS_VIEWS}))
+    return NoSuchView(f"no table or view named {name}; the views are: {views}")
 
 
 class QueryStopped(RuntimeError):
@@ -124,7 +169,8 @@ def vacuumed_error(
 
 
 def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = None,
-              allow_read: Iterable[str] | None = None, limits: QueryLimits = NO_LIMITS) -> QueryResult:
+              allow_read: Iterable[str] | None = None, limits: QueryLimits = NO_LIMITS,
+              writer: RowWriter | None = None) -> QueryResult:
     """Run read-only `sql` over views of only the tables and views it names (a view brings what
     it reads): a table whose files an older marker no longer has does not stop a query that does
     not read it. If the files it does read were vacuumed, one line names the oldest readable
@@ -133,6 +179,10 @@ def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = 
     With `allow_read` (what `wirehouse sql` passes: its --allow-read folders, maybe none), the
     files a query names must lie in those folders, never under /proc, /sys or /dev nor in the
     warehouse (`confined_reads`); without it (the library's own queries), as named.
+
+    With a `writer`, rows are not collected: they go to the writer in chunks of
+    `STREAM_CHUNK_ROWS` as DuckDB gives them, and the result holds the columns only (and whether
+    `max_rows` cut it). A query that fails after its first rows were written is not run again.
     """
     query = read_only_query(sql)
     loc = storage.location(warehouse)
@@ -146,8 +196,9 @@ def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = 
         reads = named_reads(query.named_paths, base)
     else:
         reads = confined_reads(query.named_paths, allow_read, None if loc.remote else loc.path)
+    streamed = _Streamed(writer) if writer is not None else None
     try:
-        return _run_pinned(warehouse, query, names, snapshot, reads, limits)
+        return _run_pinned(warehouse, query, names, snapshot, reads, limits, streamed)
     except QueryStopped:
         raise
     except duckdb.OutOfMemoryException as exc:
@@ -155,12 +206,17 @@ def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = 
         raise QueryStopped(f"the query ran out of memory (limit{limit}, --memory-limit): "
                            f"{' '.join(str(exc).split())[:200] or 'no detail from DuckDB'}") from exc
     except (duckdb.Error, OSError) as exc:
+        unknown = no_such_view(exc) if isinstance(exc, duckdb.Error) else None
+        if unknown is not None:
+            raise unknown from exc
+        if streamed is not None and streamed.started:
+            raise  # rows are out: a second run would repeat them
         tables = TABLES if names is None else names
         if _readable(loc, snapshot, [name for name in tables if name in TABLES]):
             # Maintenance replaced the files the views named while the query ran, and the
             # snapshot reads the same rows from the files that replaced them: answer from those.
             try:
-                return _run_pinned(warehouse, query, names, snapshot, reads, limits)
+                return _run_pinned(warehouse, query, names, snapshot, reads, limits, streamed)
             except (duckdb.Error, OSError):
                 pass
         vanished = vacuumed_error(loc, snapshot, tables)
@@ -169,9 +225,35 @@ def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = 
         raise
 
 
+class _Streamed:
+    """A writer, and whether it has been given anything yet."""
+
+    def __init__(self, writer: RowWriter) -> None:
+        self.writer = writer
+        self.started = False
+
+    def stream(self, result: duckdb.DuckDBPyConnection, columns: list[str],
+               max_rows: int | None) -> bool:
+        """Every row of `result` (at most `max_rows`) to the writer, a chunk at a time; whether
+        rows were left out."""
+        self.started = True
+        self.writer.begin(columns)
+        left = max_rows
+        while left is None or left > 0:
+            chunk = result.fetchmany(STREAM_CHUNK_ROWS if left is None else min(left, STREAM_CHUNK_ROWS))
+            if not chunk:
+                break
+            self.writer.write(chunk)
+            if left is not None:
+                left -= len(chunk)
+        truncated = left == 0 and bool(result.fetchmany(1))
+        self.writer.end()
+        return truncated
+
+
 def _run_pinned(warehouse: storage.Warehouse, query: ReadOnlyQuery, names: set[str] | None,
                 snapshot: storage.Snapshot, reads: NamedReads,
-                limits: QueryLimits = NO_LIMITS) -> QueryResult:
+                limits: QueryLimits = NO_LIMITS, streamed: _Streamed | None = None) -> QueryResult:
     """The statements over views of `snapshot`'s files, as they are resolved now."""
     con = open_warehouse(warehouse, reads, names=names, snapshot=snapshot,
                          memory_limit=limits.memory_limit)
@@ -183,6 +265,8 @@ def _run_pinned(warehouse: storage.Warehouse, query: ReadOnlyQuery, names: set[s
             result = con.execute(statement)
         assert result is not None
         columns = [d[0] for d in result.description] if result.description else []
+        if streamed is not None:
+            return QueryResult(columns, [], truncated=streamed.stream(result, columns, limits.max_rows))
         if limits.max_rows is None:
             return QueryResult(columns=columns, rows=result.fetchall())
         rows = result.fetchmany(limits.max_rows + 1)
@@ -212,15 +296,58 @@ def _jsonable(value: object) -> object:
     return value
 
 
+class JsonRows:
+    """One JSON array of objects (one per row, keyed by column), written as rows come: the same
+    text `json.dumps(records, indent=1)` gives, without holding the records."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.columns: list[str] = []
+        self.first = True
+
+    def begin(self, columns: list[str]) -> None:
+        self.columns = columns
+
+    def write(self, rows: list[tuple]) -> None:
+        for row in rows:
+            record = json.dumps(dict(zip(self.columns, map(_jsonable, row), strict=True)),
+                                ensure_ascii=False, indent=1)
+            # One level deeper inside the array; JSON strings hold no raw newline to shift.
+            self.out.write(("[\n " if self.first else ",\n ") + record.replace("\n", "\n "))
+            self.first = False
+
+    def end(self) -> None:
+        self.out.write("[]" if self.first else "\n]")
+
+
+class CsvRows:
+    """A header line, then one CSV line per row, written as rows come."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.csv = csv.writer(out, lineterminator="\n")
+
+    def begin(self, columns: list[str]) -> None:
+        self.csv.writerow(columns)
+
+    def write(self, rows: list[tuple]) -> None:
+        self.csv.writerows(["" if v is None else _jsonable(v) for v in row] for row in rows)
+
+    def end(self) -> None:
+        pass
+
+
+def _rendered(result: QueryResult, writer_type: type[JsonRows] | type[CsvRows]) -> str:
+    buffer = io.StringIO()
+    writer = writer_type(buffer)
+    writer.begin(result.columns)
+    writer.write(result.rows)
+    writer.end()
+    return buffer.getvalue()
+
+
 def as_json(result: QueryResult) -> str:
-    records = [dict(zip(result.columns, map(_jsonable, row), strict=True)) for row in result.rows]
-    return json.dumps(records, ensure_ascii=False, indent=1)
+    return _rendered(result, JsonRows)
 
 
 def as_csv(result: QueryResult) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(result.columns)
-    for row in result.rows:
-        writer.writerow(["" if v is None else _jsonable(v) for v in row])
-    return buffer.getvalue()
+    return _rendered(result, CsvRows)

@@ -9,6 +9,7 @@ On a local warehouse DuckDB reads the pinned snapshot's files, and exactly those
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -136,7 +137,11 @@ def register_views(
                 con.register(relations[name], dataset)
         statements = view_statements(relations=relations, names=names)
     else:
-        con.execute(f"SET file_search_path = {sql_literal(str(loc.path.resolve()))}")
+        # The views' relative file names are found in the warehouse; a query's own relative
+        # names (an allowed folder's files or glob) in the working folder, as the README says:
+        # DuckDB tries the working folder for a plain name, but a glob only along this path.
+        search = ",".join([str(loc.path.resolve()), os.getcwd()])
+        con.execute(f"SET file_search_path = {sql_literal(search)}")
         files = {name: tuple(storage.committed_files(loc, name, snapshot)) for name in tables}
         statements = view_statements(files, names=names)
     for statement in statements:

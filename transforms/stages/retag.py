@@ -26,6 +26,7 @@ from transforms.entities.taggers import NO_MODEL
 from transforms.languages import DEFAULT_LANGUAGE, UNDETERMINED
 from transforms.query import QueryRefused, check_read_only, open_warehouse
 from transforms.stages.commit import entity_aliases_after, places_after
+from transforms.stages.tag import TIMED_OUT
 
 ENRICHMENT_TABLES = ("mentions", "quotes", "taggings")
 
@@ -114,13 +115,16 @@ def selection_sql(
     `info` is the provenance per language (a single TaggerInfo is English's): a version differs
     when its tagging is missing or was made by another model or pipeline hash than its
     language's; a language with no pipeline expects the `no_model_for_language` provenance.
+    A tagging with status `timed_out` is selected too (tagging time depends on the machine).
     """
     infos = {DEFAULT_LANGUAGE: info} if isinstance(info, TaggerInfo) else dict(info)
     model, pipeline_hash = expected_provenance_sql(infos, "d.language")
+    # A tagging the time limit cut short is tried again, as if it differed.
     differs = (
         "TRUE"
         if force
-        else f"(t.version_id IS NULL OR t.model <> {model} OR t.pipeline_hash <> {pipeline_hash})"
+        else f"(t.version_id IS NULL OR t.model <> {model} OR t.pipeline_hash <> {pipeline_hash} "
+        f"OR t.status = {sql_literal(TIMED_OUT)})"
     )
     sql = (
         "SELECT d.dispatch_id, d.version_id, d.body, d.headline, d.language, d.published_date, "

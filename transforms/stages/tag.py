@@ -13,7 +13,7 @@ from transforms.entities.body_cache import BodyCache
 from transforms.entities.headline_mentions import confirmed_headline_mentions
 from transforms.entities.labels import ours
 from transforms.entities.taggers import NO_MODEL_STATUS, TAGGED, Taggers, as_taggers, tagging_language
-from transforms.entities.tagging import tag_bodies
+from transforms.entities.tagging import tag_bodies, tag_within
 from transforms.geocoding.gazetteer import load_gazetteer
 from transforms.geocoding.step import geocode_dispatch, place_row
 from transforms.records import BatchCounts
@@ -28,6 +28,19 @@ from transforms.stages.timings import TIMINGS_FILE, StageClock
 # time one item can hold its batch too.
 MAX_TAG_CHARS = 200_000
 TRUNCATED = "truncated"
+
+# The most seconds the model spends on one dispatch. Size alone does not bound time (a loaded
+# machine, a slow component, text the model finds hard), so a body longer than TIMED_PIECE_CHARS
+# is tagged a piece at a time, the clock read between pieces; past TAG_SECONDS it is kept whole,
+# tagged in the pieces done, and its tagging says `timed_out`: `wirehouse retag` (no options)
+# returns to it, since a second try, on a quieter machine, may finish. Shorter bodies are one
+# piece: spaCy cannot stop inside a document, so a piece bounds how long a check can wait.
+# Measured on a loaded 2-core machine (load average 12): the configured en_core_web_sm pipeline
+# took 5.9 s for one 50,000-character piece and 16.4 s for the 200,000 characters of
+# MAX_TAG_CHARS in such pieces, so the limit is reached only far beyond that.
+TAG_SECONDS = 60.0
+TIMED_PIECE_CHARS = 50_000
+TIMED_OUT = "timed_out"
 
 
 def text_for_model(body: str, max_chars: int = MAX_TAG_CHARS) -> tuple[str, bool]:
@@ -48,6 +61,8 @@ def tag_batch(
     *,
     cache: BodyCache | None = None,
     clock: StageClock | None = None,
+    max_seconds: float = TAG_SECONDS,
+    piece_chars: int = TIMED_PIECE_CHARS,
 ) -> BatchCounts:
     """Tag the staged dispatches of a batch, each by the pipeline for its language only, body
     and headline; writes staged mention, quote and tagging rows. A dispatch in a language with
@@ -57,7 +72,10 @@ def tag_batch(
     `place_reason`, the staged dispatches their `dateline_place_id`, and the places used are
     staged for the `places` table. With a `cache`, each identical text is tagged once and its
     results copied (exact, see `entities.body_cache`). With a `clock`, the seconds per stage are
-    added to it and written beside the batch's rows (`timings.json`) for the flow to add up."""
+    added to it and written beside the batch's rows (`timings.json`) for the flow to add up.
+
+    Each body is bounded: by size (`max_chars`, status `truncated`) and, past `piece_chars`, by
+    time (`max_seconds`, status `timed_out`), so no dispatch holds its batch for longer."""
     taggers = as_taggers(nlp)
     report_to_flow = clock is not None
     clock = clock if clock is not None else StageClock()
@@ -86,12 +104,21 @@ def tag_batch(
         prefixes = [text_for_model(row["body"] or "", max_chars) for row in rows]
         titled = [row for row in rows if row.get("headline")]
         with clock.stage("model"):
-            in_body = _tagged(model, info.pipeline_hash, [text for text, _cut in prefixes], cache,
-                              n_process=n_process)
+            # Short bodies together (batched, cached); a long one alone, against the clock.
+            short = [text for text, _cut in prefixes if len(text) <= piece_chars]
+            tagged_short = iter(_tagged(model, info.pipeline_hash, short, cache, n_process=n_process))
+            in_body = []
+            for text, cut in prefixes:
+                if len(text) <= piece_chars:
+                    in_body.append((*next(tagged_short), TRUNCATED if cut else TAGGED))
+                    continue
+                spans, quoted, reached = tag_within(model, text, max_seconds, piece_chars)
+                status = TIMED_OUT if reached < len(text) else TRUNCATED if cut else TAGGED
+                in_body.append((spans, quoted, status))
             headlines = _tagged(model, info.pipeline_hash, [row["headline"] for row in titled], cache)
         in_headline = {row["version_id"]: spans for row, (spans, _) in zip(titled, headlines, strict=True)}
         with clock.stage("rows"):
-            for row, (_text, cut), (spans, quoted) in zip(rows, prefixes, in_body, strict=True):
+            for row, (spans, quoted, status) in zip(rows, in_body, strict=True):
                 spans = ours(spans)
                 headline_spans = confirmed_headline_mentions(
                     ours(in_headline.get(row["version_id"], [])), spans
@@ -105,8 +132,7 @@ def tag_batch(
                 mentions += found
                 quotes += quote_rows(row, quoted, info.model, info.pipeline_hash, run_id)
                 taggings.append(tagging_row(
-                    row, info, len(spans) + len(headline_spans), len(quoted), run_id, tagged_at,
-                    TRUNCATED if cut else TAGGED,
+                    row, info, len(spans) + len(headline_spans), len(quoted), run_id, tagged_at, status,
                 ))
     # The staged dispatches and places first: a tag stage that died before its mentions and
     # taggings were staged runs again from the start.
