@@ -200,7 +200,6 @@ def test_backfill_on_a_dask_cluster_into_s3_needs_no_shared_disk(
 ) -> None:
     """Workers of a Dask cluster read their batches from, and stage their output to, the
     warehouse's S3 storage; the result equals a local backfill row for row."""
-    import tempfile
 
     from distributed import Client, LocalCluster
     from prefect.server.api.server import SubprocessASGIServer
@@ -215,7 +214,12 @@ def test_backfill_on_a_dask_cluster_into_s3_needs_no_shared_disk(
     server.start()
     monkeypatch.setenv("PREFECT_API_URL", server.api_url)
     warehouse = f"s3://{world['s3'].make_bucket('wh-dask')}/wh"
-    scratch = Path(tempfile.gettempdir()) / "wirehouse-staging"
+    # A temporary folder of this test's own for the CLI and the workers it starts, so that
+    # another test's run (make test runs two files at once) cannot stage into the one watched.
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(private_tmp))
+    scratch = private_tmp / "wirehouse-staging"
     before = set(scratch.iterdir()) if scratch.exists() else set()
     with (
         LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
