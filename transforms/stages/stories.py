@@ -4,6 +4,7 @@ per atomic commit, so it can be stopped and rerun at any point."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Mapping
 from datetime import date
@@ -14,6 +15,7 @@ import pyarrow.compute as pc
 from schemas.tables import TABLES
 from transforms import storage
 from transforms.stages.commit import sketch_index
+from transforms.stories.clustering import FLASH_WINDOW_AFTER
 from transforms.stories.sketch_index import story_rows_after
 
 # Versions per commit: enough to keep the commit log short over a decades-old warehouse,
@@ -22,16 +24,17 @@ VERSIONS_PER_COMMIT = 20_000
 
 
 def versions_without_story(warehouse: storage.Warehouse, snapshot: storage.Snapshot) -> pa.Table:
-    """`version_id`, `published_date` of the committed versions whose `story_id` is NULL, in
+    """`version_id`, `published_at`, `published_date` of the committed versions whose `story_id` is NULL, in
     publication order (the order the clusterer assigns them in)."""
     if not storage.committed_files(warehouse, "dispatches", snapshot):
         return pa.table({"version_id": pa.array([], pa.string()),
+                         "published_at": pa.array([], TABLES["dispatches"].schema.field("published_at").type),
                          "published_date": pa.array([], pa.date32())})
     stored = storage.read_table(
         warehouse, "dispatches", ["version_id", "published_at", "published_date", "story_id"], snapshot)
     missing = stored.filter(pc.is_null(stored.column("story_id")))
     missing = missing.sort_by([("published_at", "ascending"), ("version_id", "ascending")])
-    return missing.select(["version_id", "published_date"])
+    return missing.select(["version_id", "published_at", "published_date"])
 
 
 def _dispatch_rows(
@@ -56,36 +59,51 @@ def assign_missing_stories(
     warehouse: storage.Warehouse, per_commit: int = VERSIONS_PER_COMMIT, commit_prefix: str | None = None,
 ) -> int:
     """Give every committed version without a `story_id` its story and its `story_sketches` row,
-    `per_commit` versions (oldest first) per atomic commit in which their `dispatches` rows are
-    replaced by the same rows with `story_id` set. Returns how many versions got a story.
+    about `per_commit` versions (oldest first) per atomic commit in which their `dispatches`
+    rows are replaced by the same rows with `story_id` set. Returns how many versions got a story.
 
-    Versions that did not exist in the warehouse's own order (newer ones committed with stories
-    first) are late arrivals to the clusterer: they join the stories of those newer versions
-    where they match (README: Stories)."""
+    Versions older than others already given stories (newer ones committed since the upgrade)
+    are late arrivals to the clusterer: they join those newer versions' stories where they
+    match (README: Stories)."""
     prefix = commit_prefix or f"stories-{uuid.uuid4().hex[:12]}"
     assigned = 0
-    number = 0
-    while True:
+    for number in itertools.count(1):
         missing = versions_without_story(warehouse, storage.read_snapshot(warehouse))
         if not missing.num_rows:
-            return assigned
-        chunk = missing.slice(0, per_commit)
-        versions = chunk.column("version_id").combine_chunks()
-        days = chunk.column("published_date")
-        first_day, last_day = pc.min(days).as_py(), pc.max(days).as_py()
-        written: dict[str, int] = {}
+            break
+        given = _commit_chunk(warehouse, _chunk(missing, per_commit), f"{prefix}-{number:05d}")
+        if not given:
+            break  # another writer gave them stories first
+        assigned += given
+    return assigned
 
-        def with_stories(snapshot: storage.Snapshot, _rows: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
-            # Against the very snapshot the commit is claimed on, like a nightly commit. Every
-            # replaced row is written back: one that got its story meanwhile keeps it.
-            stored = _dispatch_rows(warehouse, snapshot, versions, first_day, last_day)
-            dispatches, sketches = story_rows_after(stored, sketch_index(warehouse, snapshot))
-            written["versions"] = sketches.num_rows
-            return {"dispatches": dispatches, "story_sketches": sketches}
 
-        number += 1
-        storage.commit_rows(warehouse, {}, f"{prefix}-{number:05d}", replace={"dispatches": versions.to_pylist()},
-                            dedupe=with_stories)
-        if not written.get("versions"):
-            return assigned  # another writer gave them stories first
-        assigned += written["versions"]
+def _chunk(missing: pa.Table, per_commit: int) -> pa.Table:
+    """The first `per_commit` rows of `missing`, and those published within the flash window
+    after the last of them (up to twice as many): a flash is settled in the commit it is
+    assigned in, so it is not cut off from the dispatch it announces."""
+    end = min(per_commit, missing.num_rows)
+    times = missing.column("published_at")
+    while end < min(2 * per_commit, missing.num_rows) and \
+            times[end].as_py() <= times[end - 1].as_py() + FLASH_WINDOW_AFTER:
+        end += 1
+    return missing.slice(0, end)
+
+
+def _commit_chunk(warehouse: storage.Warehouse, chunk: pa.Table, commit_id: str) -> int:
+    versions = chunk.column("version_id").combine_chunks()
+    days = chunk.column("published_date")
+    first_day, last_day = pc.min(days).as_py(), pc.max(days).as_py()
+    written = {"versions": 0}
+
+    def with_stories(snapshot: storage.Snapshot, _rows: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
+        # Against the very snapshot the commit is claimed on, like a nightly commit. Every
+        # replaced row is written back: one that got its story meanwhile keeps it.
+        stored = _dispatch_rows(warehouse, snapshot, versions, first_day, last_day)
+        dispatches, sketches = story_rows_after(stored, sketch_index(warehouse, snapshot))
+        written["versions"] = sketches.num_rows
+        return {"dispatches": dispatches, "story_sketches": sketches}
+
+    storage.commit_rows(warehouse, {}, commit_id, replace={"dispatches": versions.to_pylist()},
+                        dedupe=with_stories)
+    return written["versions"]
