@@ -18,6 +18,7 @@ from tests.test_stories_warehouse import _land, _partition, _rows
 from transforms import storage
 from transforms.stages import commit as commit_stage
 from transforms.stages.stories import assign_missing_stories
+from transforms.stories import sketch_index
 
 # Three story families across two days (versions, other agencies' takes, a flash, a rewrite the
 # next day): small enough to ingest in a second, with a story that crosses the night.
@@ -133,7 +134,7 @@ def test_a_kill_in_the_stories_step_leaves_no_version_without_its_story(
         if where == "assigning":
             def dying(*_args, **_kwargs):
                 raise Killed()
-            patched.setattr(commit_stage, "story_rows_after", dying)
+            patched.setattr(sketch_index, "assign_stories", dying)
         elif where == "claimed":
             kill_on(patched, "write_deltalake", 1)  # the claim, no table yet
         else:
