@@ -28,6 +28,7 @@ two stories joins the closer one.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 import unicodedata
@@ -71,6 +72,7 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
 # (Jiji Press)--", "TOKYO (AP) —"): the agency's, not the story's, so not a key term.
 _DATELINE = re.compile(r"^.{0,120}?(?:\)\s*[-\u2014\u2013]+|\)\.-|--|\s[-\u2014\u2013]\s)")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?\"\u201d])\s+|\n+")
+_DIGIT = re.compile(r"\d")
 _TERM = re.compile(r"[^\W_][\w.,'\u2019:-]*[^\W_]|[^\W_]")
 # Capitalised words every story has: calendar, weekdays, pronouns and the agencies' own names.
 _NOT_KEY_TERMS = frozenset(
@@ -163,7 +165,7 @@ def key_terms(body: str) -> tuple[str, ...]:
             token = token.strip(".,:'\u2019-")
             if not token:
                 continue
-            if any(c.isdigit() for c in token):
+            if _DIGIT.search(token):
                 found.add(token.replace(",", "").casefold())
             elif position > 0 and token[0].isupper() and token.casefold() not in _NOT_KEY_TERMS:
                 found.add(token.casefold())
@@ -238,9 +240,13 @@ def assign_stories(new: list[StoryInput], index: list[Sketch]) -> list[Sketch]:
             by_version[item.version_id] = sketch
             lsh.insert(item.version_id, mh)
             takes.add(sketch)
-    bodied_sketches = [s for s in by_version.values() if s.signature]
+    bodied_sketches = sorted((s for s in by_version.values() if s.signature), key=_order)
+    bodied_times = [s.published_at for s in bodied_sketches]
     for item in flashes:
-        story = _flash_story(item, bodied_sketches)
+        # Only the bodied versions in the flash's window (bodied_sketches is in time order).
+        first = bisect.bisect_left(bodied_times, _shifted(item.published_at, -FLASH_WINDOW_BEFORE))
+        last = bisect.bisect_right(bodied_times, _shifted(item.published_at, FLASH_WINDOW_AFTER))
+        story = _flash_story(item, bodied_sketches[first:last])
         out.append(Sketch(item.version_id, story or new_story_id(item.version_id), item.published_at,
                           None, b"", normalised_headline(item.headline), item.agency))
     return out
