@@ -152,3 +152,21 @@ def test_a_kill_in_the_stories_step_leaves_no_version_without_its_story(
     ingest(landing, warehouse)
     _no_version_without_its_story(warehouse)
     assert _partition(warehouse) == never_killed
+
+
+def test_a_commit_of_wirehouse_stories_is_not_cut_within_the_hour_after_its_last_version():
+    from datetime import UTC, datetime, timedelta
+
+    from transforms.stages.stories import _chunk
+
+    start = datetime(2024, 3, 12, 7, tzinfo=UTC)
+    times = [start, start + timedelta(minutes=5), start + timedelta(minutes=50),
+             start + timedelta(minutes=100), start + timedelta(hours=5)]
+    missing = pa.table({"version_id": [f"v{i}" for i in range(5)], "published_at": times,
+                        "published_date": [t.date() for t in times]})
+    # v2 comes 45 minutes after v1 (a flash and its dispatch), v3 50 after v2: one commit.
+    assert _chunk(missing, 2).column("version_id").to_pylist() == ["v0", "v1", "v2", "v3"]
+    assert _chunk(missing, 4).column("version_id").to_pylist() == ["v0", "v1", "v2", "v3"]
+    # At most twice as many: a steady stream is still cut somewhere.
+    assert _chunk(missing, 1).column("version_id").to_pylist() == ["v0", "v1"]
+    assert _chunk(missing, 5).num_rows == 5

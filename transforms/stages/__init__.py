@@ -1,7 +1,8 @@
 """The batch stages of a run, one module per Prefect task: `discover`, `parse`, `tag`, `commit`
 and `archive`; `batches` is what they pass between them (paths to staged Parquet) and `dedupe`
 the exactly-once rule they share. `backfill` streams an archive into the same batches, `retag`
-re-tags stored dispatches, `inspection` shows how a file parses. No Prefect here: the flows wrap
+re-tags stored dispatches, `inspection` shows how a file parses, `stories` gives stories to
+versions stored before stories existed. No Prefect here: the flows wrap
 these functions in tasks, and tests call them directly.
 """
 
@@ -11,6 +12,7 @@ from transforms.stages.batches import plan_batches, read_file_list, write_file_l
 from transforms.stages.commit import commit_batches, entity_aliases_after
 from transforms.stages.discover import Discovery, discover
 from transforms.stages.parse import parse_batch
+from transforms.stages.stories import assign_missing_stories
 from transforms.stages.tag import tag_batch
 
 __all__ = [
@@ -18,6 +20,7 @@ __all__ = [
     "BatchCounts",
     "Discovery",
     "archive_ingested",
+    "assign_missing_stories",
     "commit_batches",
     "discover",
     "entity_aliases_after",

@@ -24,12 +24,11 @@ VERSIONS_PER_COMMIT = 20_000
 
 
 def versions_without_story(warehouse: storage.Warehouse, snapshot: storage.Snapshot) -> pa.Table:
-    """`version_id`, `published_at`, `published_date` of the committed versions whose `story_id` is NULL, in
-    publication order (the order the clusterer assigns them in)."""
+    """`version_id`, `published_at`, `published_date` of the committed versions whose
+    `story_id` is NULL, in publication order (the order the clusterer assigns them in)."""
     if not storage.committed_files(warehouse, "dispatches", snapshot):
-        return pa.table({"version_id": pa.array([], pa.string()),
-                         "published_at": pa.array([], TABLES["dispatches"].schema.field("published_at").type),
-                         "published_date": pa.array([], pa.date32())})
+        return TABLES["dispatches"].schema.empty_table().select(
+            ["version_id", "published_at", "published_date"])
     stored = storage.read_table(
         warehouse, "dispatches", ["version_id", "published_at", "published_date", "story_id"], snapshot)
     missing = stored.filter(pc.is_null(stored.column("story_id")))
