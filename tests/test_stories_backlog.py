@@ -75,15 +75,13 @@ def test_wirehouse_stories_gives_an_older_warehouse_the_stories_of_one_bulk_run(
 
 
 def test_versions_from_before_stories_join_the_stories_of_later_runs(tmp_path, monkeypatch):
-    # The old warehouse holds the first day; a run with stories added the second day (whose
-    # versions found no sketch of the first); then `wirehouse stories`: the first day's versions
-    # are late arrivals and join the stories of the second day's where they match.
+    # The old warehouse holds the quake's first versions; a run with stories added UPDATE 3 and
+    # the next day's rewrite (which found no sketch of them); then `wirehouse stories`: the
+    # older versions are late arrivals and join the story of the newer ones they match.
     dispatches = _dispatches()
-    peru = [d for d in dispatches if d["story"] == "quake_peru_2024_03_12"]
-    first_day = peru[0]["published_at"][:10]
-    old = [d for d in dispatches if d["published_at"][:10] <= first_day]
-    new = [d for d in dispatches if d["published_at"][:10] > first_day]
-    assert old and new
+    old = [d for d in dispatches if d["published_at"] < "2024-03-12T15"]
+    new = [d for d in dispatches if d["published_at"] >= "2024-03-12T15"]
+    assert [d["headline"][:22] for d in new] == ["UPDATE 3-Peru declares", "Peru quake survivors s"]
     warehouse = _old_warehouse(tmp_path, monkeypatch, old)
     ingest(_land(tmp_path / "next-night", new), warehouse)
     ((without,),) = _rows(warehouse, "SELECT count(*) FROM dispatches WHERE story_id IS NULL")
@@ -92,11 +90,14 @@ def test_versions_from_before_stories_join_the_stories_of_later_runs(tmp_path, m
     assert result.exit_code == 0, result.output
     assert f"Gave {without} versions their story" in result.output
     _no_version_without_its_story(warehouse)
-    stories = _rows(warehouse, f"""
+    # UPDATE 3 and the next-day rewrite were committed first, as a story of their own; the
+    # quake's earlier versions join it, late: one story, as in a bulk run.
+    stories = _rows(warehouse, """
         SELECT count(DISTINCT story_id) FROM dispatches
-        WHERE agency = 'Reuters' AND headline NOT LIKE 'CORRECTED%'
-          AND dispatch_id IN (SELECT dispatch_id FROM dispatches WHERE body LIKE '%Chala%')
-          AND published_date BETWEEN DATE '{first_day}' AND DATE '{new[0]["published_at"][:10]}'""")
+        WHERE agency = 'Reuters' AND published_date BETWEEN DATE '2024-03-12' AND DATE '2024-03-13'""")
+    bulk = tmp_path / "bulk"
+    ingest(_land(tmp_path / "bulk-landing", dispatches), bulk)
+    assert _partition(warehouse) == _partition(bulk)
     assert stories == [(1,)], "the Reuters quake versions and their next-day rewrite are one story"
 
 
