@@ -33,7 +33,7 @@ CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus" / "stories"
 def load() -> tuple[list[StoryInput], list[LabelledPair]]:
     rows = [json.loads(line) for line in (CORPUS / "dispatches.jsonl").read_text().splitlines()]
     inputs = [StoryInput(r["id"], datetime.fromisoformat(r["published_at"].replace("Z", "+00:00")),
-                         r["headline"], r["body"]) for r in rows]
+                         r["headline"], r["body"], r["agency"]) for r in rows]
     with (CORPUS / "pairs.csv").open() as handle:
         pairs = [LabelledPair(r["a"], r["b"], r["same_story"] == "1", r["kind"])
                  for r in csv.DictReader(handle)]
@@ -49,7 +49,7 @@ def synthetic(inputs: list[StoryInput], count: int) -> list[StoryInput]:
             words = [f"x{round_}w{i}" if i % 7 == 6 else w for i, w in enumerate(words)]
             out.append(StoryInput(f"{item.version_id}-r{round_}",
                                   item.published_at + timedelta(days=3 * round_),
-                                  item.headline, " ".join(words)))
+                                  item.headline, " ".join(words), item.agency))
             if len(out) == count:
                 break
         round_ += 1

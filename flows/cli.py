@@ -886,6 +886,30 @@ def requeue(
     typer.echo(plan.summary(dry_run))
 
 
+@app.command()
+def stories(warehouse: WarehouseOption = None, wait: WaitOption = False) -> None:
+    """Give a story to every stored version without one (a warehouse from before stories).
+
+    Versions are assigned oldest first against the sketch index, 20,000 per atomic commit: the
+    command can be stopped at any point and run again, and nothing else is rewritten. Versions
+    the warehouse already gave a story keep it.
+
+    Example:
+
+        wirehouse stories --warehouse warehouse/
+    """
+    from transforms.stages.stories import assign_missing_stories
+    from transforms.storage import exclusive_writer
+
+    uri = _existing_warehouse_uri(_settings(warehouse))
+    with exclusive_writer(uri, "wirehouse stories", wait):
+        assigned = assign_missing_stories(uri)
+    if assigned:
+        typer.echo(f"Gave {assigned} versions their story.")
+    else:
+        typer.echo("Nothing to do: every stored version has its story.")
+
+
 def main() -> None:
     app(prog_name="wirehouse")
 

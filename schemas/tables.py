@@ -308,6 +308,9 @@ STORY_SKETCHES = Table(
                    False),
             _field("lede", pa.string(), "Normalised headline and first words, for flashes to match"),
             _field("published_date", pa.date32(), "Partition key: date of published_at", False),
+            _field("agency", pa.string(), "The version's agency, for other agencies' takes to match"),
+            _field("key_terms", pa.list_(pa.string()),
+                   "Names and figures of the body, for other agencies' takes to match"),
         ]
     ),
     contract=Contract(unique=(("version_id",),), not_null=("version_id", "story_id")),

@@ -25,3 +25,15 @@ def kill_on(monkeypatch: pytest.MonkeyPatch, name: str, after_calls: int) -> Non
         return real(*args, **kwargs)
 
     monkeypatch.setattr(storage_commits, name, dying)
+
+
+def kill_before_table(monkeypatch: pytest.MonkeyPatch, table: str) -> None:
+    """Let a commit apply its tables until it comes to `table`, then raise Killed there."""
+    real = storage_commits.write_deltalake
+
+    def dying(target, *args, **kwargs):
+        if str(getattr(target, "table_uri", target)).rstrip("/").endswith(f"/{table}"):
+            raise Killed()
+        return real(target, *args, **kwargs)
+
+    monkeypatch.setattr(storage_commits, "write_deltalake", dying)

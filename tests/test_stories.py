@@ -21,18 +21,21 @@ from transforms.stories import (
     pair_scores,
     scores_by_kind,
 )
-from transforms.stories.clustering import minhash, signature_bytes
+from transforms.stories.clustering import TAKE_WINDOW, key_terms, minhash, signature_bytes
 
 CORPUS = Path(__file__).parent / "corpus" / "stories"
 
 # Measured on the labelled pairs with this clusterer (see README: Stories); a change that lowers
-# either fails here. Other agencies' takes share almost no 5-shingles (median Jaccard 0.00), so
-# they are not counted in the body-only recall below; their recall is reported apart.
-BASELINE_PRECISION = 140 / 142
-BASELINE_RECALL_SAME_AGENCY = 140 / 167
+# any of them fails here. Other agencies' takes share almost no 5-shingles (median Jaccard
+# 0.00): they join by the second signal (key terms, another agency, within 12 hours), gated
+# apart. Before it: precision 140/142, recall 140/257, other agencies 0/90, flashes 31/45.
+BASELINE_PRECISION = 192 / 194
+BASELINE_RECALL = 192 / 257
+BASELINE_RECALL_SAME_AGENCY = 145 / 167
 BASELINE_VERSION_RECALL = 40 / 46
 BASELINE_REWRITE_RECALL = 20 / 27
-BASELINE_FLASH_RECALL = 31 / 45
+BASELINE_FLASH_RECALL = 36 / 45
+BASELINE_OTHER_AGENCY_RECALL = 47 / 90
 KNOWN_FALSE_MERGES = {("wh26-0110", "wh26-0113"), ("wh26-0111", "wh26-0114")}
 
 
@@ -47,7 +50,7 @@ def corpus() -> tuple[list[dict], list[LabelledPair]]:
 
 def _input(d: dict) -> StoryInput:
     when = datetime.fromisoformat(d["published_at"].replace("Z", "+00:00"))
-    return StoryInput(d["id"], when, d["headline"], d["body"])
+    return StoryInput(d["id"], when, d["headline"], d["body"], d["agency"])
 
 
 @lru_cache(maxsize=1)
@@ -142,6 +145,7 @@ def test_precision_and_recall_against_the_committed_baseline():
     overall = pair_scores(stories, pairs)
     same_agency = pair_scores(stories, [p for p in pairs if p.kind != "other_agency"])
     assert overall.precision >= BASELINE_PRECISION
+    assert overall.recall >= BASELINE_RECALL
     assert same_agency.recall >= BASELINE_RECALL_SAME_AGENCY
     assert scores_by_kind(stories, pairs)["exact_repeat"].recall == 1.0
 
@@ -205,3 +209,74 @@ def test_nightly_runs_in_order_give_the_clusters_of_one_bulk_run(cuts):
         index += assign_stories([_input(d) for d in ordered[start:end]], index)
     nightly = {s.version_id: s.story_id for s in index}
     assert nightly == bulk_stories()
+
+
+def test_other_agencies_takes_join_by_their_names_and_figures():
+    # Body MinHash alone joined none of the 90 (see README: Stories); precision is gated above.
+    assert _recall_of({"other_agency"}) >= BASELINE_OTHER_AGENCY_RECALL
+
+
+def test_key_terms_are_names_and_figures_without_the_dateline():
+    body = ("PERTH, June 3 (Reuters) - Orvalla Mining said on Monday it would close its Kalgoorlie "
+            "mill for 14 days.\n\nThe company blamed a shortage of Water Corporation supplies, "
+            "Chief Executive Dana Whitcombe said. Shares fell 4.2% to A$1,150.")
+    terms = key_terms(body)
+    assert {"mining", "kalgoorlie", "14", "water", "corporation", "executive", "dana",
+            "whitcombe", "4.2", "1150"} <= set(terms)
+    # The dateline and credit are the agency's; the first word of a sentence may be any word;
+    # calendar words are in every story.
+    assert not {"perth", "reuters", "orvalla", "the", "shares", "june", "monday"} & set(terms)
+    assert terms == tuple(sorted(terms))
+
+
+_MINE = "Orvalla Mining's Kalgoorlie mill"
+_TAKE_A = ("PERTH, June 3 (Reuters) - Orvalla Mining will shut its Kalgoorlie gold mill for 14 days "
+           "after the Water Corporation cut supplies, Chief Executive Dana Whitcombe said on "
+           "Monday.\n\nThe mill processes 2.6 million tonnes of ore a year. Orvalla shares fell 4.2% "
+           "to A$11.50 on the ASX.")
+_TAKE_B = ("Perth (AFP) - A drought-hit water utility has forced a 14-day halt at one of Western "
+           "Australia's biggest gold plants.\n\nOrvalla Mining's boss, Dana Whitcombe, told "
+           "reporters the Kalgoorlie site could not run without Water Corporation deliveries. "
+           "Its stock slid 4.2% to A$11.50, and the 2.6 million tonne-a-year plant sat idle.")
+_OTHER_EVENT = ("Perth (AFP) - Brenmoor Resources will idle its Leonora nickel smelter for three "
+                "weeks for repairs, Managing Director Sione Kauhalalalo said.\n\nBrenmoor stock "
+                "rose 1.1% to A$3.05, while the smelter's 90,000 tonnes of output were sold "
+                "forward to Tianjin Steel.")
+
+
+def test_another_agencys_take_joins_within_the_window_and_only_then():
+    when = datetime(2024, 6, 3, 2, tzinfo=UTC)
+    first = StoryInput("reuters", when, "Orvalla shuts Kalgoorlie mill", _TAKE_A, "Reuters")
+
+    def story_of_take(agency: str, after: timedelta, body: str = _TAKE_B) -> bool:
+        rows = assign_stories([first, StoryInput("take", when + after, _MINE, body, agency)], [])
+        return rows[0].story_id == rows[1].story_id
+
+    assert estimated_jaccard(signature_bytes(minhash(_TAKE_A)), signature_bytes(minhash(_TAKE_B))) \
+        < THRESHOLD, "the two takes must not share a body"
+    assert story_of_take("AFP", timedelta(hours=2))
+    assert story_of_take("AFP", TAKE_WINDOW)
+    assert not story_of_take("AFP", TAKE_WINDOW + timedelta(minutes=1))
+    # One agency's two texts are left to the body: its same-template stories share key terms.
+    assert not story_of_take("Reuters", timedelta(hours=2))
+    assert not story_of_take("AFP", timedelta(hours=2), _OTHER_EVENT)
+    # No agency known (an old sketch row, a feed without one): no second signal.
+    rows = assign_stories([first, StoryInput("take", when, _MINE, _TAKE_B, None)], [])
+    assert rows[0].story_id != rows[1].story_id
+
+
+def test_a_late_dispatch_joins_the_story_of_the_newer_versions_already_assigned():
+    # UPDATE 1 arrives in a run after UPDATE 2 (whose story it belongs to) was committed: it is
+    # matched against newer versions too, and joins their story (named after UPDATE 2, the
+    # first assigned); stories already assigned are not renamed.
+    dispatches, _ = corpus()
+    peru = sorted((d for d in dispatches if d["story"] == "quake_peru_2024_03_12"
+                   and d["agency"] == "Reuters" and d["body"]), key=lambda d: d["published_at"])
+    first, later = _input(peru[0]), [_input(d) for d in peru[1:]]
+    committed = assign_stories(later, [])
+    late = assign_stories([first], committed)
+    assert late[0].story_id == committed[0].story_id
+    assert {s.story_id for s in committed} == {committed[0].story_id}
+    # The same partition as a bulk run that saw them in order.
+    bulk = {s.version_id: s.story_id for s in assign_stories([first, *later], [])}
+    assert _same_partition(bulk, {s.version_id: s.story_id for s in committed + late})

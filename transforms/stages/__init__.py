@@ -2,7 +2,8 @@
 and `archive`; `batches` is what they pass between them (paths to staged Parquet) and `dedupe`
 the exactly-once rule they share. `backfill` streams an archive into the same batches, `retag`
 re-tags stored dispatches, `inspection` shows how a file parses, `requeue` sends quarantined
-files back to be read again. No Prefect here: the flows wrap
+files back to be read again, `stories` gives stories to versions stored before stories
+existed. No Prefect here: the flows wrap
 these functions in tasks, and tests call them directly.
 """
 
@@ -13,6 +14,7 @@ from transforms.stages.commit import commit_batches, entity_aliases_after
 from transforms.stages.discover import Discovery, discover
 from transforms.stages.parse import parse_batch
 from transforms.stages.requeue import RequeueItem, RequeuePlan, plan_requeue, requeue
+from transforms.stages.stories import assign_missing_stories
 from transforms.stages.tag import tag_batch
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "RequeueItem",
     "RequeuePlan",
     "archive_ingested",
+    "assign_missing_stories",
     "commit_batches",
     "discover",
     "entity_aliases_after",

@@ -7,13 +7,14 @@ import pyarrow as pa
 from schemas.tables import TABLES
 from transforms.stories.clustering import Sketch, StoryInput, assign_stories
 
-INDEX_COLUMNS = ["version_id", "story_id", "published_at", "body_key", "signature", "lede"]
+INDEX_COLUMNS = ["version_id", "story_id", "published_at", "body_key", "signature", "lede", "agency",
+                 "key_terms"]
 
 
 def sketches_from_table(table: pa.Table) -> list[Sketch]:
     return [
         Sketch(r["version_id"], r["story_id"], r["published_at"], r["body_key"],
-               r["signature"] or b"", r["lede"] or "")
+               r["signature"] or b"", r["lede"] or "", r["agency"], tuple(r["key_terms"] or ()))
         for r in table.select(INDEX_COLUMNS).to_pylist()
     ]
 
@@ -22,7 +23,7 @@ def sketch_rows(sketches: list[Sketch]) -> pa.Table:
     rows = [
         {"version_id": s.version_id, "story_id": s.story_id, "published_at": s.published_at,
          "body_key": s.body_key, "signature": s.signature, "lede": s.lede,
-         "published_date": s.published_at.date()}
+         "published_date": s.published_at.date(), "agency": s.agency, "key_terms": list(s.key_terms)}
         for s in sketches
     ]
     return pa.Table.from_pylist(rows, schema=TABLES["story_sketches"].schema)
@@ -33,8 +34,8 @@ def story_rows_after(dispatches: pa.Table, index: pa.Table) -> tuple[pa.Table, p
     the committed sketch `index`. A version the index already holds keeps its story."""
     known = {s.version_id: s for s in sketches_from_table(index)}
     inputs = [
-        StoryInput(r["version_id"], r["published_at"], r["headline"], r["body"] or "")
-        for r in dispatches.select(["version_id", "published_at", "headline", "body"]).to_pylist()
+        StoryInput(r["version_id"], r["published_at"], r["headline"], r["body"] or "", r["agency"])
+        for r in dispatches.select(["version_id", "published_at", "headline", "body", "agency"]).to_pylist()
         if r["version_id"] not in known
     ]
     fresh = assign_stories(inputs, list(known.values()))
