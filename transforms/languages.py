@@ -62,12 +62,20 @@ def detect_language(text: str, fallback: str = UNDETERMINED) -> str:
     if letters and sum(ch.isupper() for ch in letters) > 0.6 * len(letters):
         # Old wire text shouts; the model was trained on ordinary case.
         sample = sample.lower()
-    language, confidence = _identifier().classify(sample)
+    language, confidence = _classify(sample)
     if fallback != UNDETERMINED and confidence < LIST_CONFIDENCE and (
         words < SHORT_TEXT_WORDS or _is_list_like(sample)
     ):
         return fallback
     return language if confidence >= MIN_CONFIDENCE else UNDETERMINED
+
+
+@functools.lru_cache(maxsize=8192)
+def _classify(sample: str) -> tuple[str, float]:
+    """The detector's answer for one sample, kept for the next identical one: archives repeat
+    items (a million-line export of a thousand stories), and the classifier is most of what
+    reading such an item costs. Exact: the same sample always gets the same answer."""
+    return _identifier().classify(sample)
 
 
 def _is_list_like(text: str) -> bool:
