@@ -35,11 +35,11 @@ from transforms.report.world_map import render_world_map
 
 LAYOUT_SEED = 11
 NETWORK_LABEL_CHARS = 24
-LABEL_CHAR_WIDTH = 6.0
+LABEL_CHAR_WIDTH = 6.8
 LABEL_HEIGHT = 12.0
 LABEL_ASCENT = 9.0
 LABEL_DESCENT = 3.0
-LABEL_RINGS = 6
+LABEL_RINGS = 14
 TIMELINE_AGENCIES = 8
 OTHER_AGENCIES = "other agencies"
 # The most bars the timeline draws: at 916 pixels a bar is then at least 4.5 pixels wide. The
@@ -222,16 +222,16 @@ def render_sparkline_svg(trend: EntityTrend, bins: Bins, width: int = 180, heigh
     )
     peak = max(range(len(per_bin)), key=lambda i: (per_bin[i], -i))
     peak_x, peak_y = 2 + peak * step, height - 2 - per_bin[peak] / top * (height - 4)
-    title = (
-        f"{trend.name}: {plural(trend.mentions, 'mention')} in {plural(trend.dispatches, 'dispatch')}; "
-        f"most in {_bin_label(bins.starts[peak], bins.unit)} ({number(per_bin[peak])})"
-    )
+    counted = f"{trend.name}: {plural(trend.mentions, 'mention')} in {plural(trend.dispatches, 'dispatch')}"
+    title = (f"{counted}; most in {_bin_label(bins.starts[peak], bins.unit)} ({number(per_bin[peak])})"
+             if per_bin[peak] else f"{counted}; none in a dated dispatch")
     return (
         f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
         f"<title>{esc(title)}</title>"
         f'<polyline points="{points}"/>'
-        f'<circle cx="{peak_x:.1f}" cy="{peak_y:.1f}" r="2.2"><title>{esc(title)}</title></circle>'
-        "</svg>"
+        + (f'<circle cx="{peak_x:.1f}" cy="{peak_y:.1f}" r="2.2"><title>{esc(title)}</title></circle>'
+           if per_bin[peak] else "")
+        + "</svg>"
     )
 
 
@@ -320,12 +320,14 @@ def _circle_box_overlap(box: tuple[float, float, float, float], x: float, y: flo
 
 def _label_candidates(x: float, y: float, r: float, width: float):
     """Positions around a node, nearest first: above, below, right, left, the corners, then the
-    same further out (a leader line then ties the name to its node)."""
+    same further out and shifted sideways (a leader line then ties the name to its node)."""
     for step in range(LABEL_RINGS):
         gap = 3 + step * (LABEL_HEIGHT + 2)
         far = step > 0
-        yield x, y - r - gap - LABEL_DESCENT, "middle", far
-        yield x, y + r + gap + LABEL_ASCENT, "middle", far
+        shifts = (0.0,) if not far else (0.0, -width / 2 - r, width / 2 + r)
+        for shift in shifts:
+            yield x + shift, y - r - gap - LABEL_DESCENT, "middle", far
+            yield x + shift, y + r + gap + LABEL_ASCENT, "middle", far
         yield x + r + gap, y + 4, "start", far
         yield x - r - gap, y + 4, "end", far
         for dx, dy in ((1, -1), (-1, -1), (1, 1), (-1, 1)):

@@ -18,8 +18,8 @@ from transforms.report.text import esc, number, plural
 MAP_WIDTH = 960
 MAP_PADDING = 6
 # Light to dark: a country's shade is its mentions on a log scale against the most mentioned.
-SHADES = ("#dbe7f5", "#b3cde9", "#7fa9d6", "#4a7fc0", "#1f4f95")
-NO_MENTIONS = "#ececec"
+SHADES = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+NO_MENTIONS = "#e9e9e9"
 DOT_COLOUR = "#e8590c"
 REGIONS_LISTED = 8
 
