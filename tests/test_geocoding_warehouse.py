@@ -92,9 +92,9 @@ from Boston.
 
 
 def test_retag_moves_a_dateline_with_the_gazetteer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ingested by an older gazetteer that knew no state qualifiers (the dateline unresolved),
-    re-tagged by today's: the dateline gets its place in the same commit as the mentions, and
-    the rest of the dispatch row is unchanged."""
+    """Geocoded by an older step that did not read the dateline's state (Portland, Oregon, the
+    biggest), re-tagged by today's: the dateline moves to Portland, Maine in the same commit as
+    the mentions, and the rest of the dispatch row is unchanged."""
     from transforms import stages
     from transforms.entities.pipeline import tagger_info
     from transforms.stages import tag as tag_stage
@@ -111,15 +111,14 @@ def test_retag_moves_a_dateline_with_the_gazetteer(tmp_path: Path, monkeypatch: 
     current = tag_stage.geocode_dispatch
 
     def older(gazetteer, dispatch, mention_rows):
-        place_id, used = current(gazetteer, dispatch, mention_rows)
-        return (None if "Maine" in (dispatch.get("dateline_place") or "") else place_id), used
+        return current(gazetteer, {**dispatch, "dateline_region": None}, mention_rows)
 
     monkeypatch.setattr(tag_stage, "geocode_dispatch", older)
     ingest(landing, warehouse, nlp=nlp)
     monkeypatch.setattr(tag_stage, "geocode_dispatch", current)
-    before = rows(warehouse, """SELECT version_id, dateline_place, dateline_place_id, story_id, body
+    before = rows(warehouse, """SELECT version_id, dateline_region, dateline_place_id, story_id, body
                                 FROM dispatches ORDER BY version_id""")
-    assert [r[2] for r in before if "Maine" in r[1]] == [None]
+    assert [r[2] for r in before if r[1] == "Maine"] == ["geonames:5746545"]  # Portland, Oregon
 
     staging = tmp_path / "staging"
     batches = plan_retag_batches(warehouse, tagger_info(nlp), None, True, staging)
@@ -127,13 +126,26 @@ def test_retag_moves_a_dateline_with_the_gazetteer(tmp_path: Path, monkeypatch: 
         stages.tag_batch(batch, nlp, "retag-test")
     replace_enrichment(warehouse, batches, "retag-test")
 
-    after = rows(warehouse, """SELECT d.version_id, d.dateline_place, d.dateline_place_id, d.story_id, d.body
-                               FROM dispatches AS d ORDER BY version_id""")
+    after = rows(warehouse, """SELECT version_id, dateline_region, dateline_place_id, story_id, body
+                               FROM dispatches ORDER BY version_id""")
     assert len(after) == len(before) == 2
     maine = rows(warehouse, """SELECT p.name, p.admin1, p.feature FROM dispatches AS d
-        JOIN places AS p ON p.place_id = d.dateline_place_id WHERE d.dateline_place LIKE '%Maine%'""")
+        JOIN places AS p ON p.place_id = d.dateline_place_id WHERE d.dateline_region = 'Maine'""")
     assert maine == [("Portland", "ME", "city")]
     # Everything else in the rows is as it was; the Texas dateline kept its place.
     assert [(r[0], r[1], r[3], r[4]) for r in after] == [(r[0], r[1], r[3], r[4]) for r in before]
-    assert [r[2] for r in after if "Texas" in r[1]] == [r[2] for r in before if "Texas" in r[1]]
-    assert rows(warehouse, "SELECT count(*) FROM mentions WHERE text = 'Boston' AND place_id IS NOT NULL") == [(1,)]
+    assert [r[2] for r in after if r[1] == "Texas"] == [r[2] for r in before if r[1] == "Texas"]
+    boston = "SELECT count(*) FROM mentions WHERE text = 'Boston' AND place_id IS NOT NULL"
+    assert rows(warehouse, boston) == [(1,)]
+
+
+def test_a_dateline_state_reaches_the_geocoder_at_ingest(tmp_path: Path) -> None:
+    """The readers keep the region apart from the place ('Portland' + 'Maine'); the tag stage
+    gives the geocoder both, so Portland is Maine's, not the bigger Portland of Oregon."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "maine.txt").write_text(MAINE, encoding="utf-8")
+    ingest(landing, tmp_path / "warehouse")
+    assert rows(tmp_path / "warehouse", """
+        SELECT d.dateline_place, d.dateline_region, p.geonameid, p.admin1 FROM dispatches AS d
+        JOIN places AS p ON p.place_id = d.dateline_place_id""") == [("Portland", "Maine", 4975802, "ME")]

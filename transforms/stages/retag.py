@@ -125,7 +125,7 @@ def selection_sql(
     sql = (
         "SELECT d.dispatch_id, d.version_id, d.body, d.headline, d.language, d.published_date, "
         # what geocoding weighs: the dateline and the agency
-        "d.agency, d.dateline_place, d.dateline_country "
+        "d.agency, d.dateline_place, d.dateline_country, d.dateline_region "
         "FROM dispatches AS d LEFT JOIN taggings AS t USING (version_id) "
         f"WHERE {differs}"
     )
