@@ -20,8 +20,9 @@ from transforms.report.atlas import (
     simplify,
     split_at_antimeridian,
 )
-from transforms.report.model import CountryMentions, DatelinePlace, NetworkNode
+from transforms.report.model import AgencyDay, CountryMentions, DatelinePlace, NetworkNode
 from transforms.report.queries import (
+    agency_days,
     choose_network_nodes,
     country_mentions,
     dateline_places,
@@ -186,13 +187,18 @@ def test_every_network_node_gets_a_written_name() -> None:
 
 
 def test_the_network_ranks_by_mentions_and_keeps_each_label() -> None:
+    # The top person of the real archive: 13 mentions in only 3 dispatches.
     ranked = [("PERSON", "Aiko Morimoto", 13, 3)]
+    ranked += [("PERSON", f"Person {i}", 5, 5) for i in range(10)]
     ranked += [("ORG", f"Org {i}", 10, 8) for i in range(50)]
     ranked += [("GOV_BODY", "Pentagon", 2, 2), ("MILITARY", "Navy", 1, 1)]
     chosen = choose_network_nodes(ranked, nodes=40, floor=4)
     names = {n.name for n in chosen}
     assert len(chosen) == 40 and {"Aiko Morimoto", "Pentagon", "Navy"} <= names
     assert next(n for n in chosen if n.name == "Aiko Morimoto").mentions == 13
+    # With one place per label guaranteed, mentions still rank her above busier-spread names.
+    few = choose_network_nodes([r for r in ranked if r[0] == "PERSON"], nodes=6, floor=1)
+    assert "Aiko Morimoto" in {n.name for n in few} and len(few) == 6
 
 
 @pytest.mark.parametrize(("name", "junk"), [
@@ -211,11 +217,11 @@ def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("""
         CREATE TABLE dispatches_latest AS SELECT * FROM (VALUES
-            ('d1', 'v1', DATE '2026-01-05', ['no_headline'], 'geonames:2988507'),
-            ('d2', 'v2', DATE '2026-01-06', NULL, 'geonames:2988507'),
-            ('d3', 'v3', DATE '2026-11-30', ['date_from_file_time'], 'geonames:1850147'),
-            ('d4', 'v4', DATE '2026-01-07', [], NULL)
-        ) AS t(dispatch_id, version_id, published_date, parse_warnings, dateline_place_id);
+            ('d1', 'v1', DATE '2026-01-05', ['no_headline'], 'geonames:2988507', 'Reuters'),
+            ('d2', 'v2', DATE '2026-01-06', NULL, 'geonames:2988507', 'Reuters'),
+            ('d3', 'v3', DATE '2026-11-30', ['date_from_file_time'], 'geonames:1850147', 'Kyodo News'),
+            ('d4', 'v4', DATE '2026-01-07', [], NULL, NULL)
+        ) AS t(dispatch_id, version_id, published_date, parse_warnings, dateline_place_id, agency);
         CREATE TABLE places AS SELECT * FROM (VALUES
             ('geonames:2988507', 'Paris', 'FR', 'city', 48.85::DOUBLE, 2.35::DOUBLE),
             ('geonames:1850147', 'Tokyo', 'JP', 'city', 35.69::DOUBLE, 139.69::DOUBLE),
@@ -258,6 +264,10 @@ def test_entity_trends_leave_undated_texts_off_the_days(con) -> None:
     assert (morimoto.mentions, morimoto.dispatches) == (14, 3)
     assert morimoto.mentions_by_day == ((date(2026, 1, 5), 7), (date(2026, 1, 6), 6))
     assert undated_dispatches(con, "TRUE") == 1
+    # The timeline's days: the undated text (its file's day, 2026-11-30) is not one of them.
+    assert agency_days(con, "TRUE") == (
+        AgencyDay(date(2026, 1, 5), "Reuters", 1), AgencyDay(date(2026, 1, 6), "Reuters", 1),
+        AgencyDay(date(2026, 1, 7), "unknown agency", 1))
 
 
 def test_map_queries_count_datelines_and_mentions_by_country(con) -> None:
