@@ -6,6 +6,7 @@ view to every committed file, which costs far more than most of these queries.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
@@ -93,11 +94,13 @@ def is_junk_name(name: str) -> bool:
     return not words or is_not_a_name(words, _not_name_lists())
 
 
-def _resolved_mentions(where: str) -> str:
-    """Mentions under the warehouse-wide names of the `entities` view (same alias joins), so a
-    name counts in the report as it does in `entities`."""
-    return f"""
-        resolved AS (
+def _resolved_mentions(con: duckdb.DuckDBPyConnection, where: str) -> str:
+    """A `resolved` CTE: the window's mentions under the warehouse-wide names of the `entities`
+    view (same alias joins), so a name counts in the report as it does in `entities`. The joins
+    run once per window and connection, into a temporary table the report's queries share."""
+    table = "report_mentions_" + hashlib.sha256(where.encode()).hexdigest()[:12]
+    con.execute(f"""
+        CREATE TEMP TABLE IF NOT EXISTS {table} AS
             SELECT m.dispatch_id, m.published_date,
                    coalesce(s.canonical_label, f.canonical_label, m.label) AS label,
                    coalesce(s.canonical, f.canonical, m.canonical, m.text) AS name
@@ -107,8 +110,8 @@ def _resolved_mentions(where: str) -> str:
                 AND s.seen_on = m.published_date AND s.canonical IS NOT NULL
             LEFT JOIN entity_aliases AS f
                 ON f.rule = 'form' AND f.label = m.label AND f.name = m.canonical
-            WHERE {where}
-        )"""
+            WHERE {where}""")
+    return f"resolved AS (SELECT * FROM {table})"
 
 
 def ranked_names(con: duckdb.DuckDBPyConnection, where: str, per_label: int,
@@ -119,7 +122,7 @@ def ranked_names(con: duckdb.DuckDBPyConnection, where: str, per_label: int,
     # A margin over `per_label`, so that names dropped as junk leave enough behind.
     fetched = int(per_label) * 2 + JUNK_MARGIN
     rows = _rows(con, f"""
-        WITH {_resolved_mentions(where).strip()},
+        WITH {_resolved_mentions(con, where)},
         ranked AS (
             SELECT label, name, count(*) AS mentions, count(DISTINCT dispatch_id) AS dispatches,
                    row_number() OVER (PARTITION BY label
@@ -149,7 +152,7 @@ def entity_trends(con: duckdb.DuckDBPyConnection, where: str, top: int = TOP_PER
     if not names:
         return ()
     rows = _rows(con, f"""
-        WITH {_resolved_mentions(where).strip()},
+        WITH {_resolved_mentions(con, where)},
         chosen AS (SELECT * FROM {_names_table((label, name) for label, name, *_ in names)})
         SELECT label, name, published_date, count(*) FROM resolved SEMI JOIN chosen USING (label, name)
         WHERE dispatch_id NOT IN (SELECT dispatch_id FROM dispatches_latest WHERE {UNDATED})
@@ -192,7 +195,7 @@ def network(con: duckdb.DuckDBPyConnection, where: str, nodes: int = NETWORK_NOD
     if not chosen:
         return (), ()
     edge_rows = _rows(con, f"""
-        WITH {_resolved_mentions(where).strip()},
+        WITH {_resolved_mentions(con, where)},
         chosen AS (SELECT * FROM {_names_table(n.key for n in chosen)}),
         kept AS (SELECT DISTINCT dispatch_id, label, name FROM resolved SEMI JOIN chosen USING (label, name)),
         pairs AS (
