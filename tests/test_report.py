@@ -216,3 +216,17 @@ def test_any_name_round_trips_through_the_page_as_text(names: list[str]) -> None
     visible = {re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "", n) for n in names}
     assert set(parser.names) == visible
     assert parser.tags.count("script") == 1 and "img" not in parser.tags
+
+
+def test_decades_of_archive_are_drawn_as_yearly_bars_of_a_readable_width() -> None:
+    """The real archive of 1987-2026 was 480 monthly bars of under 2 pixels each."""
+    days = [AgencyDay(date(1987 + year, 1 + year % 12, 1 + year % 28), "Reuters", 1 + year % 3)
+            for year in range(40)]
+    bins = time_bins(days[0].day, days[-1].day)
+    svg = render_timeline_svg(days, bins)
+    widths = [float(w) for w in re.findall(r'class="bar"[^>]*width="([\d.]+)"', svg)]
+    assert bins.unit == "year" and len(widths) == 40 and min(widths) >= 4.5
+    assert "<title>1987 · Reuters: 1 dispatch</title>" in svg
+    assert "<title>1988 · Reuters: 2 dispatches</title>" in svg
+    ticks = re.findall(r'class="tick">(\d{4})</text>', svg)
+    assert ticks[0] == "1987" and len(ticks) >= 5
