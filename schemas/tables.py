@@ -103,6 +103,9 @@ DISPATCHES = Table(
                    "Story (near-duplicate cluster of versions, agencies and rewrites; README: Stories)"),
             _field("dateline_place_id", pa.string(),
                    "The dateline's place in `places` (NULL: no dateline, or not resolved)"),
+            _field("dateline_region", pa.string(),
+                   "State, province or country written after the dateline's place ('Maine', "
+                   "'Ore.', 'B.C.'), which geocoding weighs"),
         ]
     ),
     contract=Contract(

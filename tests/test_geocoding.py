@@ -65,6 +65,24 @@ def test_qualified_datelines_choose_the_place_in_the_named_state_or_country(gaze
     assert bc.dateline.place.country_code == "CA"
 
 
+@pytest.mark.parametrize(("dateline", "geonameid", "admin1"), [
+    ("PORTLAND, Maine", 4975802, "ME"),
+    ("PORTLAND, Me.", 4975802, "ME"),  # the older abbreviation, in archives before AP's
+    ("PORTLAND, Ore.", 5746545, "OR"),
+    ("PORTLAND, Oreg.", 5746545, "OR"),
+    ("COLUMBIA, S.C.", 4575352, "SC"),
+    ("COLUMBIA, Mo.", 4381982, "MO"),
+    ("SPRINGFIELD, Ill.", 4250542, "IL"),
+    ("Springfield, Illinois", 4250542, "IL"),
+    ("SPRINGFIELD, Mass.", 4951788, "MA"),
+    ("KANSAS CITY, Kan.", 4273837, "KS"),
+    ("CHARLESTON, W.Va.", 4801859, "WV"),
+])
+def test_a_state_qualifier_picks_the_city_in_that_state(gazetteer, dateline, geonameid, admin1):
+    found = resolve(gazetteer, dateline, "Associated Press", "Officials met.").dateline
+    assert (found.place.geonameid, found.place.admin1, found.rule) == (geonameid, admin1, "qualifier")
+
+
 def test_unqualified_dateline_is_the_city_the_agency_means(gazetteer):
     afp = resolve(gazetteer, "PARIS", "Agence France-Presse", "Ministers met.")
     assert afp.dateline.place.country_code == "FR"

@@ -21,7 +21,13 @@ from transforms.report.model import (
     ReportData,
     RunLine,
 )
-from transforms.report.render import OTHER_AGENCIES, render_report, render_timeline_svg, time_bins
+from transforms.report.render import (
+    MOST_BINS,
+    OTHER_AGENCIES,
+    render_report,
+    render_timeline_svg,
+    time_bins,
+)
 from transforms.report.run_artifacts import (
     QUARANTINE_KEY,
     RUN_SUMMARY_KEY,
@@ -134,14 +140,29 @@ def test_timeline_bars_add_up_and_small_agencies_merge() -> None:
 
 @pytest.mark.parametrize(("first", "last", "unit", "bins"), [
     (date(2026, 1, 1), date(2026, 1, 1), "day", 1),
-    (date(2026, 1, 1), date(2026, 12, 31), "day", 365),
+    (date(2026, 1, 1), date(2026, 6, 30), "day", 181),
+    (date(2026, 1, 1), date(2026, 12, 31), "week", 53),
     (date(2025, 1, 1), date(2026, 12, 31), "week", 105),
     (date(2020, 1, 15), date(2026, 12, 31), "month", 84),
+    # The real archive of 1987-2026: 480 months were 2-pixel slivers; 40 years are 40 bars.
+    (date(1987, 3, 2), date(2026, 11, 30), "year", 40),
 ])
 def test_time_bins_cover_the_window(first: date, last: date, unit: str, bins: int) -> None:
     got = time_bins(first, last)
     assert (got.unit, len(got.starts)) == (unit, bins)
     assert got.index_of(first) == 0 and got.index_of(last) == bins - 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates(date(1900, 1, 1), date(2100, 1, 1)), st.integers(0, 80 * 366))
+def test_time_bins_never_draw_slivers(first: date, days: int) -> None:
+    """Whatever the span, at most MOST_BINS bars (each >= 4.5 px wide), every day in one bin."""
+    last = min(first + timedelta(days=days), date(2100, 12, 31))
+    got = time_bins(first, last)
+    assert 1 <= len(got.starts) <= MOST_BINS
+    assert got.index_of(first) == 0 and got.index_of(last) == len(got.starts) - 1
+    middle = first + (last - first) / 2
+    assert got.starts[got.index_of(middle)] <= middle
 
 
 def test_an_empty_warehouse_still_renders() -> None:
@@ -195,3 +216,17 @@ def test_any_name_round_trips_through_the_page_as_text(names: list[str]) -> None
     visible = {re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "", n) for n in names}
     assert set(parser.names) == visible
     assert parser.tags.count("script") == 1 and "img" not in parser.tags
+
+
+def test_decades_of_archive_are_drawn_as_yearly_bars_of_a_readable_width() -> None:
+    """The real archive of 1987-2026 was 480 monthly bars of under 2 pixels each."""
+    days = [AgencyDay(date(1987 + year, 1 + year % 12, 1 + year % 28), "Reuters", 1 + year % 3)
+            for year in range(40)]
+    bins = time_bins(days[0].day, days[-1].day)
+    svg = render_timeline_svg(days, bins)
+    widths = [float(w) for w in re.findall(r'class="bar"[^>]*width="([\d.]+)"', svg)]
+    assert bins.unit == "year" and len(widths) == 40 and min(widths) >= 4.5
+    assert "<title>1987 · Reuters: 1 dispatch</title>" in svg
+    assert "<title>1988 · Reuters: 2 dispatches</title>" in svg
+    ticks = re.findall(r'class="tick">(\d{4})</text>', svg)
+    assert ticks[0] == "1987" and len(ticks) >= 5

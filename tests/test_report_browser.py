@@ -150,14 +150,29 @@ def test_report_in_chromium_matches_sql_and_stays_offline(ran: dict) -> None:
         bar_title = page.locator("svg.timeline rect.bar title").first.text_content()
         text = page.inner_text("body")
         total_shown = page.inner_text("#total-dispatches")
+        countries = dict(page.eval_on_selector_all(
+            "svg.world path.country", "els => els.map(e => [e.dataset.code, +e.dataset.mentions])"))
+        dots = dict(page.eval_on_selector_all(
+            "svg.world circle.dateline", "els => els.map(e => [e.dataset.placeId, +e.dataset.dispatches])"))
+        dot_title = page.locator("svg.world circle.dateline title").first.text_content()
+        unplaced = page.eval_on_selector_all("[data-unplaced]", "els => els.map(e => +e.dataset.unplaced)")
+        undated_shown = page.eval_on_selector_all("[data-undated]", "els => els.map(e => +e.dataset.undated)")
+        # Rendered boxes of every node's written name, as Chromium lays out the real font.
+        label_boxes = page.eval_on_selector_all("svg.network text.node-label", """els => els.map(e => {
+            const b = e.getBBox(); return [e.dataset.name, b.x, b.y, b.x + b.width, b.y + b.height]; })""")
 
     assert watch.page_errors == [] and watch.console_errors == []
     assert watch.blocked_requests == [], "the report asked for something outside itself"
 
     (dispatches,), = _rows(warehouse, "SELECT count(*) FROM dispatches_latest")
     assert dispatches > 10 and total_shown == f"{dispatches:,}"
-    assert len(bars) > 5 and sum(count for _, count in bars) == dispatches
-    per_agency = dict(_rows(warehouse, "SELECT agency, count(*) FROM dispatches_latest GROUP BY ALL"))
+    # Texts that give no date are dated from their file's time (today): off the timeline, counted.
+    (undated,), = _rows(warehouse, "SELECT count(*) FROM dispatches_latest "
+                                   "WHERE list_contains(parse_warnings, 'date_from_file_time')")
+    assert undated > 0 and undated_shown == [undated]
+    assert len(bars) > 5 and sum(count for _, count in bars) == dispatches - undated
+    per_agency = dict(_rows(warehouse, """SELECT agency, count(*) FROM dispatches_latest
+        WHERE NOT list_contains(coalesce(parse_warnings, []), 'date_from_file_time') GROUP BY ALL"""))
     for agency, total in legend.items():
         if agency != "other agencies":
             assert per_agency[agency] == total
@@ -173,6 +188,27 @@ def test_report_in_chromium_matches_sql_and_stays_offline(ran: dict) -> None:
         SELECT text, dispatches FROM entities WHERE label IN ('PERSON', 'ORG', 'GOV_BODY', 'MILITARY')"""))
     assert len(nodes) >= 10 and edges >= 5
     assert all(network[name] == count for name, count in nodes)
+    # Every node's name is written, and no two written names overlap on the page.
+    assert sorted(name for name, *_ in label_boxes) == sorted(name for name, _ in nodes)
+    for i, (name, *a) in enumerate(label_boxes):
+        for other, *b in label_boxes[i + 1:]:
+            overlap = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+            assert not (overlap[0] > 0.5 and overlap[1] > 0.5), (name, other)
+
+    # The map: every country drawn and shaded from the mentions of its places; a dot per
+    # dateline place with a point, sized by its dispatches; the rest listed.
+    assert len(countries) >= 170
+    by_country = dict(_rows(warehouse, """SELECT p.country_code, count(*) FROM mentions_latest
+        JOIN places AS p USING (place_id) GROUP BY 1"""))
+    assert by_country and all(countries.get(code, n) == n for code, n in by_country.items())
+    assert sum(countries.values()) > 0 and countries["US"] == by_country["US"]
+    datelined = dict(_rows(warehouse, """SELECT p.place_id, count(*) FROM dispatches_latest AS d
+        JOIN places AS p ON p.place_id = d.dateline_place_id GROUP BY 1"""))
+    assert len(dots) >= 5 and all(datelined[place] == n for place, n in dots.items())
+    assert sum(dots.values()) + sum(unplaced) == sum(datelined.values())
+    assert "datelined here" in dot_title
+    assert not re.search(r"(?<![\d,])1 (dispatches|mentions|shared dispatches)\b",
+                         ran["report"].read_text(encoding="utf-8"))
 
     assert reasons == dict(_rows(warehouse, "SELECT reason, count(*) FROM quarantine GROUP BY ALL"))
     assert set(run_ids) == {r for (r,) in _rows(warehouse, "SELECT run_id FROM runs")}
@@ -223,7 +259,8 @@ def test_from_and_to_limit_the_charts_to_their_window(ran: dict, tmp_path: Path)
                                       "--from", first.isoformat(), "--to", last.isoformat()])
     assert result.exit_code == 0, result.output
     (expected,), = _rows(warehouse, f"""SELECT count(*) FROM dispatches_latest
-        WHERE published_date BETWEEN DATE '{first}' AND DATE '{last}'""")
+        WHERE published_date BETWEEN DATE '{first}' AND DATE '{last}'
+          AND NOT list_contains(coalesce(parse_warnings, []), 'date_from_file_time')""")
     page = out.read_text(encoding="utf-8")
     bars = [(day, int(n)) for day, n in re.findall(r'data-day="([\d-]+)" data-count="(\d+)"', page)]
     (everything,), = _rows(warehouse, "SELECT count(*) FROM dispatches_latest")

@@ -56,6 +56,8 @@ class ParsedDispatch:
     dateline_date: date | None = None
     # What was missing or guessed: see WARNINGS.
     parse_warnings: tuple[str, ...] = ()
+    # The region written after the dateline's place ("PORTLAND, Maine"): the geocoder needs it.
+    dateline_region: str | None = None
 
 
 @dataclass(frozen=True)

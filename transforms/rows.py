@@ -56,6 +56,7 @@ def dispatch_row(dispatch: ParsedDispatch, run_id: str, ingested_at: datetime) -
         "published_date": published_at.date(),
         "dateline_date": dispatch.dateline_date,
         "parse_warnings": list(dispatch.parse_warnings),
+        "dateline_region": dispatch.dateline_region,
     }
 
 

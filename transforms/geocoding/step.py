@@ -46,6 +46,13 @@ def place_row(place: Place) -> dict:
     }
 
 
+def dateline_as_written(dispatch: dict) -> str | None:
+    """The dateline's place with its region, as the geocoder reads it: "Portland, Maine" (the
+    readers store the two apart; without the region, Portland would be Oregon's)."""
+    place, region = dispatch.get("dateline_place"), dispatch.get("dateline_region")
+    return f"{place}, {region}" if place and region else place
+
+
 def geocode_dispatch(
     gazetteer: Gazetteer, dispatch: dict, mention_rows: Iterable[dict]
 ) -> tuple[str | None, list[Place]]:
@@ -67,7 +74,7 @@ def geocode_dispatch(
         names = [(r["start_char"], r["end_char"]) for r in in_field if r["label"] not in GEOCODED_LABELS]
         result = resolve_dispatch(
             gazetteer,
-            dateline=dispatch.get("dateline_place"),
+            dateline=dateline_as_written(dispatch),
             dateline_country=dispatch.get("dateline_country"),
             agency=dispatch.get("agency"),
             body=text,

@@ -127,6 +127,7 @@ def dispatch_from_anpa(
         editor_note=note,
         agency=agency,
         dateline_place=display_place(dateline.place) if dateline and dateline.place else None,
+        dateline_region=dateline.region if dateline and dateline.place else None,
         dateline_country=(reference.country_of(dateline.place, dateline.region)
                           if dateline and dateline.place else None),
         published_at=_item_time(trailer_match, keyword, reference_time) or published_at_for(

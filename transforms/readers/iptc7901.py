@@ -142,6 +142,7 @@ def dispatch_from_7901(
                                if n) or None,
         agency=agency,
         dateline_place=display_place(dateline.place) if dateline and dateline.place else None,
+        dateline_region=dateline.region if dateline and dateline.place else None,
         dateline_country=(reference.country_of(dateline.place, dateline.region)
                           if dateline and dateline.place else None),
         # Without a trailer, the dateline's day (else the file's time), as for wire text.

@@ -128,6 +128,7 @@ def dispatch_from_flat_record(
         # An agency named outright is kept even when the reference does not know it yet.
         agency=agency or _collapsed(explicit_agency),
         dateline_place=hint.place if hint else None,
+        dateline_region=hint.region if hint else None,
         dateline_country=country_for(reference, hint),
         published_at=_published_at(fields, hint, reference_time),
         copyright=_collapsed(_first_text(fields, "copyright", "copyrightnotice")),

@@ -162,6 +162,7 @@ def dispatch_from_news_item(
         byline=_text(_child(content_meta, "by")) or _nitf_text(nitf, "byline"),
         agency=first_agency(reference, _agency_candidates(item, hint)),
         dateline_place=hint.place if hint else None,
+        dateline_region=hint.region if hint else None,
         dateline_country=_country(reference, content_meta, hint),
         published_at=_published_at(item_meta, content_meta),
         copyright=_text(_child(_child(item, "rightsInfo"), "copyrightNotice")),

@@ -123,6 +123,7 @@ def dispatch_from_news_item(
             hint.credit if hint else None,
         ]),
         dateline_place=hint.place if hint else None,
+        dateline_region=hint.region if hint else None,
         dateline_country=country_for(reference, hint),
         published_at=(parse_compact_datetime(_text(_first(management, "ThisRevisionCreated")))
                       or parse_compact_datetime(_text(_first(management, "FirstCreated")))

@@ -80,6 +80,7 @@ def dispatch_from_ninjs(
         agency=first_agency(reference, [*_agency_candidates(fields, hint),
                                         copyright_holder(closing_copyright)]),
         dateline_place=hint.place if hint else None,
+        dateline_region=hint.region if hint else None,
         dateline_country=country_for(reference, hint),
         published_at=_published_at(fields),
         copyright=_text(fields.get("copyrightnotice")) or closing_copyright,

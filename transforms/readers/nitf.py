@@ -121,6 +121,7 @@ def dispatch_from_nitf(
             copyright_holder(closing_copyright),
         ]),
         dateline_place=hint.place if hint else None,
+        dateline_region=hint.region if hint else None,
         dateline_country=country_for(reference, hint),
         published_at=issued or released,
         copyright=_copyright(docdata) or closing_copyright,

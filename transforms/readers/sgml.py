@@ -88,6 +88,7 @@ def dispatch_from_record(
         headline=headline,
         agency=first_agency(reference, [_REUTERS]) or _REUTERS,
         dateline_place=hint.place if hint else None,
+        dateline_region=hint.region if hint else None,
         dateline_country=country_for(reference, hint),
         # DATE is when the item was filed, with its time of day: that is published_at. The
         # dateline's day is the local date at the place, kept apart in dateline_date.

@@ -32,6 +32,7 @@ class NetworkNode:
     label: str
     name: str
     dispatches: int
+    mentions: int = 0
 
     @property
     def key(self) -> tuple[str, str]:
@@ -83,6 +84,28 @@ class TopStory:
     versions: int
 
 
+@dataclass(frozen=True, order=True)
+class DatelinePlace:
+    """A place dispatches are datelined from; a country or region has no coordinates of its own."""
+
+    place_id: str
+    name: str
+    country_code: str
+    feature: str
+    latitude: float | None
+    longitude: float | None
+    dispatches: int
+
+
+@dataclass(frozen=True, order=True)
+class CountryMentions:
+    """Mentions of places in one country (the country itself, its regions and its cities)."""
+
+    country_code: str
+    mentions: int
+    dispatches: int
+
+
 @dataclass(frozen=True)
 class ReportData:
     warehouse_name: str
@@ -98,3 +121,7 @@ class ReportData:
     runs: tuple[RunLine, ...]
     quarantine: tuple[QuarantineReason, ...]
     stories: tuple[TopStory, ...] = ()
+    dateline_places: tuple[DatelinePlace, ...] = ()
+    countries: tuple[CountryMentions, ...] = ()
+    # Dispatches whose text gives no date (dated from the file's time): off the timeline.
+    undated: int = 0

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import math
 import os
-import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,13 +30,22 @@ from transforms.report.model import (
     RunLine,
     TopStory,
 )
+from transforms.report.text import esc, number, plural, shorten
+from transforms.report.world_map import render_world_map
 
 LAYOUT_SEED = 11
-NETWORK_CAPTIONS = 24
+NETWORK_LABEL_CHARS = 24
+LABEL_CHAR_WIDTH = 6.8
+LABEL_HEIGHT = 12.0
+LABEL_ASCENT = 9.0
+LABEL_DESCENT = 3.0
+LABEL_RINGS = 14
 TIMELINE_AGENCIES = 8
 OTHER_AGENCIES = "other agencies"
-DAY_BINS_UP_TO = 400
-WEEK_BINS_UP_TO = 7 * 260
+# The most bars the timeline draws: at 916 pixels a bar is then at least 4.5 pixels wide. The
+# finest of day, week, month and year that stays within it is the unit.
+MOST_BINS = 200
+BIN_UNITS = ("day", "week", "month", "year")
 PALETTE = (
     "#4269d0", "#efb118", "#ff725c", "#6cc5b0", "#3ca951",
     "#ff8ab7", "#a463f2", "#97bbf5", "#9c6b4e",
@@ -46,12 +53,11 @@ PALETTE = (
 LABEL_COLOURS = {"PERSON": "#4269d0", "ORG": "#ff725c", "GOV_BODY": "#3ca951", "MILITARY": "#a463f2"}
 READY_SCRIPT = 'document.body.setAttribute("data-ready", "true");'
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
 
 @dataclass(frozen=True)
 class Bins:
-    """Time buckets for the charts: days for up to ~a year, else weeks, else months."""
+    """Time buckets for the charts: the finest of days, weeks, months or years that gives at
+    most `MOST_BINS` of them over the span."""
 
     unit: str
     starts: tuple[date, ...]
@@ -60,23 +66,12 @@ class Bins:
         start, first = bin_start(day, self.unit), self.starts[0]
         if self.unit == "month":
             return (start.year - first.year) * 12 + start.month - first.month
+        if self.unit == "year":
+            return start.year - first.year
         return (start - first).days // (7 if self.unit == "week" else 1)
 
 
 # --- small helpers --------------------------------------------------------------------------
-
-
-def esc(value: object) -> str:
-    """Text safe inside HTML/SVG content and quoted attributes; control characters dropped."""
-    return html.escape(_CONTROL.sub("", str(value)), quote=True)
-
-
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def number(value: int) -> str:
-    return f"{value:,}"
 
 
 def bin_start(day: date, unit: str) -> date:
@@ -84,12 +79,22 @@ def bin_start(day: date, unit: str) -> date:
         return day - timedelta(days=day.weekday())
     if unit == "month":
         return day.replace(day=1)
+    if unit == "year":
+        return day.replace(month=1, day=1)
     return day
 
 
-def time_bins(first: date, last: date) -> Bins:
-    span = (last - first).days + 1
-    unit = "day" if span <= DAY_BINS_UP_TO else "week" if span <= WEEK_BINS_UP_TO else "month"
+def bin_count(first: date, last: date, unit: str) -> int:
+    start, end = bin_start(first, unit), bin_start(last, unit)
+    if unit == "year":
+        return end.year - start.year + 1
+    if unit == "month":
+        return (end.year - start.year) * 12 + end.month - start.month + 1
+    return (end - start).days // (7 if unit == "week" else 1) + 1
+
+
+def time_bins(first: date, last: date, most: int = MOST_BINS) -> Bins:
+    unit = next((u for u in BIN_UNITS if bin_count(first, last, u) <= most), "year")
     starts, current = [], bin_start(first, unit)
     while current <= last:
         starts.append(current)
@@ -97,8 +102,10 @@ def time_bins(first: date, last: date) -> Bins:
             current += timedelta(days=1)
         elif unit == "week":
             current += timedelta(days=7)
-        else:
+        elif unit == "month":
             current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
+        else:
+            current = current.replace(year=current.year + 1)
     return Bins(unit=unit, starts=tuple(starts))
 
 
@@ -166,12 +173,13 @@ def render_timeline_svg(agency_days: Sequence[AgencyDay], bins: Bins, width: int
                 f'width="{max(step - 0.6, 0.6):.1f}" height="{bar_h:.1f}" fill="{PALETTE[position]}" '
                 f'data-agency="{esc(agency)}" data-day="{start.isoformat()}" data-count="{value}">'
                 f"<title>{esc(_bin_label(start, bins.unit))} · {esc(agency)}: "
-                f"{number(value)} dispatch{'es' if value != 1 else ''}</title></rect>"
+                f"{plural(value, 'dispatch')}</title></rect>"
             )
     for index in _tick_positions(len(bins.starts)):
         x = left + index * step
-        parts.append(f'<text x="{x:.1f}" y="{height - 6}" class="tick">'
-                     f"{esc(bins.starts[index].isoformat())}</text>")
+        tick = bins.starts[index].isoformat() if bins.unit in ("day", "week") else _bin_label(
+            bins.starts[index], bins.unit)
+        parts.append(f'<text x="{x:.1f}" y="{height - 6}" class="tick">{esc(tick)}</text>')
     parts.append("</svg>")
     totals = {agency: 0 for agency in series}
     for row in agency_days:
@@ -190,6 +198,8 @@ def _bin_label(start: date, unit: str) -> str:
         return f"week of {start.isoformat()}"
     if unit == "month":
         return start.strftime("%Y-%m")
+    if unit == "year":
+        return f"{start.year:04d}"
     return start.isoformat()
 
 
@@ -212,16 +222,16 @@ def render_sparkline_svg(trend: EntityTrend, bins: Bins, width: int = 180, heigh
     )
     peak = max(range(len(per_bin)), key=lambda i: (per_bin[i], -i))
     peak_x, peak_y = 2 + peak * step, height - 2 - per_bin[peak] / top * (height - 4)
-    title = (
-        f"{trend.name}: {number(trend.mentions)} mentions in {number(trend.dispatches)} dispatches; "
-        f"most in {_bin_label(bins.starts[peak], bins.unit)} ({number(per_bin[peak])})"
-    )
+    counted = f"{trend.name}: {plural(trend.mentions, 'mention')} in {plural(trend.dispatches, 'dispatch')}"
+    title = (f"{counted}; most in {_bin_label(bins.starts[peak], bins.unit)} ({number(per_bin[peak])})"
+             if per_bin[peak] else f"{counted}; none in a dated dispatch")
     return (
         f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
         f"<title>{esc(title)}</title>"
         f'<polyline points="{points}"/>'
-        f'<circle cx="{peak_x:.1f}" cy="{peak_y:.1f}" r="2.2"><title>{esc(title)}</title></circle>'
-        "</svg>"
+        + (f'<circle cx="{peak_x:.1f}" cy="{peak_y:.1f}" r="2.2"><title>{esc(title)}</title></circle>'
+           if per_bin[peak] else "")
+        + "</svg>"
     )
 
 
@@ -277,6 +287,91 @@ def network_layout(nodes: Sequence[NetworkNode], edges: Sequence[NetworkEdge]
     }
 
 
+@dataclass(frozen=True)
+class Label:
+    """Where a node's name is written: the text's anchor point and alignment, its estimated box,
+    and whether it sits far enough from its node to need a leader line (from the box's edge)."""
+
+    x: float
+    y: float
+    anchor: str
+    box: tuple[float, float, float, float]  # left, top, right, bottom
+    leader: bool = False
+    anchor_x: float = 0.0
+    anchor_y: float = 0.0
+
+
+def label_width(text: str) -> float:
+    """A generous estimate of the 10-px sans-serif text's width, so boxes that do not overlap
+    here do not overlap in the browser either."""
+    return LABEL_CHAR_WIDTH * len(text) + 2
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def _circle_box_overlap(box: tuple[float, float, float, float], x: float, y: float, r: float) -> bool:
+    nearest_x, nearest_y = min(max(x, box[0]), box[2]), min(max(y, box[1]), box[3])
+    return (nearest_x - x) ** 2 + (nearest_y - y) ** 2 < r * r
+
+
+def _label_candidates(x: float, y: float, r: float, width: float):
+    """Positions around a node, nearest first: above, below, right, left, the corners, then the
+    same further out and shifted sideways (a leader line then ties the name to its node)."""
+    for step in range(LABEL_RINGS):
+        gap = 3 + step * (LABEL_HEIGHT + 2)
+        far = step > 0
+        shifts = (0.0,) if not far else (0.0, -width / 2 - r, width / 2 + r)
+        for shift in shifts:
+            yield x + shift, y - r - gap - LABEL_DESCENT, "middle", far
+            yield x + shift, y + r + gap + LABEL_ASCENT, "middle", far
+        yield x + r + gap, y + 4, "start", far
+        yield x - r - gap, y + 4, "end", far
+        for dx, dy in ((1, -1), (-1, -1), (1, 1), (-1, 1)):
+            corner_x = x + dx * (r * 0.7 + gap)
+            corner_y = y + dy * (r * 0.7 + gap) + (LABEL_ASCENT if dy > 0 else -LABEL_DESCENT)
+            yield corner_x, corner_y, "start" if dx > 0 else "end", far
+
+
+def _label_box(x: float, y: float, anchor: str, width: float) -> tuple[float, float, float, float]:
+    left = x - width / 2 if anchor == "middle" else x if anchor == "start" else x - width
+    return (left, y - LABEL_ASCENT, left + width, y + LABEL_DESCENT)
+
+
+def place_labels(circles: Sequence[tuple[float, float, float, str]], width: float, height: float
+                 ) -> list[Label]:
+    """A place for every node's name, biggest node first: the nearest position around it whose
+    box stays on the canvas and covers no other name and no circle; if none is free, the one
+    that overlaps least. Deterministic: the same circles give the same places."""
+    placed: list[tuple[float, float, float, float]] = []
+    labels = []
+    for own, (x, y, r, text) in enumerate(circles):
+        text_width = label_width(text)
+        best, best_cost = None, math.inf
+        for cx, cy, anchor, far in _label_candidates(x, y, r, text_width):
+            box = _label_box(cx, cy, anchor, text_width)
+            if box[0] < 1 or box[1] < 1 or box[2] > width - 1 or box[3] > height - 1:
+                continue
+            cost = sum(_overlap(box, other) for other in placed)
+            cost += sum(LABEL_HEIGHT * 4 for i, (ox, oy, orad, _) in enumerate(circles)
+                        if i != own and _circle_box_overlap(box, ox, oy, orad))
+            if cost < best_cost:
+                best, best_cost = (cx, cy, anchor, far, box), cost
+            if cost == 0:
+                break
+        if best is None:  # no candidate on the canvas at all: write it over the node
+            box = _label_box(x, y + 4, "middle", text_width)
+            best = (x, y + 4, "middle", False, box)
+        cx, cy, anchor, far, box = best
+        placed.append(box)
+        labels.append(Label(round(cx, 1), round(cy, 1), anchor, box, far,
+                            round(min(max(x, box[0]), box[2]), 1), round(min(max(y, box[1]), box[3]), 1)))
+    return labels
+
+
 def render_network_svg(nodes: Sequence[NetworkNode], edges: Sequence[NetworkEdge],
                        width: int = 960, height: int = 560) -> str:
     if not nodes:
@@ -299,25 +394,34 @@ def render_network_svg(nodes: Sequence[NetworkNode], edges: Sequence[NetworkEdge
             f'<line class="edge" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
             f'stroke-width="{stroke:.2f}" data-shared="{edge.shared_dispatches}">'
             f"<title>{esc(names[edge.source])} — {esc(names[edge.target])}: "
-            f"{number(edge.shared_dispatches)} shared dispatch"
-            f"{'es' if edge.shared_dispatches != 1 else ''}</title></line>"
+            f"{plural(edge.shared_dispatches, 'shared dispatch')}</title></line>"
         )
-    for rank, node in enumerate(sorted(nodes, key=lambda n: (-n.dispatches, n.label, n.name))):
+    circles = []
+    for node in sorted(nodes, key=lambda n: (-n.dispatches, n.label, n.name)):
         x, y = place(node.key)
-        radius = 4 + 18 * math.sqrt(node.dispatches / largest)
-        # Names of the smaller nodes stay in their hover titles: forty labels would be a blur.
-        caption = (
-            f'<text x="{x:.1f}" y="{y - radius - 3:.1f}" text-anchor="middle">'
-            f"{esc(shorten(node.name, 28))}</text>" if rank < NETWORK_CAPTIONS else ""
-        )
+        radius = round(4 + 18 * math.sqrt(node.dispatches / largest), 1)
+        circles.append((node, round(x, 1), round(y, 1), radius))
+    labels = place_labels([(x, y, r, shorten(n.name, NETWORK_LABEL_CHARS)) for n, x, y, r in circles],
+                          width, height)
+    for node, x, y, radius in circles:
         colour = LABEL_COLOURS.get(node.label, "#888")
         parts.append(
             f'<g class="node" data-label="{esc(node.label)}" data-name="{esc(node.name)}" '
-            f'data-dispatches="{node.dispatches}">'
+            f'data-dispatches="{node.dispatches}" data-mentions="{node.mentions}">'
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{colour}">'
-            f"<title>{esc(node.name)} ({esc(node.label)}): {number(node.dispatches)} dispatch"
-            f"{'es' if node.dispatches != 1 else ''}</title></circle>{caption}</g>"
+            f"<title>{esc(node.name)} ({esc(node.label)}): {plural(node.mentions, 'mention')} in "
+            f"{plural(node.dispatches, 'dispatch')}</title></circle></g>"
         )
+    # Every name is written, after every circle so that no circle covers a name.
+    parts.append('<g class="labels">')
+    for (node, x, y, _), label in zip(circles, labels, strict=True):
+        if label.leader:
+            parts.append(f'<line class="leader" x1="{x:.1f}" y1="{y:.1f}" x2="{label.anchor_x:.1f}" '
+                         f'y2="{label.anchor_y:.1f}"/>')
+        parts.append(f'<text class="node-label" x="{label.x:.1f}" y="{label.y:.1f}" '
+                     f'text-anchor="{label.anchor}" data-name="{esc(node.name)}">'
+                     f"{esc(shorten(node.name, NETWORK_LABEL_CHARS))}</text>")
+    parts.append("</g>")
     parts.append("</svg>")
     legend = "".join(
         f'<li><span class="swatch" style="background:{colour}"></span>{esc(label)}</li>'
@@ -410,7 +514,12 @@ table{border-collapse:collapse;font-size:12px}th{text-align:left;color:#666;font
 td,th{padding:2px 8px 2px 0;vertical-align:middle}.num{text-align:right}.mono{font-family:monospace}
 .spark polyline{fill:none;stroke:#4269d0;stroke-width:1.3}.spark circle{fill:#ff725c}
 .edge{stroke:#9aa7bd;stroke-opacity:.55}.node circle{stroke:#fff;stroke-width:1.2;fill-opacity:.9}
-.node text{font-size:10px;pointer-events:none}.status-failed{color:#c0392b;font-weight:600}
+.node-label{font-size:10px;pointer-events:none;paint-order:stroke;stroke:#fff;stroke-width:2.5px}
+.leader{stroke:#999;stroke-width:.6}
+.world .sphere{fill:#f3f7fb;stroke:#cfd8e3}.world .country{stroke:#fff;stroke-width:.4}
+.world .country:hover{stroke:#333;stroke-width:1}
+.world .dateline{fill:#e8590c;fill-opacity:.7;stroke:#fff;stroke-width:.8}
+.swatch.dot{border-radius:50%}.status-failed{color:#c0392b;font-weight:600}
 .empty{color:#888}
 """.strip()
 
@@ -424,6 +533,14 @@ def window_text(data: ReportData) -> str:
     if window is None:
         return "at no date (no dispatches)"
     return f"from {window[0].isoformat()} to {window[1].isoformat()}"
+
+
+def undated_note(undated: int) -> str:
+    if not undated:
+        return ""
+    return (f'<p class="sub undated" data-undated="{undated}">Not on the timeline: '
+            f"{plural(undated, 'undated dispatch')}, whose text gives no date (its file's time "
+            "is no day of the news).</p>")
 
 
 def render_report(data: ReportData) -> str:
@@ -455,12 +572,18 @@ def render_report(data: ReportData) -> str:
         f'<div>mentions<b id="total-mentions">{number(data.mentions)}</b></div>',
         f'<div>agencies<b>{number(len({d.agency for d in data.agency_days}))}</b></div>',
         f'<div>runs shown<b>{number(len(data.runs))}</b></div></div>',
-        f'<section id="timeline"><h2>Dispatches per {unit} per agency</h2>{timeline}</section>',
+        f'<section id="timeline"><h2>Dispatches per {unit} per agency</h2>{timeline}'
+        f"{undated_note(data.undated)}</section>",
+        '<section id="map"><h2>Where the news is</h2>'
+        '<p class="sub">Countries shaded by mentions of their places; dots where dispatches are '
+        "datelined, sized by dispatches.</p>"
+        f"{render_world_map(data.dateline_places, data.countries)}</section>",
         f'<section id="entities"><h2>Top entities per label, mentions per {unit}</h2>'
         f"{render_entities(data.entities, bins)}</section>",
         '<section id="network"><h2>Who is mentioned with whom</h2>'
-        '<p class="sub">People and organisations; a node\'s size is its dispatches, a line\'s '
-        "width the dispatches two names share.</p>"
+        '<p class="sub">The most-mentioned people and organisations (at least a few of each '
+        "kind); a node\'s size is its dispatches, a line\'s width the dispatches two names "
+        "share.</p>"
         f"{render_network_svg(data.nodes, data.edges)}</section>",
         '<section id="stories"><h2>Top stories</h2>'
         '<p class="sub">First seen in this window; by how many agencies carried them, then '

@@ -129,7 +129,7 @@ def selection_sql(
     sql = (
         "SELECT d.dispatch_id, d.version_id, d.body, d.headline, d.language, d.published_date, "
         # what geocoding weighs: the dateline and the agency
-        "d.agency, d.dateline_place, d.dateline_country "
+        "d.agency, d.dateline_place, d.dateline_country, d.dateline_region "
         "FROM dispatches AS d LEFT JOIN taggings AS t USING (version_id) "
         f"WHERE {differs}"
     )
@@ -195,19 +195,76 @@ def replace_enrichment(
         [pq.read_table(b / "places.parquet") for b in batches if (b / "places.parquet").exists()]
         or [TABLES["places"].schema.empty_table()]
     )
+    datelines = _retagged_datelines(batches)
+    # Geocoding is part of tagging: a retag that gives a dateline another place (a new
+    # gazetteer, alias or rule) must move `dispatches.dateline_place_id` with the mentions, or
+    # the dateline and the mentions would answer from two versions of the gazetteer.
+    # (Only when every re-tagged version has its new dateline place: the replaced keys are
+    # shared, so a dispatch row not written back would be lost.)
+    complete = bool(datelines) and set(datelines) >= set(versions.to_pylist())
+    moved = complete and bool(_moved_datelines(warehouse, datelines, storage.read_snapshot(warehouse)))
+    replaced = ENRICHMENT_TABLES + (("dispatches",) if moved else ())
 
     def with_aliases(snapshot: storage.Snapshot, rows: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
         stored = storage.read_table(warehouse, "mentions", ["version_id", *_FACT_SCHEMA.names], snapshot)
         kept = stored.filter(pc.invert(pc.is_in(stored.column("version_id"), versions)))
         mentions = pa.concat_tables([_mention_facts(rows["mentions"]), _mention_facts(kept)])
         places = {"places": places_after(warehouse, new_places, snapshot)} if new_places.num_rows else {}
-        return {**rows, **places, "entity_aliases": entity_aliases_after(
+        # The commit replaces every re-tagged version's dispatch row (its keys are shared by the
+        # replaced tables): each is written back as stored at this snapshot, with its new place.
+        dispatches = {"dispatches": _with_datelines(warehouse, datelines, snapshot)} if moved else {}
+        return {**rows, **places, **dispatches, "entity_aliases": entity_aliases_after(
             warehouse, mentions, seeds_dir, rebuild=True, snapshot=snapshot)}
 
     storage.commit_rows(warehouse, fresh, commit_id,
-                        replace={name: versions for name in ENRICHMENT_TABLES},
+                        replace={name: versions for name in replaced},
                         dedupe=with_aliases, overwrite=("entity_aliases", "places"))
     return {name: rows.num_rows for name, rows in fresh.items()}
+
+
+def _retagged_datelines(batches: list[Path]) -> dict[str, str | None]:
+    """version_id -> the dateline place the re-tag found (the tag stage writes it into the
+    batch's selection)."""
+    found: dict[str, str | None] = {}
+    for batch in batches:
+        staged = pq.read_table(batch / "dispatches.parquet")
+        if "dateline_place_id" not in staged.column_names:
+            continue
+        found.update(zip(staged.column("version_id").to_pylist(),
+                         staged.column("dateline_place_id").to_pylist(), strict=True))
+    return found
+
+
+def _stored_dispatches(warehouse: storage.Warehouse, versions: list[str], snapshot: storage.Snapshot,
+                       columns: list[str] | None = None) -> pa.Table:
+    table = TABLES["dispatches"]
+    wanted = columns or table.column_names
+    dataset = storage.pinned_dataset(warehouse, "dispatches", snapshot)
+    if dataset is None:
+        return table.schema.empty_table().select(wanted)
+    present = [c for c in wanted if c in dataset.schema.names]
+    rows = dataset.to_table(columns=present, filter=pc.field("version_id").isin(versions))
+    # Files written before a column was added: the column reads as NULL.
+    return pa.Table.from_arrays(
+        [rows.column(c).cast(table.schema.field(c).type) if c in present
+         else pa.nulls(rows.num_rows, table.schema.field(c).type) for c in wanted],
+        names=wanted)
+
+
+def _moved_datelines(warehouse: storage.Warehouse, datelines: Mapping[str, str | None],
+                     snapshot: storage.Snapshot) -> set[str]:
+    """The re-tagged versions whose stored dateline place differs from the one found now."""
+    stored = _stored_dispatches(warehouse, sorted(datelines), snapshot, ["version_id", "dateline_place_id"])
+    return {version for version, place in zip(stored.column("version_id").to_pylist(),
+                                              stored.column("dateline_place_id").to_pylist(), strict=True)
+            if datelines.get(version) != place}
+
+
+def _with_datelines(warehouse: storage.Warehouse, datelines: Mapping[str, str | None],
+                    snapshot: storage.Snapshot) -> pa.Table:
+    stored = _stored_dispatches(warehouse, sorted(datelines), snapshot)
+    ids = pa.array([datelines.get(v) for v in stored.column("version_id").to_pylist()], pa.string())
+    return stored.set_column(stored.schema.get_field_index("dateline_place_id"), "dateline_place_id", ids)
 
 
 _FACT_SCHEMA = pa.schema(

@@ -171,7 +171,7 @@ def _rows_to_tag(path: Path) -> list[dict]:
     languages were tagged lack those columns, and read as None."""
     wanted = [
         "dispatch_id", "version_id", "body", "headline", "language", "published_date",
-        "agency", "dateline_place", "dateline_country",
+        "agency", "dateline_place", "dateline_country", "dateline_region",
     ]
     staged = storage.read_staged(path)
     if staged is None:

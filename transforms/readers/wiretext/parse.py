@@ -198,6 +198,7 @@ def parse_wire_text(
         editor_note=note,
         agency=dateline.agency or credit_agency,
         dateline_place=display_place(dateline.place) if dateline.place else None,
+        dateline_region=dateline.region if dateline.place else None,
         dateline_country=(
             reference.country_of(dateline.place, dateline.region) if dateline.place else None
         ),
