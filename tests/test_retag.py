@@ -25,14 +25,24 @@ def _rows(warehouse: Path, sql: str) -> list[tuple]:
     return run_query(warehouse, sql).rows
 
 
-@pytest.fixture
-def tagged_warehouse(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def nightly_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real nightly run over the samples (model and Prefect), made once for the module."""
     from flows.nightly import nightly
 
-    landing = tmp_path / "landing"
+    root = tmp_path_factory.mktemp("nightly")
+    landing = root / "landing"
     copy_sample_dispatches(default_seeds_dir() / "dispatches", landing)
-    warehouse = tmp_path / "warehouse"
+    warehouse = root / "warehouse"
     nightly(source=str(landing), warehouse=str(warehouse))
+    return warehouse
+
+
+@pytest.fixture
+def tagged_warehouse(nightly_warehouse: Path, tmp_path: Path) -> Path:
+    """A copy of it of the test's own (a Delta table's paths are relative: a copy is whole)."""
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(nightly_warehouse, warehouse)
     return warehouse
 
 
