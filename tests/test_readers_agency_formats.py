@@ -294,6 +294,31 @@ def test_iptc7901_dpa(reference):
     assert "eca062" not in d.body and "dpa ks yy" not in d.body
 
 
+def test_a_7901_header_with_a_one_letter_service_code_is_read_as_7901(tmp_path, reference):
+    # It fits ANPA's selector too: both formats score alike and the first listed (7901) wins.
+    data = (FIXTURES / "iptc7901_dpa.txt").read_bytes().replace(b"\x01eca062 ", b"\x01e0620 ", 1)
+    assert data.startswith(b"\x01e0620 4 i 211 ")
+    path = tmp_path / "dpa-e0620.txt"
+    path.write_bytes(data)
+    assert sniff_format(data) == "iptc-7901"
+    d = only(path, reference)
+    assert (d.source_format, d.agency) == ("iptc-7901", "dpa")
+    assert d.headline == only(FIXTURES / "iptc7901_dpa.txt", reference).headline
+
+
+def test_a_tie_goes_to_the_first_listed_format():
+    from transforms.readers.registry import InputFormat, best_format
+
+    def reader(_source, _context):
+        return iter(())
+
+    first = InputFormat("first", lambda head: 0.5, reader)
+    second = InputFormat("second", lambda head: 0.5, reader)
+    fallback = InputFormat("fallback", lambda head: 0.01, reader)
+    assert best_format(b"x", (first, second, fallback)).name == "first"
+    assert best_format(b"x", (second, first, fallback)).name == "second"
+
+
 def test_iptc7901_two_messages_keyword_in_text_and_dashless_dateline(reference):
     path = FIXTURES / "iptc7901_kna_two_messages.txt"
     first, second = read_path(path, reference=reference)
