@@ -16,8 +16,8 @@ from schemas.tables import DISPATCHES, QUARANTINE, TABLES
 from tests.kills import Killed, kill_on
 from tests.warehouse_files import commit_staged, live_files_per_partition, stage_table_files
 from transforms import storage
-from transforms.storage import commits as storage_commits
 from transforms.query import open_warehouse, run_query
+from transforms.storage import commits as storage_commits
 
 
 def _quarantine_rows(n: int, run_id: str = "r1") -> pa.Table:
