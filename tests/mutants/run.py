@@ -46,7 +46,7 @@ class BreakError(Exception):
 @dataclass(frozen=True)
 class Break:
     name: str
-    survivor: str  # the issue 23 item it stands for, or "" for a break of our own
+    survivor: str  # the issue 23 item it stands for ("item" in the table), "" for our own
     file: str
     old: str
     new: str
@@ -57,6 +57,7 @@ class Break:
 @dataclass(frozen=True)
 class Outcome:
     name: str
+    survivor: str
     result: str  # caught, survived, error
     by: str
     seconds: float
@@ -141,17 +142,18 @@ def run_break(item: Break, copy: Path, timeout: float) -> Outcome:
         target.write_text(original, encoding="utf-8")
     seconds = time.monotonic() - started
     if code == 0:
-        return Outcome(item.name, "survived", "-", seconds)
+        return Outcome(item.name, item.survivor, "survived", "-", seconds)
     if code in (1, 2):  # tests failed, or collection failed on the broken code
-        return Outcome(item.name, "caught", first_failure(output), seconds)
-    return Outcome(item.name, "error", f"pytest exit {code}: {output.strip()[-200:]}", seconds)
+        return Outcome(item.name, item.survivor, "caught", first_failure(output), seconds)
+    return Outcome(item.name, item.survivor, "error", f"pytest exit {code}: {output.strip()[-200:]}",
+                   seconds)
 
 
 def print_table(outcomes: list[Outcome]) -> None:
     width = max([len("break")] + [len(o.name) for o in outcomes])
-    print(f"{'break':<{width}}  {'result':<8}  {'seconds':>7}  caught by")
+    print(f"{'break':<{width}}  {'item':<4}  {'result':<8}  {'seconds':>7}  caught by")
     for o in outcomes:
-        print(f"{o.name:<{width}}  {o.result:<8}  {o.seconds:7.1f}  {o.by}")
+        print(f"{o.name:<{width}}  {o.survivor or '-':<4}  {o.result:<8}  {o.seconds:7.1f}  {o.by}")
     counts = {r: sum(o.result == r for o in outcomes) for r in ("caught", "survived", "error")}
     print(f"{len(outcomes)} breaks: {counts['caught']} caught, {counts['survived']} survived, "
           f"{counts['error']} could not run")

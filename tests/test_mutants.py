@@ -1,0 +1,41 @@
+"""The mutation check's own rules (tests/mutants/run.py), on small files: no test run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.mutants.run import BREAKS_FILE, Break, BreakError, check_applies, load_breaks
+
+
+def _break(old: str, new: str = "X = 2", tests: tuple[str, ...] = ("tests/test_a.py",)) -> Break:
+    return Break("b", "", "pkg/mod.py", old, new, tests)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("X = 1\nY = 1\nY = 1\n", encoding="utf-8")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text("", encoding="utf-8")
+    return tmp_path
+
+
+def test_a_break_applies_only_where_its_old_text_is_found_exactly_once(project: Path) -> None:
+    check_applies(_break("X = 1"), project)
+    with pytest.raises(BreakError, match="occurs 0 times"):
+        check_applies(_break("Z = 1"), project)
+    with pytest.raises(BreakError, match="occurs 2 times"):
+        check_applies(_break("Y = 1"), project)
+    with pytest.raises(BreakError, match="test_b.py does not exist"):
+        check_applies(_break("X = 1", tests=("tests/test_b.py::test_x",)), project)
+    with pytest.raises(BreakError, match="new text is the old text"):
+        check_applies(_break("X = 1", new="X = 1"), project)
+
+
+def test_the_breaks_file_names_the_22_survivors_and_breaks_of_our_own() -> None:
+    breaks = load_breaks(BREAKS_FILE)
+    assert len({b.name for b in breaks}) == len(breaks)
+    assert sum(1 for b in breaks if b.survivor) == 22
+    assert sum(1 for b in breaks if not b.survivor) >= 8
