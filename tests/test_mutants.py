@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mutants.run import BREAKS_FILE, Break, BreakError, check_applies, load_breaks
+from tests.mutants.run import BREAKS_FILE, Break, BreakError, check_applies, first_failure, load_breaks
 
 
 def _break(old: str, new: str = "X = 2", tests: tuple[str, ...] = ("tests/test_a.py",)) -> Break:
@@ -39,3 +39,11 @@ def test_the_breaks_file_names_the_22_survivors_and_breaks_of_our_own() -> None:
     assert len({b.name for b in breaks}) == len(breaks)
     assert sum(1 for b in breaks if b.survivor) == 22
     assert sum(1 for b in breaks if not b.survivor) >= 8
+
+
+def test_the_failing_test_is_named_whole_even_with_spaces_in_its_parameters() -> None:
+    output = ("..F\n=== short test summary info ===\n"
+              "FAILED tests/test_x.py::test_lang[Quake hits Japan-und] - AssertionError: 'eu'\n"
+              "FAILED tests/test_x.py::test_other\n")
+    assert first_failure(output) == "tests/test_x.py::test_lang[Quake hits Japan-und]"
+    assert first_failure("ERROR tests/test_y.py - ImportError: no module\n") == "tests/test_y.py"

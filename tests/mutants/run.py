@@ -36,7 +36,8 @@ NOT_COPIED = (".git", ".venv", "warehouse", "demo", ".prefect-home", "__pycache_
               ".pytest_cache", ".ruff_cache", "*.egg-info")
 # A break's tests stop at the first failure (-x): one failing test is enough to call it caught.
 PYTEST_ARGS = ("-q", "-x", "-rfE", "-p", "no:cacheprovider", "--no-header")
-FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)
+# "FAILED tests/x.py::test[a b] - AssertionError: …": a test id may hold spaces (parameters).
+FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (.+?)(?: - .*)?$", re.MULTILINE)
 
 
 class BreakError(Exception):
