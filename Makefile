@@ -69,6 +69,12 @@ bench-report: $(STAMP) browser
 screenshot: browser run
 	$(BIN)/python -m tests.browser screenshot warehouse/report.html docs/report.png
 
+# Named breaks applied one at a time to a scratch copy, and which the tests catch (README
+# "Mutation check"; not part of `make test`: it takes tens of minutes).
+.PHONY: mutants
+mutants: $(STAMP)
+	$(BIN)/python -m tests.mutants.run
+
 # Rewrite tests/golden/*.csv after a deliberate change; review the diff before committing.
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden.regenerate

@@ -44,3 +44,28 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
 def test_every_command_is_in_the_readme(command: str) -> None:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     assert f"wirehouse {command}" in readme, f"README does not mention `wirehouse {command}`"
+
+
+def test_run_gives_the_flow_the_settle_default_the_environment_or_the_option(
+    tmp_path, monkeypatch
+) -> None:
+    """What users get without saying anything is a 60 s settle time; $WIREHOUSE_SETTLE_SECONDS
+    and --settle change it. Checked on the value the flow receives (no run, no waiting)."""
+    import flows.nightly
+
+    received: list[float] = []
+
+    def recording_nightly(**kwargs):
+        received.append(kwargs["settle_seconds"])
+        return flows.nightly.RunSummary("r", 0, 0, 0, 0, 0, "succeeded")
+
+    monkeypatch.setattr(flows.nightly, "nightly", recording_nightly)
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    args = ["run", "--source", str(landing), "--warehouse", str(tmp_path / "wh")]
+    runner = CliRunner()
+    for extra, env in (([], {}), ([], {"WIREHOUSE_SETTLE_SECONDS": "300"}),
+                       (["--settle", "5"], {"WIREHOUSE_SETTLE_SECONDS": "300"})):
+        result = runner.invoke(app, args + extra, env=env)
+        assert result.exit_code == 0, result.output
+    assert received == [60.0, 300.0, 5.0]

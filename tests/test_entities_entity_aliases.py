@@ -78,12 +78,54 @@ def test_surname_resolves_to_the_only_full_name_in_the_window() -> None:
              fact("PERSON", "Reagan", DAY + timedelta(days=45)),
              fact("PERSON", "James Baker"), fact("PERSON", "Howard Baker", DAY + timedelta(days=3)),
              fact("PERSON", "Baker", DAY + timedelta(days=2))]
-    table = resolve(facts, window_days=30)
+    table = resolve(facts)  # the default window users get
     assert looked_up(table, "PERSON", "Reagan", DAY + timedelta(days=1)) == (
         "Ronald Reagan", "PERSON"
     )
     assert looked_up(table, "PERSON", "Reagan", DAY + timedelta(days=45)) == ("Reagan", "PERSON")
     assert looked_up(table, "PERSON", "Baker", DAY + timedelta(days=2)) == ("Baker", "PERSON")
+
+
+def test_the_default_surname_window_is_30_days_either_side() -> None:
+    facts = [fact("PERSON", "Ronald Reagan"),
+             fact("PERSON", "Reagan", DAY + timedelta(days=30)),
+             fact("PERSON", "Reagan", DAY - timedelta(days=30)),
+             fact("PERSON", "Reagan", DAY + timedelta(days=31)),
+             fact("PERSON", "Reagan", DAY - timedelta(days=31))]
+    table = resolve(facts)
+    for offset, expected in ((30, "Ronald Reagan"), (-30, "Ronald Reagan"), (31, "Reagan"),
+                             (-31, "Reagan")):
+        assert looked_up(table, "PERSON", "Reagan", DAY + timedelta(days=offset)) == (
+            expected, "PERSON"), offset
+
+
+def test_the_spelling_is_the_most_mentioned_that_is_not_all_capitals() -> None:
+    facts = [fact("GPE", "LONDON"), fact("GPE", "LONDON"), fact("GPE", "LONDON"),
+             fact("GPE", "London"),
+             fact("ORG", "Exxon Corp"), fact("ORG", "EXXON"), fact("ORG", "Exxon"),
+             fact("ORG", "Exxon")]
+    table = resolve(facts)
+    assert looked_up(table, "GPE", "LONDON") == ("London", "GPE"), "old wire capitals lose"
+    assert {looked_up(table, "ORG", n) for n in ("Exxon Corp", "EXXON", "Exxon")} == {
+        ("Exxon", "ORG")}, "then the most mentioned"
+
+
+def test_an_acronym_means_what_it_was_most_often_defined_as() -> None:
+    facts = [fact("ORG", "European Community", text="EC"),
+             fact("ORG", "European Community", text="EC"),
+             fact("ORG", "European Commission", text="EC"),
+             fact("ORG", "EC", DAY + timedelta(days=9))]
+    table = resolve(facts)
+    assert looked_up(table, "ORG", "EC") == ("European Community", "ORG")
+
+
+def test_company_suffixes_are_stripped_from_organisations_only() -> None:
+    facts = [fact("ORG", "Deere Co"), fact("ORG", "Deere"), fact("ORG", "Deere"),
+             fact("PERSON", "John Deere Co"), fact("PERSON", "John Deere"),
+             fact("PERSON", "John Deere")]
+    table = resolve(facts)
+    assert looked_up(table, "ORG", "Deere Co") == ("Deere", "ORG")
+    assert looked_up(table, "PERSON", "John Deere Co") == ("John Deere Co", "PERSON")
 
 
 def test_unknown_rule_in_stored_rows_is_an_error() -> None:

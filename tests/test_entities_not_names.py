@@ -105,6 +105,15 @@ def test_prose_lines_are_not_figures_lines(line: str) -> None:
     assert not is_figures_line(line, LISTS)
 
 
+def test_a_line_is_a_figures_line_from_60_percent_figures_or_table_words() -> None:
+    # Six of ten words are figures or table words, and the line does not end in figures (so
+    # only the share decides): at the documented 60% it is a row, one such word fewer is prose.
+    at_share = "Shr 12 cts Net 9 mln said Smith Brown Jones"
+    below = "Shr 12 cts Net 9 mln said Smith Brown Jones Green"
+    assert is_figures_line(at_share, LISTS)
+    assert not is_figures_line(below, LISTS)
+
+
 def test_figures_line_ranges_cover_exactly_the_rows() -> None:
     text = "Shr 12 cts vs 10 cts\nTexaco Inc said 12 and 13.\nNet 1.2 mln vs 1.1 mln\n"
     assert [text[a:b] for a, b in figures_line_ranges(text, LISTS)] == [

@@ -135,10 +135,22 @@ def test_retag_picks_up_a_language_once_its_model_is_configured(tmp_path: Path) 
         ("Le gouvernement a annoncé mardi une réforme des retraites, a déclaré le ministre.", "fr"),
         ("THE ECONOMY CREATED MORE JOBS THAN EXPECTED IN JUNE, THE GOVERNMENT SAID.", "en"),
         ("TOKYO", "und"),
+        # Three words the detector guesses at (Basque, Nynorsk, below its confidence threshold).
+        ("Quake hits Japan", "und"),
+        ("Nikkei falls sharply", "und"),
+        # One or two words the detector is confident of (fr 0.72, de 0.73) are still too few.
+        ("Gouvernement", "und"),
+        ("Bundesregierung Steuern", "und"),
     ],
 )
 def test_detected_language(text: str, language: str) -> None:
     assert detect_language(text) == language
+
+
+def test_a_short_headline_the_detector_guesses_at_is_tagged_in_english() -> None:
+    for headline in ("Quake hits Japan", "Nikkei falls sharply"):
+        detected = with_language(ParsedDispatch("x", "wire-text", "0", body=headline))
+        assert tagging_language(detected.language) == "en", (headline, detected.language)
 
 
 def test_the_items_own_language_wins_over_detection() -> None:

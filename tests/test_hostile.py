@@ -232,7 +232,7 @@ def test_cli_sql_refuses_writes_and_writes_nothing(tmp_path: Path, sql: str, kin
     result = subprocess.run(
         [str(WIREHOUSE), "sql", sql.format(out=out), "--warehouse", str(tmp_path / "warehouse")],
         capture_output=True, text=True, timeout=120, env=child_env(tmp_path), cwd=tmp_path)
-    assert result.returncode != 0
+    assert result.returncode == 2, "a refusal is a usage error (README)"
     assert f"refused a {kind} statement" in result.stderr
     assert "read-only" in result.stderr
     assert list(out.iterdir()) == []

@@ -184,6 +184,40 @@ def test_archive_across_file_systems_copies_then_removes(tmp_path: Path, monkeyp
     assert [p.name for p in archive.iterdir()] == ["a.txt"]  # no temporary left behind
 
 
+class _Killed(BaseException):
+    """A kill in the middle of a copy (not an Exception: nothing may catch it)."""
+
+
+def test_a_copy_killed_across_file_systems_leaves_no_partial_file_at_the_archive_name(
+    tmp_path: Path, monkeypatch
+) -> None:
+    root, archive = tmp_path / "landing", tmp_path / "archive"
+    content = ("Talks resume\nTOKYO, Jan 5 (Reuters) - " + "Officials met. " * 13_400)[:200_000]
+    found = _file(root / "a.txt", text=content)
+    sha = landing.file_sha256(found)
+
+    def cross_device(*_args, **_kwargs):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    def killed_after_1000_bytes(source, destination, **_kwargs):
+        with open(source, "rb") as src, open(destination, "wb") as dst:
+            dst.write(src.read(1000))
+        raise _Killed
+
+    monkeypatch.setattr(landing.os, "link", cross_device)
+    monkeypatch.setattr(landing.shutil, "copy2", killed_after_1000_bytes)
+    with pytest.raises(_Killed):
+        archive_file(found, sha, root, archive)
+    assert not (archive / "a.txt").exists(), "a truncated file under the archive's name"
+    assert landing.file_sha256(found) == sha
+    monkeypatch.undo()
+    monkeypatch.setattr(landing.os, "link", cross_device)
+    # The next run finishes the move: the whole file, under its own name, nothing else.
+    assert archive_file(found, sha, root, archive) == archive / "a.txt"
+    assert (archive / "a.txt").read_text(encoding="utf-8") == content and not found.exists()
+    assert [p.name for p in archive.iterdir()] == ["a.txt"]
+
+
 def test_archive_with_a_landing_folder_named_relative_to_the_working_directory(
     tmp_path: Path, monkeypatch
 ) -> None:
@@ -238,6 +272,103 @@ def test_cli_refuses_an_archive_folder_inside_the_landing_folder(tmp_path: Path)
     assert result.exit_code == 2
     assert "must be outside the landing folder" in result.output
     assert not (tmp_path / "wh").exists()
+
+
+def _cli_run_recording_the_flow(tmp_path: Path, monkeypatch, *options: str):
+    """`wirehouse run` with the flow replaced by a recorder: what the CLI decides before it."""
+    from typer.testing import CliRunner
+
+    import flows.nightly
+    from flows.cli import app
+
+    calls: list[dict] = []
+
+    def recording_nightly(**kwargs):
+        calls.append(kwargs)
+        return flows.nightly.RunSummary("r", 0, 0, 0, 0, 0, "succeeded")
+
+    monkeypatch.setattr(flows.nightly, "nightly", recording_nightly)
+    source = tmp_path / "landing"
+    source.mkdir(exist_ok=True)
+    result = CliRunner().invoke(app, ["run", "--source", str(source), "--warehouse",
+                                      str(tmp_path / "wh"), *options])
+    return result, calls
+
+
+def test_cli_refuses_an_archive_folder_it_cannot_write(tmp_path: Path, monkeypatch) -> None:
+    import flows.cli
+
+    done = tmp_path / "done"
+    done.mkdir()
+    real_access = os.access
+
+    def no_write_access_to_done(path, mode, *args, **kwargs):
+        # The tests run as root here, which passes any permission check: say what a read-only
+        # folder says to an ordinary user.
+        if Path(path) == done.resolve() and mode & os.W_OK:
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(flows.cli.os, "access", no_write_access_to_done)
+    result, calls = _cli_run_recording_the_flow(tmp_path, monkeypatch, "--archive-to", str(done))
+    assert result.exit_code != 0 and calls == []
+    assert f"--archive-to {done} is not writable" in result.output
+    monkeypatch.setattr(flows.cli.os, "access", real_access)
+    result, calls = _cli_run_recording_the_flow(tmp_path, monkeypatch, "--archive-to", str(done))
+    assert result.exit_code == 0, result.output
+    assert [c["archive_to"] for c in calls] == [str(done.resolve())]
+
+
+def test_a_failed_archive_move_is_a_warning_in_the_run_log(tmp_path: Path, monkeypatch) -> None:
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+
+    import flows.nightly
+    from schemas.tables import INGESTED_FILES
+
+    root, archive, warehouse = tmp_path / "landing", tmp_path / "archive", tmp_path / "wh"
+    found = _file(root / "stuck.txt")
+    item = landing.SourceFile(str(found.resolve()), landing.file_sha256(found),
+                              found.stat().st_size, found_at=os.path.abspath(found))
+    ledger = [rows.ledger_row(item, 1, 0, "r1", datetime.now(UTC))]
+    stages.commit_batches([], warehouse, "c1",
+                          extra={"ingested_files": pa.Table.from_pylist(ledger, INGESTED_FILES.schema)})
+    file_list = stages.write_file_list([item], tmp_path / "ingested-before.json")
+
+    def disk_full(*_args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    class RecordingLogger:
+        warnings: list[str] = []
+
+        def warning(self, message: str, *args: object) -> None:
+            self.warnings.append(message % args)
+
+    logger = RecordingLogger()
+    monkeypatch.setattr(landing, "archive_file", disk_full)
+    monkeypatch.setattr(flows.nightly, "get_run_logger", lambda: logger)
+    moved = flows.nightly.archive_task.fn(str(file_list), str(warehouse), str(root), str(archive))
+    assert moved == 0 and found.exists()
+    assert len(logger.warnings) == 1
+    assert logger.warnings[0].startswith("not archived, left in the landing folder: ")
+    assert "stuck.txt" in logger.warnings[0] and "No space left on device" in logger.warnings[0]
+
+
+def test_source_uri_keeps_where_the_file_was_found_after_it_is_archived(tmp_path: Path) -> None:
+    from tests.direct_ingest import ingest
+    from transforms.query import run_query
+
+    root, archive, warehouse = tmp_path / "landing", tmp_path / "archive", tmp_path / "wh"
+    found = _file(root / "kyodo" / "a.txt")
+    ingest(root, warehouse)
+    items = stages.discover([root], warehouse).ingested_before
+    result = stages.archive_ingested(items, warehouse, root, archive)
+    assert (result.moved, result.failed) == (1, ())
+    assert not found.exists() and (archive / "kyodo" / "a.txt").is_file()
+    uris = run_query(warehouse, "SELECT DISTINCT source_uri FROM dispatches").rows
+    assert uris == [(str(found.resolve()),)]
+    assert stages.discover([root, archive], warehouse).fresh == [], "not read again from the archive"
 
 
 def test_archive_ingested_moves_only_ledger_files_with_dispatches_and_survives_errors(

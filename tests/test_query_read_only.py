@@ -158,6 +158,8 @@ HOSTILE = [
      "the table function force_checkpoint()"),
     ("SELECT write_log('hello')", "the function write_log()"),
     ("SELECT setseed(0.5)", "the function setseed()"),
+    ("SELECT nextval('ids')", "the function nextval()"),
+    ("SELECT setval('ids', 7)", "the function setval()"),
     ("WITH w AS (INSERT INTO t VALUES (1) RETURNING *) SELECT * FROM w", "an INSERT inside a SELECT"),
     # Plain writes and catalogue changes.
     ("CREATE TABLE t AS SELECT 1", "a CREATE statement"),
@@ -212,7 +214,7 @@ def test_explain_analyze_copy_leaves_the_committed_file_and_creates_none(
         f"EXPLAIN ANALYZE COPY (SELECT 1) TO '{elsewhere}'",
     ):
         result = CliRunner().invoke(app, ["sql", sql, "--warehouse", str(warehouse)])
-        assert result.exit_code != 0
+        assert result.exit_code == 2, "a refusal is a usage error (README)"
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and "refused a COPY statement inside EXPLAIN ANALYZE" in lines[0]
     assert part.read_bytes() == part_bytes and _fingerprint(warehouse) == before
@@ -331,4 +333,24 @@ def test_harden_connection_reads_only_what_it_is_given(user_csv: Path, scratch: 
     finally:
         con.close()
     assert user_csv.read_text().startswith("dispatch_id,desk\n")
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_glob_opens_only_its_own_folder_at_the_connection(user_csv: Path, scratch: Path) -> None:
+    """The connection holds by itself, whatever the statement check let through: a glob's
+    reads open the folder before its first wildcard, never "/" (which would let COPY … TO
+    write anywhere)."""
+    from transforms.query.read_only import named_reads
+
+    pattern = str(user_csv.parent / "*.csv")
+    reads = named_reads([pattern], base=scratch)
+    assert reads == NamedReads(files=(), directories=(str(user_csv.parent) + "/",))
+    con = duckdb.connect(":memory:")
+    try:
+        harden_connection(con, reads)
+        assert con.execute(f"SELECT count(*) FROM read_csv('{pattern}')").fetchone() == (2,)
+        assert "disabled by configuration" in _refused_by_connection(
+            con, f"COPY (SELECT 1) TO '{scratch}/x.csv'")
+    finally:
+        con.close()
     assert list(scratch.iterdir()) == []

@@ -188,6 +188,22 @@ def test_zip_bomb_is_refused_before_inflating(tmp_path, reference):
     assert "compression ratio" in items[0].detail
 
 
+def test_a_small_highly_compressible_zip_is_read_not_judged_by_its_ratio(tmp_path, reference):
+    # Repeated wire copy compresses far beyond 200:1; under 1 MiB inflated that is harmless.
+    story = ("Talks resume\nTOKYO, Jan 5 (Reuters) - Officials met on Tuesday.\n"
+             + "The talks went on late into the night. " * 20_000).encode()
+    path = tmp_path / "repetitive.zip"
+    path.write_bytes(zip_bytes({"story.txt": story}))
+    assert len(story) < 1024 * 1024 and len(story) > 200 * path.stat().st_size
+    assert reasons(read_all(path, reference)) == ["ok"]
+
+
+def test_the_ratio_is_judged_from_one_mebibyte_inflated():
+    limits = ReaderLimits()
+    assert not limits.ratio_exceeded(1024 * 1024, 1)
+    assert limits.ratio_exceeded(1024 * 1024 + 1, 1)
+
+
 def test_gzip_bomb_is_refused_while_streaming(tmp_path, reference):
     path = tmp_path / "bomb.txt.gz"
     path.write_bytes(gzip.compress(bytes(50 * 1024 * 1024)))

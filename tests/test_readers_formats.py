@@ -387,6 +387,22 @@ def test_billion_laughs_is_refused_before_expansion(tmp_path, reference):
     assert (item.reason, item.source_uri) == ("unsafe_xml", str(path))
 
 
+def test_an_internal_dtd_subset_without_entities_is_refused(tmp_path, reference):
+    # An ATTLIST default alone can change what a document says: here it would mark an AP
+    # story canceled (hidden) without the word appearing in the element.
+    document = (FIXTURES / "nitf_ap_3x.xml").read_text(encoding="utf-8").replace(
+        '<?xml version="1.0" encoding="UTF-8"?>\n',
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<!DOCTYPE nitf [<!ATTLIST docdata management-status CDATA "canceled">]>\n', 1,
+    ).replace(' management-status="usable"', "", 1)
+    assert "<!ATTLIST" in document and "<!ENTITY" not in document
+    path = tmp_path / "attlist.xml"
+    path.write_text(document, encoding="utf-8")
+    (item,) = read_all(path, reference)
+    assert isinstance(item, Rejection)
+    assert (item.reason, item.source_uri) == ("unsafe_xml", str(path))
+
+
 def test_source_uri_override(reference):
     dispatch = next(read_path(FIXTURES / "ninjs_v1.json", reference=reference,
                               source_uri="batch-7/ninjs_v1.json"))

@@ -50,15 +50,16 @@ def parse(text: str, reference: Reference, reference_time: datetime = REF) -> Pa
     )
 
 
-def assert_clean_body(dispatch: ParsedDispatch) -> None:
+def assert_clean_body(dispatch: ParsedDispatch, reference: Reference) -> None:
     body = dispatch.body
     assert body and body == body.strip()
     for leftover in (" END", "Copyright", "[", "(Reporting", "==Kyodo", "(END)", "Enditem"):
         assert leftover not in body, leftover
     if dispatch.headline:
         assert dispatch.headline not in body
-    if dispatch.agency:
-        assert f"({dispatch.agency})" not in body
+    # No agency credit is left in the body: the dispatch's own, or any other agency's.
+    credits = {f"({name})" for name in reference.agencies.values()} | {f"({dispatch.agency})"}
+    assert not [credit for credit in credits if credit in body]
 
 
 # --- the real Jiji sample ------------------------------------------------------------------
@@ -77,7 +78,7 @@ def test_jiji_sample(reference: Reference) -> None:
     assert dispatch.language is None  # detected from the text later (transforms.languages)
     assert dispatch.source_format == "wire-text"
     assert "END" not in dispatch.body and "Jiji" not in dispatch.body
-    assert_clean_body(dispatch)
+    assert_clean_body(dispatch, reference)
 
 
 # --- the invented corpus -------------------------------------------------------------------
@@ -92,7 +93,7 @@ def _observed(row: dict, reference: Reference) -> dict:
     text = (CORPUS / row["file"]).read_text(encoding="utf-8")
     reference_time = datetime.fromisoformat(row["reference_time"])
     dispatch = parse(text, reference, reference_time)
-    assert_clean_body(dispatch)
+    assert_clean_body(dispatch, reference)
     assert dispatch.published_at is not None and dispatch.published_at.tzinfo is not None
     return {
         "agency": dispatch.agency,
@@ -158,7 +159,7 @@ def test_sample_dispatches_all_parse(reference: Reference) -> None:
         dispatch = parse(
             (DISPATCHES / row["file"]).read_text(encoding="utf-8"), reference, reference_time
         )
-        assert_clean_body(dispatch)
+        assert_clean_body(dispatch, reference)
         assert dispatch.agency and dispatch.headline
         assert dispatch.published_at is not None
         assert date(2026, 1, 1) <= dispatch.published_at.date() <= date(2026, 1, 31)

@@ -7,11 +7,13 @@ import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.test_query_read_only import warehouse  # noqa: F401 - fixture
 from transforms.report.model import (
     AgencyDay,
     EntityTrend,
@@ -230,3 +232,37 @@ def test_decades_of_archive_are_drawn_as_yearly_bars_of_a_readable_width() -> No
     assert "<title>1988 · Reuters: 2 dispatches</title>" in svg
     ticks = re.findall(r'class="tick">(\d{4})</text>', svg)
     assert ticks[0] == "1987" and len(ticks) >= 5
+
+
+def test_the_network_keeps_the_most_mentioned_names() -> None:
+    """45 people, the n-th named in n dispatches: the 40 kept are the 40 most mentioned (the
+    sample warehouse has fewer than 40 names, so it cannot tell most from least)."""
+    import duckdb
+
+    from transforms.report.queries import NETWORK_NODES, network
+
+    assert NETWORK_NODES == 40
+    con = duckdb.connect()
+    con.execute("CREATE TABLE mentions_latest (dispatch_id VARCHAR, label VARCHAR, "
+                "canonical VARCHAR, text VARCHAR, published_date DATE)")
+    con.execute("CREATE TABLE entity_aliases (rule VARCHAR, label VARCHAR, name VARCHAR, "
+                "seen_on DATE, canonical VARCHAR, canonical_label VARCHAR)")
+    rows = [(f"d{d}", "PERSON", f"Person {n:02d}", f"Person {n:02d}", "2026-01-05")
+            for n in range(1, 46) for d in range(n)]
+    rows += [(f"d{d}", "GPE", "Tokyo", "Tokyo", "2026-01-05") for d in range(100)]  # not a network label
+    con.executemany("INSERT INTO mentions_latest VALUES (?, ?, ?, ?, ?)", rows)
+    nodes, edges = network(con, "TRUE")
+    assert sorted((n.name, n.mentions) for n in nodes) == [
+        (f"Person {n:02d}", n) for n in range(6, 46)]
+    assert edges, "people named in the same dispatches are linked"
+
+
+def test_the_report_is_written_into_the_warehouse_folder_by_default(warehouse: Path) -> None:  # noqa: F811
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    result = CliRunner().invoke(app, ["report", "--warehouse", str(warehouse)])
+    assert result.exit_code == 0, result.output
+    assert (warehouse / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert f"Wrote the report to {warehouse / 'report.html'}" in result.output

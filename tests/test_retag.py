@@ -242,3 +242,18 @@ def test_a_killed_retag_leaves_old_or_new_enrichment_and_finishes_next_time(tmp_
     for table in ENRICHMENT:
         assert _content(killed, table) == _content(clean, table), table
     assert _content(killed, "dispatches") == _content(base, "dispatches")
+
+
+@pytest.mark.parametrize("language", [None, "", "und", "UND", "und-Latn", "en", "en-US", "nb_NO", "FR", "sv"])
+def test_the_sql_language_key_is_the_tagging_language_python_uses(language: str | None) -> None:
+    """Retag picks stale rows in SQL and tags them in Python: if the two disagreed on a
+    language ("und" meaning English), every such row would look stale at every retag."""
+    import duckdb
+
+    from transforms.entities.taggers import tagging_language
+    from transforms.stages.retag import language_key_sql
+
+    con = duckdb.connect()
+    [(key,)] = con.execute(f"SELECT {language_key_sql('language')} FROM (SELECT ?::VARCHAR AS language)",
+                           [language]).fetchall()
+    assert key == tagging_language(language)

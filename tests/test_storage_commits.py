@@ -543,3 +543,31 @@ def test_tables_that_predate_a_column_read_it_as_null_and_take_it_in_the_next_co
                         "overwrite", overwrite=("runs",))
     assert storage.read_table(fresh, "runs", ["run_id", "files_deferred"]).to_pylist() == [
         {"run_id": "replaced", "files_deferred": 3}]
+
+
+def test_a_failed_table_write_fails_the_commit_and_keeps_its_rows_for_recovery(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table write that fails for a reason other than a concurrent commit (a full disk, a
+    refused request) must not pass for done: the commit stays open with its staged rows, and
+    the next writer (here `recover`) applies it. Swallowing the error would publish the commit
+    with none of the table's rows and drop them from `_pending/`."""
+    from deltalake.exceptions import DeltaError
+
+    storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(2)}, "c1")
+    real = storage_commits.write_deltalake
+
+    def disk_full(table, data, *args, **kwargs):
+        if str(table.table_uri).rstrip("/").endswith("/quarantine"):
+            raise DeltaError("Generic error: No space left on device (os error 28)")
+        return real(table, data, *args, **kwargs)
+
+    monkeypatch.setattr(storage_commits, "write_deltalake", disk_full)
+    with pytest.raises(storage.WarehouseError, match="no space left"):
+        storage.commit_rows(tmp_path, {"quarantine": _quarantine_rows(3, run_id="r2")}, "c2")
+    monkeypatch.setattr(storage_commits, "write_deltalake", real)
+    assert _count(tmp_path, "quarantine") == 2
+    assert storage.pending_commits(tmp_path) == ["c2"]
+    assert storage.recover(tmp_path) == 1
+    assert _count(tmp_path, "quarantine") == 5
+    assert storage.pending_commits(tmp_path) == []

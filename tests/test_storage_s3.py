@@ -250,3 +250,31 @@ def test_doctor_on_s3_keeps_young_leftovers_and_removes_old_ones(s3: S3Endpoint)
                 and not k.endswith("/")]
     assert "wh/quarantine/part-9-orphan.parquet" not in s3.keys(bucket)
     assert _count(warehouse, "quarantine") == 2
+
+
+def test_recovery_on_s3_keeps_rows_staged_by_a_writer_about_to_claim_them(
+    s3: S3Endpoint, monkeypatch
+) -> None:
+    """On S3 there is no lock: another process may run recovery between this writer's staging
+    of its rows and its claim. Recovery must leave unclaimed pending rows alone there (it drops
+    only those of committed commits), or the claim would find its rows gone."""
+    bucket = s3.make_bucket("wh-recover-race")
+    warehouse = f"s3://{bucket}/wh"
+    storage.commit_rows(warehouse, {"quarantine": _quarantine(2)}, "c1")
+    real = storage_commits.append_marker
+    raced: list[int] = []
+
+    def recovery_before_the_claim(loc, current, commit_id, state, **kwargs):
+        if commit_id == "c2" and not raced:
+            assert storage.pending_commits(warehouse) == ["c2"]
+            raced.append(storage.recover(warehouse))
+            assert storage.pending_commits(warehouse) == ["c2"], "unclaimed rows were dropped"
+        return real(loc, current, commit_id, state, **kwargs)
+
+    monkeypatch.setattr(storage_commits, "append_marker", recovery_before_the_claim)
+    storage.commit_rows(warehouse, {"quarantine": _quarantine(3, "x")}, "c2")
+    assert raced == [0]
+    assert _count(warehouse, "quarantine") == 5
+    assert storage.pending_commits(warehouse) == []
+    storage.commit_rows(warehouse, {"quarantine": _quarantine(1, "y")}, "c3")
+    assert _count(warehouse, "quarantine") == 6

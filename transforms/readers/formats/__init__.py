@@ -27,10 +27,13 @@ from transforms.readers.formats import (
 )
 from transforms.readers.registry import InputFormat
 
+# IPTC 7901 before ANPA-1312: a 7901 header with a one-letter service code ("e0620 4 i 211 …",
+# as dpa sends) also fits ANPA's selector, while an ANPA line never fits 7901's header (its
+# priority is a letter, 7901's a digit), so the tie between the two is always 7901's.
 FORMATS: tuple[InputFormat, ...] = tuple(
     module.FORMAT
     for module in (
-        empty, zip_archive, gzip_stream, tar_archive, anpa_1312, iptc_7901, binary,
+        empty, zip_archive, gzip_stream, tar_archive, iptc_7901, anpa_1312, binary,
         ap_media_json, json_lines, json_document, sgml_reuters, newsml_g2, newsml_1, nitf,
         ritzau_rbnews, html, unknown_xml, wire_text,
     )

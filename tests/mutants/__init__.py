@@ -1,0 +1,1 @@
+"""The mutation check (`make mutants`): named breaks applied one at a time to a scratch copy."""
