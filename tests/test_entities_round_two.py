@@ -11,6 +11,7 @@ import spacy
 from spacy.language import Language
 
 from transforms.entities.pipeline import add_components
+from transforms.entities.sport import result_team_ranges
 from transforms.entities.tagging import tag_bodies
 from transforms.records import MentionSpan
 
@@ -66,3 +67,99 @@ def test_a_place_before_a_body_without_a_head_word_stays_its_own(gazetteer_only:
     # The LABELS.md convention: "U.S. | Defense Department".
     texts = {text for text, _ in found(gazetteer_only, "The U.S. Defense Department said so.")}
     assert "U.S. Defense Department" not in texts
+
+
+# --- teams named by a place are organisations in sport -----------------------------------------
+
+MODEL_LIKE_SPANS = [
+    ("ORG", "Barcelona 2 Real"), ("GPE", "Valencia"), ("PERSON", "Sevilla"),
+    ("GPE", "Italy"), ("GPE", "Scotland"), ("GPE", "Colorado"), ("GPE", "Detroit"),
+    ("GPE", "Barcelona"), ("PERSON", "Ronaldo"), ("GPE", "Madrid"),
+    ("PERSON", "Ann Kessel"), ("PERSON", "Maria Lund"), ("ORG", "Hartford 3, Buffalo"),
+    ("GPE", "Pittsburgh"), ("GPE", "Milan"), ("ORG", "Udinese"), ("GPE", "Houston"),
+    ("ORG", "Dunmore Foxes 2 Harbour"),
+]
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", name="ner", config={"overwrite_ents": True})
+    ruler.add_patterns(
+        [{"label": label, "pattern": [{"ORTH": t.text} for t in nlp.make_doc(text)]}
+         for label, text in MODEL_LIKE_SPANS]
+    )
+    return add_components(nlp)
+
+
+def test_the_names_of_a_result_are_clubs_split_at_the_scores(nlp: Language) -> None:
+    body = (
+        "Results of Spanish league matches on Sunday:\n"
+        "Barcelona 2 Real Madrid 1\n"
+        "Valencia 1 Sevilla 1\n"
+    )
+    assert found(nlp, body) == {
+        ("Barcelona", "ORG"), ("Real Madrid", "ORG"), ("Valencia", "ORG"), ("Sevilla", "ORG"),
+    }
+
+
+def test_several_results_on_one_line_and_a_span_across_a_score_and_comma(nlp: Language) -> None:
+    body = "Hockey league results: Pittsburgh 5 Hartford 3, Buffalo 2 Montreal 2 (overtime)"
+    assert found(nlp, body) == {
+        ("Pittsburgh", "ORG"), ("Hartford", "ORG"), ("Buffalo", "ORG"), ("Montreal", "ORG"),
+    }
+
+
+def test_a_span_never_runs_across_a_line_break(nlp: Language) -> None:
+    body = "Ice hockey league table after Sunday:\nDunmore Foxes 2 Harbour\nCity Seals 1\n"
+    texts = {text for text, _ in found(nlp, body)}
+    assert texts and all("\n" not in text and not any(ch.isdigit() for ch in text) for text in texts)
+
+
+def test_a_nations_team_stays_the_country(nlp: Language) -> None:
+    body = "Rugby international results:\nItaly 29 Scotland 22\nItaly beat Scotland in Rome."
+    assert found(nlp, body) == {("Italy", "GPE"), ("Scotland", "GPE")}
+
+
+def test_a_city_next_to_a_result_verb_or_a_team_role_is_the_club(nlp: Language) -> None:
+    body = (
+        "Colorado beat Detroit 4-2 on Wednesday in the hockey league. "
+        "Barcelona striker Ronaldo scored twice, and Madrid lost to Valencia."
+    )
+    assert found(nlp, body) == {
+        ("Colorado", "ORG"), ("Detroit", "ORG"), ("Barcelona", "ORG"), ("Ronaldo", "PERSON"),
+        ("Madrid", "ORG"), ("Valencia", "ORG"),
+    }
+
+
+def test_the_clubs_label_holds_for_its_name_in_the_dispatch(nlp: Language) -> None:
+    body = "Results of Italian league matches:\nUdinese - Milan 1-2\nMilan climbed to second."
+    labels = {m.label for m in tag(nlp, body) if m.text == "Milan"}
+    assert labels == {"ORG"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Prices in Barcelona and Valencia rose as tourists returned, officials said.",
+        # figures after city names, but no word of sport: a weather table, not results
+        "Temperatures on Sunday: Madrid 25 Barcelona 23, Valencia 31 Milan 19.",
+        # a verb of results in business copy: places stay places
+        "Houston beat Colorado on office rents, the survey said.",
+    ],
+)
+def test_outside_sport_a_city_stays_a_place(nlp: Language, body: str) -> None:
+    labels = {label for text, label in found(nlp, body) if text != "Ronaldo"}
+    assert labels <= {"GPE", "PERSON"}
+    assert "GPE" in labels
+
+
+def test_two_players_on_a_result_stay_persons(nlp: Language) -> None:
+    body = "Table tennis results on Tuesday:\nAnn Kessel 3 Maria Lund 1\n"
+    assert found(nlp, body) == {("Ann Kessel", "PERSON"), ("Maria Lund", "PERSON")}
+
+
+def test_result_pairs_are_two_names_each_with_one_score() -> None:
+    text = "Norway 3 3 0 0 7 1 9\n1. Fischer (Germany) 82 points\nLeeds 2, Hull City 0\nA - B 2-1"
+    pairs = [tuple(text[a:b] for a, b in pair) for pair in result_team_ranges(text)]
+    assert pairs == [("Leeds", "Hull City"), ("A", "B")]

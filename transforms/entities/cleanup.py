@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from spacy.attrs import ORTH
+from spacy.attrs import LOWER, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
@@ -30,8 +30,13 @@ from transforms.entities.not_names import (
     not_names,
     table_header_ranges,
 )
+from transforms.entities.sport import (
+    SportCues,
+    result_team_ranges,
+    sport_cues,
+)
 
-CLEANUP = "wirehouse_entity_cleanup_v3"
+CLEANUP = "wirehouse_entity_cleanup_v4"
 _COPYRIGHT = re.compile(
     r"(?:\bEND\s+)?\[\s*Copyright\b[^\]]*\]?"
     r"|©[^\n]*"
@@ -94,21 +99,31 @@ class EntityCleanup:
         gazetteer_key: str,
         not_name_rows: Sequence[Sequence[str]] = (),
         places: Sequence[str] = (),
+        sport: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.gazetteer_key = gazetteer_key
         self.drop_labels = frozenset(drop_labels)
         self.aliases = alias_table(aliases)
         self.not_names = not_names(not_name_rows)
         self.places = {alias_key(place): place for place in places}
+        sport = sport or {}
+        self.sport = sport_cues(
+            sport.get("result_verbs", ()), sport.get("sport_words", ()),
+            sport.get("team_roles", ()), sport.get("nations", ()),
+        )
         alternatives = "|".join(re.escape(n) for n in sorted(agency_names, key=len, reverse=True))
         self.agency = re.compile(rf"\b(?:{alternatives})\b") if alternatives else None
 
     def __call__(self, doc: Doc) -> Doc:
         gazetteer = {(s.start, s.end): s.label_ for s in doc.spans.get(self.gazetteer_key, [])}
         ents = _with_untagged_surnames(doc, self._cleaned(doc, gazetteer))
+        ents, teams = _with_teams(doc, ents, self.sport)
         ents, defined = _with_defined_abbreviations(doc, ents)
         inputs = [
-            MentionInput(e.text, e.label_, gazetteer.get((e.start, e.end)) == e.label_)
+            MentionInput(
+                e.text, e.label_,
+                gazetteer.get((e.start, e.end)) == e.label_ or (e.start, e.end) in teams,
+            )
             for e in ents
         ]
         # Curated aliases win over a definition in the text.
@@ -140,16 +155,17 @@ class EntityCleanup:
                 continue
             if dateline is not None and ent.start < dateline.end:
                 continue
-            trimmed = _trimmed(_without_hyphen_affix(_before_free_dash(ent)))
-            if trimmed is None:
-                continue
-            if _lost_a_figure(ent, trimmed) and is_table_label(
-                [t.text for t in trimmed], self.not_names
-            ):
-                continue  # "Mar 6.8": a month and its figure, not a person
-            joined = _joined_across_ampersand(trimmed)
-            if not is_not_a_name([t.text for t in joined], self.not_names):
-                kept.append(joined)
+            for piece in _split_at_scores_and_lines(ent):
+                trimmed = _trimmed(_without_hyphen_affix(_before_free_dash(piece)))
+                if trimmed is None:
+                    continue
+                if _lost_a_figure(piece, trimmed) and is_table_label(
+                    [t.text for t in trimmed], self.not_names
+                ):
+                    continue  # "Mar 6.8": a month and its figure, not a person
+                joined = _joined_across_ampersand(trimmed)
+                if not is_not_a_name([t.text for t in joined], self.not_names):
+                    kept.append(joined)
         # Joining across "&" can reach a neighbouring entity ("Standard" + "Poor's Corp").
         return sorted(filter_spans(kept), key=lambda span: span.start) if kept else kept
 
@@ -177,6 +193,7 @@ class EntityCleanup:
         "gazetteer_key": GAZETTEER_SPANS_KEY,
         "not_names": [],
         "places": [],
+        "sport": {},
     },
 )
 def make_entity_cleanup(
@@ -188,8 +205,11 @@ def make_entity_cleanup(
     gazetteer_key: str,
     not_names: list[list[str]],
     places: list[str],
+    sport: dict[str, list[str]],
 ) -> EntityCleanup:
-    return EntityCleanup(agency_names, drop_labels, aliases, gazetteer_key, not_names, places)
+    return EntityCleanup(
+        agency_names, drop_labels, aliases, gazetteer_key, not_names, places, sport
+    )
 
 
 def _copyright_ranges(doc: Doc) -> list[tuple[int, int]]:
@@ -238,7 +258,8 @@ def _trimmed(ent: Span) -> Span | None:
     doc = ent.doc
     start, end = ent.start, ent.end
     while end - start > 1 and (
-        _loose_at_end(doc[end - 1]) or ent.label_ in _NO_FIGURE_LABELS and doc[end - 1].like_num
+        _loose_at_end(doc[end - 1])
+        or ent.label_ in _NO_FIGURE_LABELS and (doc[end - 1].like_num or doc[end - 1].is_punct)
     ):
         end -= 1
     while end - start > 1 and ent.label_ in _NO_FIGURE_LABELS and doc[start].like_num:
@@ -378,3 +399,112 @@ def _with_untagged_surnames(doc: Doc, ents: list[Span]) -> list[Span]:
         if orth in ids and i not in covered and doc[i].is_title
     ]
     return sorted(ents + extra, key=lambda span: span.start) if extra else ents
+
+
+def _split_at_scores_and_lines(ent: Span) -> list[Span]:
+    """ "Barcelona 2 Real Madrid 1", "Chelsea 2 Arsenal 1\nLiverpool": a span never runs across
+    a line break or a score between two names; each name is its own span, without the figures
+    at its edges (a club's own figure stays when nothing follows it: "Schalke 04")."""
+    doc = ent.doc
+    cuts = [
+        t.i for t in ent
+        if t.is_space
+        or t.is_digit and _name_follows(doc, t.i + 1, ent.end)
+    ]
+    if not cuts:
+        return [ent]
+    spans = []
+    for lo, hi in zip([ent.start] + [c + 1 for c in cuts], cuts + [ent.end], strict=True):
+        while lo < hi and not _has_letter(doc[lo]):
+            lo += 1
+        while hi > lo and not _has_letter(doc[hi - 1]):
+            hi -= 1
+        if lo < hi:
+            spans.append(Span(doc, lo, hi, label=ent.label_))
+    return spans
+
+
+def _name_follows(doc: Doc, i: int, end: int) -> bool:
+    """A capitalised word at `i`, or after a comma or semicolon there ("Hartford 3, Buffalo")."""
+    if i < end and doc[i].text in (",", ";"):
+        i += 1
+    return i < end and doc[i].is_alpha and doc[i].is_title
+
+
+def _has_letter(token: Token) -> bool:
+    return any(ch.isalpha() for ch in token.text)
+
+
+def _with_teams(
+    doc: Doc, ents: list[Span], cues: SportCues
+) -> tuple[list[Span], set[tuple[int, int]]]:
+    """Teams named by a place in a sport text become ORG (a nation's team stays GPE); names on
+    a result the model missed are added (`transforms.entities.sport`). Returns the entities
+    and the token ranges of the teams, whose label then holds for the name in the dispatch."""
+    if not cues.sport_words:
+        return ents, set()
+    # A C-level pass over token ids first: most dispatches are not about sport.
+    lowers = {doc.vocab.strings[w] for w in cues.sport_words}
+    if lowers.isdisjoint(doc.to_array(LOWER).tolist()):
+        return ents, set()
+    teams: dict[tuple[int, int], str] = {}
+    replaced: set[int] = set()  # indexes of entities a result's name takes the place of
+    for pair in result_team_ranges(doc.text):
+        names = [_result_name(doc, ents, start, end) for start, end in pair]
+        if all(n is not None and n[0].label_ == "PERSON" and len(n[0]) > 1 for n in names):
+            continue  # two players' full names: a match of persons
+        for name in names:
+            if name is None:
+                continue
+            span, inside = name
+            replaced.update(inside)
+            teams[(span.start, span.end)] = "GPE" if cues.is_nation(span.text) else "ORG"
+    for ent in ents:
+        if ent.label_ != "GPE" or cues.is_nation(ent.text) or (ent.start, ent.end) in teams:
+            continue
+        if _next_to_result_or_role(doc, ent, cues):
+            teams[(ent.start, ent.end)] = "ORG"
+    if not teams:
+        return ents, set()
+    relabelled = {(e.start, e.end): e for i, e in enumerate(ents) if i not in replaced}
+    for (start, end), label in teams.items():
+        relabelled[(start, end)] = Span(doc, start, end, label=label)
+    kept = sorted(relabelled.values(), key=lambda span: span.start)
+    return kept, set(teams)
+
+
+_BETWEEN_VERB_AND_TEAM = frozenset({"the", "to", "with", "over"})
+
+
+def _result_name(
+    doc: Doc, ents: list[Span], start: int, end: int
+) -> tuple[Span, list[int]] | None:
+    """The span of a result's name at characters `start:end`, and the entities inside it it
+    replaces ("Real" of the model's "Barcelona 2 Real" for "Real Madrid"); None when an entity
+    runs out of it (the model read the text otherwise)."""
+    inside = []
+    for i, ent in enumerate(ents):
+        if ent.end_char <= start or ent.start_char >= end:
+            continue
+        if ent.start_char < start or ent.end_char > end:
+            return None
+        inside.append(i)
+    if len(inside) == 1 and (ents[inside[0]].start_char, ents[inside[0]].end_char) == (start, end):
+        return ents[inside[0]], inside
+    span = doc.char_span(start, end, alignment_mode="strict")
+    if span is None:
+        return None
+    label = ents[inside[0]].label_ if inside else "ORG"
+    return Span(doc, span.start, span.end, label=label), inside
+
+
+def _next_to_result_or_role(doc: Doc, ent: Span, cues: SportCues) -> bool:
+    """A place right before a result verb or a team role ("Colorado beat", "Barcelona
+    striker"), or right after a result verb ("beat Detroit", "lost to the Houston Astros")."""
+    after = doc[ent.end].lower_ if ent.end < len(doc) else ""
+    if after in cues.result_verbs or after in cues.team_roles:
+        return True
+    i = ent.start - 1
+    while i >= 0 and doc[i].lower_ in _BETWEEN_VERB_AND_TEAM:
+        i -= 1
+    return i >= 0 and doc[i].lower_ in cues.result_verbs

@@ -6,7 +6,9 @@
 * ``result_verb`` (beat, defeated, drew, ...), ``sport_word`` (league, goals, innings, ...) and
   ``team_role`` (striker, coach, ...): the sport context in which a team named by a city is an
   organisation, not the city ("Barcelona 2 Real Madrid 1", "Chelsea beat Arsenal",
-  "Barcelona striker Ronaldo"; `transforms.entities.sport`);
+  "Barcelona striker Ronaldo"; `transforms.entities.sport`); ``nation`` adds to the countries
+  of ISO 3166 the names a national side plays under ("England", "Scotland", "Russia"): a
+  nation's team is the country (GPE);
 * ``operation_word`` (Operation, Exercise): a name after one is a military operation, never a
   person ("Operation Desert Shield"); ``operation_name`` lists the names of operations that
   are also written without it ("Desert Storm").
@@ -21,7 +23,7 @@ import csv
 from pathlib import Path
 
 NAME_CUE_KINDS = (
-    "institution_head", "result_verb", "sport_word", "team_role", "operation_word",
+    "institution_head", "result_verb", "sport_word", "team_role", "nation", "operation_word",
     "operation_name",
 )
 

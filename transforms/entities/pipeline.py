@@ -48,6 +48,7 @@ from transforms.entities.gazetteer import GAZETTEER, agency_names, load_patterns
 from transforms.entities.labels import EMITTED_LABELS, STAND_IN_LABELS
 from transforms.entities.name_cues import read_name_cue_rows, terms_of
 from transforms.entities.not_names import read_not_name_rows
+from transforms.entities.sport import country_names
 from transforms.geocoding.step import geocoding_fingerprint
 from transforms.languages import DEFAULT_PIPELINE
 
@@ -106,6 +107,12 @@ def add_components(nlp: Language, *, seeds_dir: Path | None = None) -> Language:
         + read_alias_rows(seed_path("aliases.csv", seeds_dir)),
         "not_names": read_not_name_rows(seed_path("not_names.csv", seeds_dir)),
         "places": places,
+        "sport": {
+            "result_verbs": terms_of(cues, "result_verb"),
+            "sport_words": terms_of(cues, "sport_word"),
+            "team_roles": terms_of(cues, "team_role"),
+            "nations": sorted({*country_names(), *terms_of(cues, "nation")}),
+        },
     }
     nlp.add_pipe(CLEANUP, name=CLEANUP, last=True, config=cleanup_config)
     nlp.meta[GEOCODING_META] = geocoding_fingerprint(seeds_dir)
