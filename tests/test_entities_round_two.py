@@ -78,6 +78,9 @@ MODEL_LIKE_SPANS = [
     ("PERSON", "Ann Kessel"), ("PERSON", "Maria Lund"), ("ORG", "Hartford 3, Buffalo"),
     ("GPE", "Pittsburgh"), ("GPE", "Milan"), ("ORG", "Udinese"), ("GPE", "Houston"),
     ("ORG", "Dunmore Foxes 2 Harbour"),
+    ("PERSON", "Desert Shield"), ("PERSON", "Desert Storm"), ("PERSON", "Operation Sea Lark"),
+    ("PERSON", "Bahia"), ("ORG", "Parana"), ("PERSON", "Victoria"), ("PERSON", "Naomi Osaka"),
+    ("PERSON", "Osaka"), ("ORG", "BA"), ("ORG", "British Airways"), ("GPE", "Baltimore"),
 ]
 
 
@@ -163,3 +166,41 @@ def test_result_pairs_are_two_names_each_with_one_score() -> None:
     text = "Norway 3 3 0 0 7 1 9\n1. Fischer (Germany) 82 points\nLeeds 2, Hull City 0\nA - B 2-1"
     pairs = [tuple(text[a:b] for a, b in pair) for pair in result_team_ranges(text)]
     assert pairs == [("Leeds", "Hull City"), ("A", "B")]
+
+
+def test_the_dateline_stays_the_place_when_its_name_is_also_a_club(nlp: Language) -> None:
+    body = "BALTIMORE (Reuters) - Baseball results on Tuesday:\nBaltimore 5 Boston 3\n"
+    labels = {(m.text, m.label) for m in tag(nlp, body)}
+    assert ("BALTIMORE", "GPE") in labels and ("Baltimore", "ORG") in labels
+
+
+# --- operations and places are not persons -----------------------------------------------------
+
+
+def test_an_operation_is_an_event_not_a_person(nlp: Language) -> None:
+    body = (
+        "Troops left for Operation Desert Shield in August. Desert Shield became Desert Storm in "
+        "January, and Operation Sea Lark followed. Exercise Northern Pike ended on Friday."
+    )
+    assert found(nlp, body) == {
+        ("Desert Shield", "EVENT"), ("Desert Storm", "EVENT"), ("Sea Lark", "EVENT"),
+        ("Northern Pike", "EVENT"),
+    }
+
+
+def test_a_place_read_as_a_person_or_organisation_is_the_place(nlp: Language) -> None:
+    body = "Cocoa arrivals in Bahia rose, while rain in Parana slowed the soy harvest."
+    assert found(nlp, body) == {("Bahia", "GPE"), ("Parana", "GPE")}  # ISO: "Paraná"
+
+
+def test_a_person_named_like_a_place_stays_a_person(nlp: Language) -> None:
+    body = "Naomi Osaka won the final. Osaka thanked the crowd. A portrait of Queen Victoria hung there."
+    assert found(nlp, body) == {
+        ("Naomi Osaka", "PERSON"), ("Osaka", "PERSON"), ("Victoria", "PERSON"),
+    }
+
+
+def test_an_acronym_is_not_a_place_of_the_same_letters(nlp: Language) -> None:
+    # "Ba" is a province of Fiji; "BA" in copy about airlines is British Airways.
+    body = "BA said on Monday that it would add two flights a week to Nadi."
+    assert {label for text, label in found(nlp, body) if text == "BA"} == {"ORG"}

@@ -30,6 +30,7 @@ from transforms.entities.not_names import (
     not_names,
     table_header_ranges,
 )
+from transforms.entities.place_names import fold_place, without_accents
 from transforms.entities.sport import (
     SportCues,
     result_team_ranges,
@@ -100,6 +101,8 @@ class EntityCleanup:
         not_name_rows: Sequence[Sequence[str]] = (),
         places: Sequence[str] = (),
         sport: Mapping[str, Sequence[str]] | None = None,
+        operations: Mapping[str, Sequence[str]] | None = None,
+        place_names: Sequence[str] = (),
     ) -> None:
         self.gazetteer_key = gazetteer_key
         self.drop_labels = frozenset(drop_labels)
@@ -111,26 +114,44 @@ class EntityCleanup:
             sport.get("result_verbs", ()), sport.get("sport_words", ()),
             sport.get("team_roles", ()), sport.get("nations", ()),
         )
+        operations = operations or {}
+        self.operation_words = frozenset(operations.get("words", ()))
+        self.operation_names = frozenset(fold_place(n) for n in operations.get("names", ()))
+        # As written (accents aside), so "Ba" (a province of Fiji) is not "BA" (British Airways);
+        # an upper-case place of four letters or more ("KANAGAWA") is compared without case.
+        self.place_names = frozenset(without_accents(name) for name in place_names)
+        self.upper_place_names = frozenset(fold_place(name) for name in place_names)
         alternatives = "|".join(re.escape(n) for n in sorted(agency_names, key=len, reverse=True))
         self.agency = re.compile(rf"\b(?:{alternatives})\b") if alternatives else None
 
     def __call__(self, doc: Doc) -> Doc:
         gazetteer = {(s.start, s.end): s.label_ for s in doc.spans.get(self.gazetteer_key, [])}
         ents = _with_untagged_surnames(doc, self._cleaned(doc, gazetteer))
-        ents, teams = _with_teams(doc, ents, self.sport)
+        sport = _is_sport_text(doc, self.sport)
+        ents, teams = _with_teams(doc, ents, self.sport) if sport else (ents, set())
+        ents, operations = self._with_operations(doc, ents)
+        ents = self._places_read_as_names(doc, ents, sport, gazetteer)
+        fixed = teams | operations
         ents, defined = _with_defined_abbreviations(doc, ents)
         inputs = [
             MentionInput(
                 e.text, e.label_,
-                gazetteer.get((e.start, e.end)) == e.label_ or (e.start, e.end) in teams,
+                gazetteer.get((e.start, e.end)) == e.label_ or (e.start, e.end) in fixed,
             )
             for e in ents
         ]
         # Curated aliases win over a definition in the text.
         aliases = {**defined, **self.aliases} if defined else self.aliases
         resolutions = resolve_mentions(inputs, aliases, self.places)
+        # A dateline names the place of the dispatch, whatever the vote ("BALTIMORE" above
+        # "Baltimore 5 Boston 3", where Baltimore is the club).
+        dateline = _dateline_place(doc)
+        at_dateline = (dateline.start, dateline.end) if dateline is not None else None
         doc.ents = [
-            Span(doc, e.start, e.end, label=r.label, kb_id=r.canonical)
+            Span(
+                doc, e.start, e.end, kb_id=r.canonical,
+                label=e.label_ if (e.start, e.end) == at_dateline else r.label,
+            )
             for e, r in zip(ents, resolutions, strict=True)
         ]
         return doc
@@ -159,7 +180,7 @@ class EntityCleanup:
                 trimmed = _trimmed(_without_hyphen_affix(_before_free_dash(piece)))
                 if trimmed is None:
                     continue
-                if _lost_a_figure(piece, trimmed) and is_table_label(
+                if _lost_a_figure(ent, trimmed) and is_table_label(
                     [t.text for t in trimmed], self.not_names
                 ):
                     continue  # "Mar 6.8": a month and its figure, not a person
@@ -175,6 +196,72 @@ class EntityCleanup:
         if text.count("\n") < 2:
             return []
         return figures_lines(text, self.not_names)
+
+    def _with_operations(
+        self, doc: Doc, ents: list[Span]
+    ) -> tuple[list[Span], set[tuple[int, int]]]:
+        """ "Operation Desert Shield", "Desert Storm": a military operation is an EVENT, never a
+        PERSON. The name after an operation word (`seeds/name_cues.csv`, the word itself left
+        out like a title, added when the model missed it) and a listed operation's name."""
+        words = self.operation_words
+        has_word = bool(words) and not {doc.vocab.strings[w] for w in words}.isdisjoint(
+            doc.to_array(ORTH).tolist()
+        )
+        if not has_word and not any(fold_place(e.text) in self.operation_names for e in ents):
+            return ents, set()
+        kept: list[Span] = []
+        events: set[tuple[int, int]] = set()
+        for ent in ents:
+            start = ent.start + 1 if len(ent) > 1 and ent[0].text in words else ent.start
+            after_word = start > 0 and doc[start - 1].text in words
+            if after_word or fold_place(doc[start : ent.end].text) in self.operation_names:
+                ent = Span(doc, start, ent.end, label="EVENT")
+                events.add((ent.start, ent.end))
+            kept.append(ent)
+        if has_word:
+            covered = {i for e in kept for i in range(e.start, e.end)}
+            for token in doc:
+                if token.text in words and token.i + 1 not in covered:
+                    end = _end_of_capitalised_run(doc, token.i + 1)
+                    if end > token.i + 1:
+                        kept.append(Span(doc, token.i + 1, end, label="EVENT"))
+                        events.add((token.i + 1, end))
+            kept.sort(key=lambda span: span.start)
+        return kept, events
+
+    def _places_read_as_names(
+        self, doc: Doc, ents: list[Span], sport: bool, gazetteer: dict[tuple[int, int], str]
+    ) -> list[Span]:
+        """ "Bahia" as a PERSON or an ORG: a name that is only the name of a place
+        (seeds/places.csv, the countries and first-level regions of ISO 3166) is the place (GPE),
+        unless a longer person's name in the dispatch holds it ("Naomi Osaka" ... "Osaka"), a
+        title stands before it ("Queen Victoria"), or, for an ORG, the text is about sport (a
+        club: "Bahia 2 Santos 1") or the gazetteer said so."""
+        if not self.place_names:
+            return ents
+        labels = ("PERSON",) if sport else ("PERSON", "ORG")
+        if not any(e.label_ in labels for e in ents):
+            return ents
+        person_words = {t.text for e in ents if e.label_ == "PERSON" and len(e) > 1 for t in e}
+        changed = False
+        kept = []
+        for ent in ents:
+            if (
+                ent.label_ in labels
+                and (ent.start, ent.end) not in gazetteer
+                and self._is_place_name(ent.text)
+                and not any(t.text in person_words for t in ent)
+                and not (ent.start > 0 and doc[ent.start - 1].text in _PERSON_TITLES)
+            ):
+                ent = Span(doc, ent.start, ent.end, label="GPE")
+                changed = True
+            kept.append(ent)
+        return kept if changed else ents
+
+    def _is_place_name(self, text: str) -> bool:
+        if text.isupper():
+            return len(text) > 3 and fold_place(text) in self.upper_place_names
+        return without_accents(text) in self.place_names
 
     def _unwanted(self, ent: Span) -> bool:
         if ent.label_ in self.drop_labels:
@@ -194,6 +281,8 @@ class EntityCleanup:
         "not_names": [],
         "places": [],
         "sport": {},
+        "operations": {},
+        "place_names": [],
     },
 )
 def make_entity_cleanup(
@@ -206,9 +295,12 @@ def make_entity_cleanup(
     not_names: list[list[str]],
     places: list[str],
     sport: dict[str, list[str]],
+    operations: dict[str, list[str]],
+    place_names: list[str],
 ) -> EntityCleanup:
     return EntityCleanup(
-        agency_names, drop_labels, aliases, gazetteer_key, not_names, places, sport
+        agency_names, drop_labels, aliases, gazetteer_key, not_names, places, sport,
+        operations, place_names,
     )
 
 
@@ -431,22 +523,48 @@ def _name_follows(doc: Doc, i: int, end: int) -> bool:
     return i < end and doc[i].is_alpha and doc[i].is_title
 
 
+_OPERATION_JOINERS = frozenset({"of", "for"})
+_OPERATION_WORDS = 4
+
+
+def _end_of_capitalised_run(doc: Doc, start: int) -> int:
+    """The end of the run of capitalised words from `start` ("Desert Shield", "Peace for
+    Galilee"), at most a few words; `start` itself when there is none."""
+    end = start
+    limit = min(len(doc), start + _OPERATION_WORDS)
+    i = start
+    while i < limit:
+        token = doc[i]
+        if token.is_alpha and token.is_title:
+            end = i + 1
+        elif not (token.lower_ in _OPERATION_JOINERS and end == i and i > start):
+            break
+        if not token.whitespace_:
+            break
+        i += 1
+    return end
+
+
 def _has_letter(token: Token) -> bool:
     return any(ch.isalpha() for ch in token.text)
+
+
+def _is_sport_text(doc: Doc, cues: SportCues) -> bool:
+    """A text with a sport word (`seeds/name_cues.csv`); a C-level pass over token ids, as most
+    dispatches are not about sport."""
+    if not cues.sport_words:
+        return False
+    lowers = {doc.vocab.strings[w] for w in cues.sport_words}
+    return not lowers.isdisjoint(doc.to_array(LOWER).tolist())
 
 
 def _with_teams(
     doc: Doc, ents: list[Span], cues: SportCues
 ) -> tuple[list[Span], set[tuple[int, int]]]:
-    """Teams named by a place in a sport text become ORG (a nation's team stays GPE); names on
-    a result the model missed are added (`transforms.entities.sport`). Returns the entities
-    and the token ranges of the teams, whose label then holds for the name in the dispatch."""
-    if not cues.sport_words:
-        return ents, set()
-    # A C-level pass over token ids first: most dispatches are not about sport.
-    lowers = {doc.vocab.strings[w] for w in cues.sport_words}
-    if lowers.isdisjoint(doc.to_array(LOWER).tolist()):
-        return ents, set()
+    """In a sport text (the caller checks), teams named by a place become ORG (a nation's team
+    stays GPE); names on a result the model missed are added (`transforms.entities.sport`).
+    Returns the entities and the token ranges of the teams, whose label then holds for the name
+    in the dispatch."""
     teams: dict[tuple[int, int], str] = {}
     replaced: set[int] = set()  # indexes of entities a result's name takes the place of
     for pair in result_team_ranges(doc.text):

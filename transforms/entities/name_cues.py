@@ -9,12 +9,12 @@
   "Barcelona striker Ronaldo"; `transforms.entities.sport`); ``nation`` adds to the countries
   of ISO 3166 the names a national side plays under ("England", "Scotland", "Russia"): a
   nation's team is the country (GPE);
-* ``operation_word`` (Operation, Exercise): a name after one is a military operation, never a
-  person ("Operation Desert Shield"); ``operation_name`` lists the names of operations that
-  are also written without it ("Desert Storm").
+* ``operation_word`` (Operation, Exercise): the name after one is a military operation, an
+  EVENT, never a person ("Operation Desert Shield" -> EVENT `Desert Shield`; the word itself is
+  left out like a title, so the bare name later is the same entity); ``operation_name`` lists
+  operations that are often written without it ("Desert Storm").
 
-Terms are compared without case; a term of several words matches on its last word only where
-the module says so.
+Terms are compared without case, except operation words (capitalised, as in a name).
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ from transforms.entities.gazetteer import GAZETTEER, agency_names, load_patterns
 from transforms.entities.labels import EMITTED_LABELS, STAND_IN_LABELS
 from transforms.entities.name_cues import read_name_cue_rows, terms_of
 from transforms.entities.not_names import read_not_name_rows
-from transforms.entities.sport import country_names
+from transforms.entities.place_names import country_names, region_names
 from transforms.geocoding.step import geocoding_fingerprint
 from transforms.languages import DEFAULT_PIPELINE
 
@@ -113,6 +113,14 @@ def add_components(nlp: Language, *, seeds_dir: Path | None = None) -> Language:
             "team_roles": terms_of(cues, "team_role"),
             "nations": sorted({*country_names(), *terms_of(cues, "nation")}),
         },
+        "operations": {
+            "words": terms_of(cues, "operation_word"),
+            "names": terms_of(cues, "operation_name"),
+        },
+        # A lone PERSON with one of these names is the place ("Bahia").
+        "place_names": sorted(
+            {*places, *country_names(), *region_names(), *terms_of(cues, "nation")}
+        ),
     }
     nlp.add_pipe(CLEANUP, name=CLEANUP, last=True, config=cleanup_config)
     nlp.meta[GEOCODING_META] = geocoding_fingerprint(seeds_dir)

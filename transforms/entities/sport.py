@@ -61,19 +61,6 @@ def sport_cues(
     )
 
 
-def country_names() -> list[str]:
-    """Names of the countries of ISO 3166 (name, common and official), from `pycountry`."""
-    import pycountry  # loaded when a pipeline is built, never at import
-
-    names: set[str] = set()
-    for country in pycountry.countries:
-        for attribute in ("name", "common_name", "official_name"):
-            value = getattr(country, attribute, None)
-            if value:
-                names.add(value)
-    return sorted(names)
-
-
 def result_team_ranges(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """Character ranges of the two names of every result in `text` (see the module docstring),
     one pair a result."""
