@@ -116,7 +116,7 @@ class EntityCleanup:
         )
         operations = operations or {}
         self.operation_words = frozenset(operations.get("words", ()))
-        self.operation_names = frozenset(fold_place(n) for n in operations.get("names", ()))
+        self.operation_names = frozenset(operations.get("names", ()))
         # As written (accents aside), so "Ba" (a province of Fiji) is not "BA" (British Airways);
         # an upper-case place of four letters or more ("KANAGAWA") is compared without case.
         self.place_names = frozenset(without_accents(name) for name in place_names)
@@ -126,7 +126,8 @@ class EntityCleanup:
 
     def __call__(self, doc: Doc) -> Doc:
         gazetteer = {(s.start, s.end): s.label_ for s in doc.spans.get(self.gazetteer_key, [])}
-        ents = _with_untagged_surnames(doc, self._cleaned(doc, gazetteer))
+        dateline = _dateline_place(doc)
+        ents = _with_untagged_surnames(doc, self._cleaned(doc, gazetteer, dateline))
         sport = _is_sport_text(doc, self.sport)
         ents, teams = _with_teams(doc, ents, self.sport) if sport else (ents, set())
         ents, operations = self._with_operations(doc, ents)
@@ -145,7 +146,6 @@ class EntityCleanup:
         resolutions = resolve_mentions(inputs, aliases, self.places)
         # A dateline names the place of the dispatch, whatever the vote ("BALTIMORE" above
         # "Baltimore 5 Boston 3", where Baltimore is the club).
-        dateline = _dateline_place(doc)
         at_dateline = (dateline.start, dateline.end) if dateline is not None else None
         doc.ents = [
             Span(
@@ -156,13 +156,14 @@ class EntityCleanup:
         ]
         return doc
 
-    def _cleaned(self, doc: Doc, gazetteer: dict[tuple[int, int], str]) -> list[Span]:
+    def _cleaned(
+        self, doc: Doc, gazetteer: dict[tuple[int, int], str], dateline: Span | None
+    ) -> list[Span]:
         figures = self._figures_lines(doc)
         blocked = _copyright_ranges(doc) + [(f.start, f.end) for f in figures if f.financial]
         table_rows = [(f.start, f.end) for f in figures if not f.financial]
         if figures:
             blocked += table_header_ranges(doc.text, self.not_names)
-        dateline = _dateline_place(doc)
         kept: list[Span] = [dateline] if dateline is not None else []
         for ent in doc.ents:
             label = gazetteer.get((ent.start, ent.end), ent.label_)
@@ -207,14 +208,14 @@ class EntityCleanup:
         has_word = bool(words) and not {doc.vocab.strings[w] for w in words}.isdisjoint(
             doc.to_array(ORTH).tolist()
         )
-        if not has_word and not any(fold_place(e.text) in self.operation_names for e in ents):
+        if not has_word and not any(e.text in self.operation_names for e in ents):
             return ents, set()
         kept: list[Span] = []
         events: set[tuple[int, int]] = set()
         for ent in ents:
             start = ent.start + 1 if len(ent) > 1 and ent[0].text in words else ent.start
             after_word = start > 0 and doc[start - 1].text in words
-            if after_word or fold_place(doc[start : ent.end].text) in self.operation_names:
+            if after_word or doc[start : ent.end].text in self.operation_names:
                 ent = Span(doc, start, ent.end, label="EVENT")
                 events.add((ent.start, ent.end))
             kept.append(ent)
