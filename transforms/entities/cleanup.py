@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from spacy.attrs import LOWER, ORTH
+from spacy.attrs import IS_SPACE, LOWER, ORTH
 from spacy.language import Language
+from spacy.strings import hash_string
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
@@ -22,7 +23,6 @@ from transforms.entities.canonical import (
 from transforms.entities.gazetteer import GAZETTEER_SPANS_KEY
 from transforms.entities.labels import VALUE_LABELS
 from transforms.entities.not_names import (
-    FiguresLine,
     figures_lines,
     is_defined_abbreviation,
     is_not_a_name,
@@ -114,9 +114,14 @@ class EntityCleanup:
             sport.get("result_verbs", ()), sport.get("sport_words", ()),
             sport.get("team_roles", ()), sport.get("nations", ()),
         )
+        self.sport_word_ids = frozenset(hash_string(w) for w in self.sport.sport_words)
         operations = operations or {}
         self.operation_words = frozenset(operations.get("words", ()))
+        self.operation_word_ids = frozenset(hash_string(w) for w in self.operation_words)
         self.operation_names = frozenset(operations.get("names", ()))
+        self.operation_first_word_ids = frozenset(
+            hash_string(name.split()[0]) for name in self.operation_names
+        )
         # As written (accents aside), so "Ba" (a province of Fiji) is not "BA" (British Airways);
         # an upper-case place of four letters or more ("KANAGAWA") is compared without case.
         self.place_names = frozenset(without_accents(name) for name in place_names)
@@ -128,7 +133,7 @@ class EntityCleanup:
         gazetteer = {(s.start, s.end): s.label_ for s in doc.spans.get(self.gazetteer_key, [])}
         dateline = _dateline_place(doc)
         ents = _with_untagged_surnames(doc, self._cleaned(doc, gazetteer, dateline))
-        sport = _is_sport_text(doc, self.sport)
+        sport = _is_sport_text(doc, self.sport_word_ids)
         ents, teams = _with_teams(doc, ents, self.sport) if sport else (ents, set())
         ents, operations = self._with_operations(doc, ents)
         ents = self._places_read_as_names(doc, ents, sport, gazetteer)
@@ -159,11 +164,14 @@ class EntityCleanup:
     def _cleaned(
         self, doc: Doc, gazetteer: dict[tuple[int, int], str], dateline: Span | None
     ) -> list[Span]:
-        figures = self._figures_lines(doc)
+        # Only bodies with several lines can hold a table; `doc.text` joins every token in
+        # Python, so it is built only for those.
+        text = doc.text if _line_breaks(doc) >= 2 else None
+        figures = figures_lines(text, self.not_names) if text is not None else []
         blocked = _copyright_ranges(doc) + [(f.start, f.end) for f in figures if f.financial]
         table_rows = [(f.start, f.end) for f in figures if not f.financial]
-        if figures:
-            blocked += table_header_ranges(doc.text, self.not_names)
+        if figures and text is not None:
+            blocked += table_header_ranges(text, self.not_names)
         kept: list[Span] = [dateline] if dateline is not None else []
         for ent in doc.ents:
             label = gazetteer.get((ent.start, ent.end), ent.label_)
@@ -191,13 +199,6 @@ class EntityCleanup:
         # Joining across "&" can reach a neighbouring entity ("Standard" + "Poor's Corp").
         return sorted(filter_spans(kept), key=lambda span: span.start) if kept else kept
 
-    def _figures_lines(self, doc: Doc) -> list[FiguresLine]:
-        # Only bodies with several lines can hold a table; most prose is one or a few lines.
-        text = doc.text
-        if text.count("\n") < 2:
-            return []
-        return figures_lines(text, self.not_names)
-
     def _with_operations(
         self, doc: Doc, ents: list[Span]
     ) -> tuple[list[Span], set[tuple[int, int]]]:
@@ -205,10 +206,9 @@ class EntityCleanup:
         PERSON. The name after an operation word (`seeds/name_cues.csv`, the word itself left
         out like a title, added when the model missed it) and a listed operation's name."""
         words = self.operation_words
-        has_word = bool(words) and not {doc.vocab.strings[w] for w in words}.isdisjoint(
-            doc.to_array(ORTH).tolist()
-        )
-        if not has_word and not any(e.text in self.operation_names for e in ents):
+        orths = set(doc.to_array(ORTH).tolist())
+        has_word = not self.operation_word_ids.isdisjoint(orths)
+        if not has_word and self.operation_first_word_ids.isdisjoint(orths):
             return ents, set()
         kept: list[Span] = []
         events: set[tuple[int, int]] = set()
@@ -241,23 +241,22 @@ class EntityCleanup:
         if not self.place_names:
             return ents
         labels = ("PERSON",) if sport else ("PERSON", "ORG")
-        if not any(e.label_ in labels for e in ents):
+        places = [
+            i for i, e in enumerate(ents)
+            if e.label_ in labels and (e.start, e.end) not in gazetteer and self._is_place_name(e.text)
+        ]
+        if not places:
             return ents
         person_words = {t.text for e in ents if e.label_ == "PERSON" and len(e) > 1 for t in e}
-        changed = False
-        kept = []
-        for ent in ents:
-            if (
-                ent.label_ in labels
-                and (ent.start, ent.end) not in gazetteer
-                and self._is_place_name(ent.text)
-                and not any(t.text in person_words for t in ent)
-                and not (ent.start > 0 and doc[ent.start - 1].text in _PERSON_TITLES)
+        kept = list(ents)
+        for i in places:
+            ent = ents[i]
+            if any(t.text in person_words for t in ent) or (
+                ent.start > 0 and doc[ent.start - 1].text in _PERSON_TITLES
             ):
-                ent = Span(doc, ent.start, ent.end, label="GPE")
-                changed = True
-            kept.append(ent)
-        return kept if changed else ents
+                continue
+            kept[i] = Span(doc, ent.start, ent.end, label="GPE")
+        return kept
 
     def _is_place_name(self, text: str) -> bool:
         if text.isupper():
@@ -303,6 +302,16 @@ def make_entity_cleanup(
         agency_names, drop_labels, aliases, gazetteer_key, not_names, places, sport,
         operations, place_names,
     )
+
+
+def _line_breaks(doc: Doc) -> int:
+    """Line breaks in the text, from the whitespace tokens alone (a line break is never part of
+    a word token or of a token's trailing space)."""
+    spaces = doc.to_array(IS_SPACE)
+    if not spaces.any():
+        return 0
+    orths = doc.to_array(ORTH)[spaces.astype(bool)].tolist()
+    return sum(doc.vocab.strings[orth].count("\n") for orth in orths)
 
 
 def _copyright_ranges(doc: Doc) -> list[tuple[int, int]]:
@@ -398,6 +407,8 @@ _FREE_DASHES = frozenset({"-", "--", "\u2013", "\u2014"})
 def _before_free_dash(ent: Span) -> Span:
     """ "HONG KONG - Gold closed ...": a dash between spaces ends a name (a section dateline in
     a roundup); "U.S.-Japan" has no spaces and stays."""
+    if len(ent) < 3:
+        return ent
     for token in ent[:-1]:
         if token.text in _FREE_DASHES and token.i > ent.start and ent.doc[token.i - 1].whitespace_:
             return Span(ent.doc, ent.start, token.i, label=ent.label_)
@@ -498,6 +509,8 @@ def _split_at_scores_and_lines(ent: Span) -> list[Span]:
     """ "Barcelona 2 Real Madrid 1", "Chelsea 2 Arsenal 1\nLiverpool": a span never runs across
     a line break or a score between two names; each name is its own span, without the figures
     at its edges (a club's own figure stays when nothing follows it: "Schalke 04")."""
+    if len(ent) < 3:  # a cut needs a name on both sides
+        return [ent]
     doc = ent.doc
     cuts = [
         t.i for t in ent
@@ -550,13 +563,10 @@ def _has_letter(token: Token) -> bool:
     return any(ch.isalpha() for ch in token.text)
 
 
-def _is_sport_text(doc: Doc, cues: SportCues) -> bool:
+def _is_sport_text(doc: Doc, sport_word_ids: frozenset[int]) -> bool:
     """A text with a sport word (`seeds/name_cues.csv`); a C-level pass over token ids, as most
     dispatches are not about sport."""
-    if not cues.sport_words:
-        return False
-    lowers = {doc.vocab.strings[w] for w in cues.sport_words}
-    return not lowers.isdisjoint(doc.to_array(LOWER).tolist())
+    return bool(sport_word_ids) and not sport_word_ids.isdisjoint(doc.to_array(LOWER).tolist())
 
 
 def _with_teams(
