@@ -86,8 +86,13 @@ class EntityCleanup:
     5. an upper-case dateline place becomes a GPE; untagged repeats of a surname become PERSON;
        an abbreviation defined in brackets after a name ("European Community (EC)") is an
        alias of that name in this dispatch;
-    6. canonical names and the voted label (`transforms.entities.canonical`); the canonical name is the
-       entity's ``kb_id``, which survives the trip back from worker processes.
+    6. no span runs across a line break or a score ("Barcelona 2 Real Madrid 1"); in sport text
+       clubs named by a place are ORG (`transforms.entities.sport`); an operation's name is an
+       EVENT ("Operation Desert Shield"); a lone place's name read as a PERSON is the place
+       ("Bahia"); cues in ``seeds/name_cues.csv``;
+    7. canonical names and the voted label (`transforms.entities.canonical`); the canonical name is the
+       entity's ``kb_id``, which survives the trip back from worker processes. A dateline keeps
+       its GPE whatever the vote.
 
     One component, so `doc.ents` is rebuilt once per dispatch.
     """

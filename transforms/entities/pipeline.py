@@ -9,13 +9,16 @@ The configured pipeline (`load_tagger`) is, in order:
    that starts a longer institution name grows into it ("U.S. Senate Banking Committee", not
    `U.S.` + `Senate`; head words in ``seeds/name_cues.csv``).
 3. ``ner`` - the trained model, the only trained component kept (same entities, ~1.7x faster).
-4. ``wirehouse_entity_cleanup_v3`` - drops value labels (dates, numbers), entities inside a
+4. ``wirehouse_entity_cleanup_v4`` - drops value labels (dates, numbers), entities inside a
    copyright line, PERSON spans containing a news-agency name, spans that are not names and
    anything on a figures line of a results table (`transforms.entities.not_names`,
    seeds/not_names.csv); trims articles, titles and possessives from spans and joins names
    around "&" ("Standard & Poor's Corp"); sets canonical names from seeds/aliases.csv,
    seeds/place_abbreviations.csv, abbreviations defined in the text ("European Community
-   (EC)") and within-dispatch resolution, one label per entity (`transforms.entities.canonical`).
+   (EC)") and within-dispatch resolution, one label per entity (`transforms.entities.canonical`);
+   cuts spans at line breaks and scores, makes clubs named by a place ORG in sport text
+   (`transforms.entities.sport`), operations EVENTs and a place read as a person the place
+   (cues in ``seeds/name_cues.csv``).
 
 The tokenizer also splits a dash glued to a closing bracket or an abbreviation
 ("(Jiji Press)–Japanese", "U.S.-Japan") so the model sees the words.
