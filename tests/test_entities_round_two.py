@@ -81,6 +81,7 @@ MODEL_LIKE_SPANS = [
     ("PERSON", "Desert Shield"), ("PERSON", "Desert Storm"), ("PERSON", "Operation Sea Lark"),
     ("PERSON", "Bahia"), ("ORG", "Parana"), ("PERSON", "Victoria"), ("PERSON", "Naomi Osaka"),
     ("PERSON", "Osaka"), ("ORG", "BA"), ("ORG", "British Airways"), ("GPE", "Baltimore"),
+    ("PERSON", "Storm"), ("GPE", "Italy \n"), ("GPE", "Italy \n\n"),
 ]
 
 
@@ -204,3 +205,15 @@ def test_an_acronym_is_not_a_place_of_the_same_letters(nlp: Language) -> None:
     # "Ba" is a province of Fiji; "BA" in copy about airlines is British Airways.
     body = "BA said on Monday that it would add two flights a week to Nadi."
     assert {label for text, label in found(nlp, body) if text == "BA"} == {"ORG"}
+
+
+def test_an_operations_whole_name_wins_over_a_part_the_model_tagged(nlp: Language) -> None:
+    # The stand-in tags "Storm" alone as a PERSON, inside the name after "Operation".
+    body = "Operation Sandy Storm ended on Friday."
+    assert found(nlp, body) == {("Sandy Storm", "EVENT")}
+
+
+def test_no_mention_runs_across_a_line_break(nlp: Language) -> None:
+    # The small model sometimes ends a span on the whitespace token of a line break.
+    body = "Scorers for Italy \nwere named later; the Italy \n\nsquad flew home."
+    assert all("\n" not in m.text and m.text.strip() == m.text for m in tag(nlp, body))

@@ -143,6 +143,8 @@ class EntityCleanup:
         ents, operations = self._with_operations(doc, ents)
         ents = self._places_read_as_names(doc, ents, sport, gazetteer)
         fixed = teams | operations
+        if fixed:  # a name added on a result or after "Operation" never overlaps another
+            ents = sorted(filter_spans(ents), key=lambda span: span.start)
         ents, defined = _with_defined_abbreviations(doc, ents)
         inputs = [
             MentionInput(
@@ -225,13 +227,23 @@ class EntityCleanup:
                 events.add((ent.start, ent.end))
             kept.append(ent)
         if has_word:
-            covered = {i for e in kept for i in range(e.start, e.end)}
             for token in doc:
-                if token.text in words and token.i + 1 not in covered:
-                    end = _end_of_capitalised_run(doc, token.i + 1)
-                    if end > token.i + 1:
-                        kept.append(Span(doc, token.i + 1, end, label="EVENT"))
-                        events.add((token.i + 1, end))
+                if token.text not in words:
+                    continue
+                start, end = token.i + 1, _end_of_capitalised_run(doc, token.i + 1)
+                # The whole name wins over a part the model tagged ("Storm" of "Operation
+                # Sandy Storm"); a span running out of the name stops it.
+                inside = [e for e in kept if start <= e.start and e.end <= end]
+                crossing = [e.start for e in kept if e.start < end and e.end > start
+                            and not (start <= e.start and e.end <= end)]
+                if crossing:
+                    end = min(end, *crossing)
+                    inside = [e for e in inside if e.end <= end]
+                if end <= start or any((e.start, e.end) == (start, end) for e in inside):
+                    continue
+                kept = [e for e in kept if e not in inside]
+                kept.append(Span(doc, start, end, label="EVENT"))
+                events.add((start, end))
             kept.sort(key=lambda span: span.start)
         return kept, events
 
@@ -514,8 +526,8 @@ def _split_at_scores_and_lines(ent: Span) -> list[Span]:
     """ "Barcelona 2 Real Madrid 1", "Chelsea 2 Arsenal 1\nLiverpool": a span never runs across
     a line break or a score between two names; each name is its own span, without the figures
     at its edges (a club's own figure stays when nothing follows it: "Schalke 04")."""
-    if len(ent) < 3:  # a cut needs a name on both sides
-        return [ent]
+    if len(ent) < 3 and not (ent[0].is_space or ent[-1].is_space):
+        return [ent]  # a cut at a score needs a name on both sides
     doc = ent.doc
     cuts = [
         t.i for t in ent
