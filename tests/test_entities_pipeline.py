@@ -61,7 +61,7 @@ def mention(text: str, start: int, label: str = "PERSON", canonical: str | None 
 
 def test_components_are_registered_factories_in_order(nlp: Language) -> None:
     assert nlp.pipe_names == ["sentencizer", GAZETTEER, CLEANUP]
-    assert GAZETTEER.endswith("_v1") and CLEANUP.endswith("_v3")
+    assert GAZETTEER.endswith("_v2") and CLEANUP.endswith("_v4")
     assert Language.has_factory(GAZETTEER) and Language.has_factory(CLEANUP)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from spacy.attrs import ORTH
+from spacy.attrs import IS_SPACE, LOWER, ORTH
 from spacy.language import Language
+from spacy.strings import hash_string
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
@@ -22,7 +23,6 @@ from transforms.entities.canonical import (
 from transforms.entities.gazetteer import GAZETTEER_SPANS_KEY
 from transforms.entities.labels import VALUE_LABELS
 from transforms.entities.not_names import (
-    FiguresLine,
     figures_lines,
     is_defined_abbreviation,
     is_not_a_name,
@@ -30,8 +30,14 @@ from transforms.entities.not_names import (
     not_names,
     table_header_ranges,
 )
+from transforms.entities.place_names import fold_place, without_accents
+from transforms.entities.sport import (
+    SportCues,
+    result_team_ranges,
+    sport_cues,
+)
 
-CLEANUP = "wirehouse_entity_cleanup_v3"
+CLEANUP = "wirehouse_entity_cleanup_v4"
 _COPYRIGHT = re.compile(
     r"(?:\bEND\s+)?\[\s*Copyright\b[^\]]*\]?"
     r"|©[^\n]*"
@@ -80,8 +86,13 @@ class EntityCleanup:
     5. an upper-case dateline place becomes a GPE; untagged repeats of a surname become PERSON;
        an abbreviation defined in brackets after a name ("European Community (EC)") is an
        alias of that name in this dispatch;
-    6. canonical names and the voted label (`transforms.entities.canonical`); the canonical name is the
-       entity's ``kb_id``, which survives the trip back from worker processes.
+    6. no span runs across a line break or a score ("Barcelona 2 Real Madrid 1"); in sport text
+       clubs named by a place are ORG (`transforms.entities.sport`); an operation's name is an
+       EVENT ("Operation Desert Shield"); a lone place's name read as a PERSON is the place
+       ("Bahia"); cues in ``seeds/name_cues.csv``;
+    7. canonical names and the voted label (`transforms.entities.canonical`); the canonical name is the
+       entity's ``kb_id``, which survives the trip back from worker processes. A dateline keeps
+       its GPE whatever the vote.
 
     One component, so `doc.ents` is rebuilt once per dispatch.
     """
@@ -94,39 +105,80 @@ class EntityCleanup:
         gazetteer_key: str,
         not_name_rows: Sequence[Sequence[str]] = (),
         places: Sequence[str] = (),
+        sport: Mapping[str, Sequence[str]] | None = None,
+        operations: Mapping[str, Sequence[str]] | None = None,
+        place_names: Sequence[str] = (),
     ) -> None:
         self.gazetteer_key = gazetteer_key
         self.drop_labels = frozenset(drop_labels)
         self.aliases = alias_table(aliases)
         self.not_names = not_names(not_name_rows)
         self.places = {alias_key(place): place for place in places}
+        sport = sport or {}
+        self.sport = sport_cues(
+            sport.get("result_verbs", ()), sport.get("sport_words", ()),
+            sport.get("team_roles", ()), sport.get("nations", ()),
+        )
+        self.sport_word_ids = frozenset(hash_string(w) for w in self.sport.sport_words)
+        operations = operations or {}
+        self.operation_words = frozenset(operations.get("words", ()))
+        self.operation_word_ids = frozenset(hash_string(w) for w in self.operation_words)
+        self.operation_names = frozenset(operations.get("names", ()))
+        self.operation_first_word_ids = frozenset(
+            hash_string(name.split()[0]) for name in self.operation_names
+        )
+        # As written (accents aside), so "Ba" (a province of Fiji) is not "BA" (British Airways);
+        # an upper-case place of four letters or more ("KANAGAWA") is compared without case.
+        self.place_names = frozenset(without_accents(name) for name in place_names)
+        self.upper_place_names = frozenset(fold_place(name) for name in place_names)
         alternatives = "|".join(re.escape(n) for n in sorted(agency_names, key=len, reverse=True))
         self.agency = re.compile(rf"\b(?:{alternatives})\b") if alternatives else None
 
     def __call__(self, doc: Doc) -> Doc:
         gazetteer = {(s.start, s.end): s.label_ for s in doc.spans.get(self.gazetteer_key, [])}
-        ents = _with_untagged_surnames(doc, self._cleaned(doc, gazetteer))
+        dateline = _dateline_place(doc)
+        ents = _with_untagged_surnames(doc, self._cleaned(doc, gazetteer, dateline))
+        sport = _is_sport_text(doc, self.sport_word_ids)
+        ents, teams = _with_teams(doc, ents, self.sport) if sport else (ents, set())
+        ents, operations = self._with_operations(doc, ents)
+        ents = self._places_read_as_names(doc, ents, sport, gazetteer)
+        fixed = teams | operations
+        if fixed:  # a name added on a result or after "Operation" never overlaps another
+            ents = sorted(filter_spans(ents), key=lambda span: span.start)
         ents, defined = _with_defined_abbreviations(doc, ents)
         inputs = [
-            MentionInput(e.text, e.label_, gazetteer.get((e.start, e.end)) == e.label_)
+            MentionInput(
+                e.text, e.label_,
+                gazetteer.get((e.start, e.end)) == e.label_ or (e.start, e.end) in fixed,
+            )
             for e in ents
         ]
         # Curated aliases win over a definition in the text.
         aliases = {**defined, **self.aliases} if defined else self.aliases
         resolutions = resolve_mentions(inputs, aliases, self.places)
+        # A dateline names the place of the dispatch, whatever the vote ("BALTIMORE" above
+        # "Baltimore 5 Boston 3", where Baltimore is the club).
+        at_dateline = (dateline.start, dateline.end) if dateline is not None else None
         doc.ents = [
-            Span(doc, e.start, e.end, label=r.label, kb_id=r.canonical)
+            Span(
+                doc, e.start, e.end, kb_id=r.canonical,
+                label=e.label_ if (e.start, e.end) == at_dateline else r.label,
+            )
             for e, r in zip(ents, resolutions, strict=True)
         ]
         return doc
 
-    def _cleaned(self, doc: Doc, gazetteer: dict[tuple[int, int], str]) -> list[Span]:
-        figures = self._figures_lines(doc)
+    def _cleaned(
+        self, doc: Doc, gazetteer: dict[tuple[int, int], str], dateline: Span | None
+    ) -> list[Span]:
+        # Only bodies with several lines can hold a table; `doc.text` joins every token in
+        # Python, so it is built only for those.
+        text = doc.text if _line_breaks(doc) >= 2 else None
+        figures = figures_lines(text, self.not_names) if text is not None else []
         blocked = _copyright_ranges(doc) + [(f.start, f.end) for f in figures if f.financial]
         table_rows = [(f.start, f.end) for f in figures if not f.financial]
-        if figures:
-            blocked += table_header_ranges(doc.text, self.not_names)
-        dateline = _dateline_place(doc)
+        if figures and text is not None:
+            blocked += table_header_ranges(text, self.not_names)
         kept: list[Span] = [dateline] if dateline is not None else []
         for ent in doc.ents:
             label = gazetteer.get((ent.start, ent.end), ent.label_)
@@ -140,25 +192,93 @@ class EntityCleanup:
                 continue
             if dateline is not None and ent.start < dateline.end:
                 continue
-            trimmed = _trimmed(_without_hyphen_affix(_before_free_dash(ent)))
-            if trimmed is None:
-                continue
-            if _lost_a_figure(ent, trimmed) and is_table_label(
-                [t.text for t in trimmed], self.not_names
-            ):
-                continue  # "Mar 6.8": a month and its figure, not a person
-            joined = _joined_across_ampersand(trimmed)
-            if not is_not_a_name([t.text for t in joined], self.not_names):
-                kept.append(joined)
+            for piece in _split_at_scores_and_lines(ent):
+                trimmed = _trimmed(_without_hyphen_affix(_before_free_dash(piece)))
+                if trimmed is None:
+                    continue
+                if _lost_a_figure(ent, trimmed) and is_table_label(
+                    [t.text for t in trimmed], self.not_names
+                ):
+                    continue  # "Mar 6.8": a month and its figure, not a person
+                joined = _joined_across_ampersand(trimmed)
+                if not is_not_a_name([t.text for t in joined], self.not_names):
+                    kept.append(joined)
         # Joining across "&" can reach a neighbouring entity ("Standard" + "Poor's Corp").
         return sorted(filter_spans(kept), key=lambda span: span.start) if kept else kept
 
-    def _figures_lines(self, doc: Doc) -> list[FiguresLine]:
-        # Only bodies with several lines can hold a table; most prose is one or a few lines.
-        text = doc.text
-        if text.count("\n") < 2:
-            return []
-        return figures_lines(text, self.not_names)
+    def _with_operations(
+        self, doc: Doc, ents: list[Span]
+    ) -> tuple[list[Span], set[tuple[int, int]]]:
+        """ "Operation Desert Shield", "Desert Storm": a military operation is an EVENT, never a
+        PERSON. The name after an operation word (`seeds/name_cues.csv`, the word itself left
+        out like a title, added when the model missed it) and a listed operation's name."""
+        words = self.operation_words
+        orths = set(doc.to_array(ORTH).tolist())
+        has_word = not self.operation_word_ids.isdisjoint(orths)
+        if not has_word and self.operation_first_word_ids.isdisjoint(orths):
+            return ents, set()
+        kept: list[Span] = []
+        events: set[tuple[int, int]] = set()
+        for ent in ents:
+            start = ent.start + 1 if len(ent) > 1 and ent[0].text in words else ent.start
+            after_word = start > 0 and doc[start - 1].text in words
+            if after_word or doc[start : ent.end].text in self.operation_names:
+                ent = Span(doc, start, ent.end, label="EVENT")
+                events.add((ent.start, ent.end))
+            kept.append(ent)
+        if has_word:
+            for token in doc:
+                if token.text not in words:
+                    continue
+                start, end = token.i + 1, _end_of_capitalised_run(doc, token.i + 1)
+                # The whole name wins over a part the model tagged ("Storm" of "Operation
+                # Sandy Storm"); a span running out of the name stops it.
+                inside = [e for e in kept if start <= e.start and e.end <= end]
+                crossing = [e.start for e in kept if e.start < end and e.end > start
+                            and not (start <= e.start and e.end <= end)]
+                if crossing:
+                    end = min(end, *crossing)
+                    inside = [e for e in inside if e.end <= end]
+                if end <= start or any((e.start, e.end) == (start, end) for e in inside):
+                    continue
+                kept = [e for e in kept if e not in inside]
+                kept.append(Span(doc, start, end, label="EVENT"))
+                events.add((start, end))
+            kept.sort(key=lambda span: span.start)
+        return kept, events
+
+    def _places_read_as_names(
+        self, doc: Doc, ents: list[Span], sport: bool, gazetteer: dict[tuple[int, int], str]
+    ) -> list[Span]:
+        """ "Bahia" as a PERSON or an ORG: a name that is only the name of a place
+        (seeds/places.csv, the countries and first-level regions of ISO 3166) is the place (GPE),
+        unless a longer person's name in the dispatch holds it ("Naomi Osaka" ... "Osaka"), a
+        title stands before it ("Queen Victoria"), or, for an ORG, the text is about sport (a
+        club: "Bahia 2 Santos 1") or the gazetteer said so."""
+        if not self.place_names:
+            return ents
+        labels = ("PERSON",) if sport else ("PERSON", "ORG")
+        places = [
+            i for i, e in enumerate(ents)
+            if e.label_ in labels and (e.start, e.end) not in gazetteer and self._is_place_name(e.text)
+        ]
+        if not places:
+            return ents
+        person_words = {t.text for e in ents if e.label_ == "PERSON" and len(e) > 1 for t in e}
+        kept = list(ents)
+        for i in places:
+            ent = ents[i]
+            if any(t.text in person_words for t in ent) or (
+                ent.start > 0 and doc[ent.start - 1].text in _PERSON_TITLES
+            ):
+                continue
+            kept[i] = Span(doc, ent.start, ent.end, label="GPE")
+        return kept
+
+    def _is_place_name(self, text: str) -> bool:
+        if text.isupper():
+            return len(text) > 3 and fold_place(text) in self.upper_place_names
+        return without_accents(text) in self.place_names
 
     def _unwanted(self, ent: Span) -> bool:
         if ent.label_ in self.drop_labels:
@@ -177,6 +297,9 @@ class EntityCleanup:
         "gazetteer_key": GAZETTEER_SPANS_KEY,
         "not_names": [],
         "places": [],
+        "sport": {},
+        "operations": {},
+        "place_names": [],
     },
 )
 def make_entity_cleanup(
@@ -188,8 +311,24 @@ def make_entity_cleanup(
     gazetteer_key: str,
     not_names: list[list[str]],
     places: list[str],
+    sport: dict[str, list[str]],
+    operations: dict[str, list[str]],
+    place_names: list[str],
 ) -> EntityCleanup:
-    return EntityCleanup(agency_names, drop_labels, aliases, gazetteer_key, not_names, places)
+    return EntityCleanup(
+        agency_names, drop_labels, aliases, gazetteer_key, not_names, places, sport,
+        operations, place_names,
+    )
+
+
+def _line_breaks(doc: Doc) -> int:
+    """Line breaks in the text, from the whitespace tokens alone (a line break is never part of
+    a word token or of a token's trailing space)."""
+    spaces = doc.to_array(IS_SPACE)
+    if not spaces.any():
+        return 0
+    orths = doc.to_array(ORTH)[spaces.astype(bool)].tolist()
+    return sum(doc.vocab.strings[orth].count("\n") for orth in orths)
 
 
 def _copyright_ranges(doc: Doc) -> list[tuple[int, int]]:
@@ -238,7 +377,8 @@ def _trimmed(ent: Span) -> Span | None:
     doc = ent.doc
     start, end = ent.start, ent.end
     while end - start > 1 and (
-        _loose_at_end(doc[end - 1]) or ent.label_ in _NO_FIGURE_LABELS and doc[end - 1].like_num
+        _loose_at_end(doc[end - 1])
+        or ent.label_ in _NO_FIGURE_LABELS and (doc[end - 1].like_num or doc[end - 1].is_punct)
     ):
         end -= 1
     while end - start > 1 and ent.label_ in _NO_FIGURE_LABELS and doc[start].like_num:
@@ -284,6 +424,8 @@ _FREE_DASHES = frozenset({"-", "--", "\u2013", "\u2014"})
 def _before_free_dash(ent: Span) -> Span:
     """ "HONG KONG - Gold closed ...": a dash between spaces ends a name (a section dateline in
     a roundup); "U.S.-Japan" has no spaces and stays."""
+    if len(ent) < 3:
+        return ent
     for token in ent[:-1]:
         if token.text in _FREE_DASHES and token.i > ent.start and ent.doc[token.i - 1].whitespace_:
             return Span(ent.doc, ent.start, token.i, label=ent.label_)
@@ -378,3 +520,137 @@ def _with_untagged_surnames(doc: Doc, ents: list[Span]) -> list[Span]:
         if orth in ids and i not in covered and doc[i].is_title
     ]
     return sorted(ents + extra, key=lambda span: span.start) if extra else ents
+
+
+def _split_at_scores_and_lines(ent: Span) -> list[Span]:
+    """ "Barcelona 2 Real Madrid 1", "Chelsea 2 Arsenal 1\nLiverpool": a span never runs across
+    a line break or a score between two names; each name is its own span, without the figures
+    at its edges (a club's own figure stays when nothing follows it: "Schalke 04")."""
+    if len(ent) < 3 and not (ent[0].is_space or ent[-1].is_space):
+        return [ent]  # a cut at a score needs a name on both sides
+    doc = ent.doc
+    cuts = [
+        t.i for t in ent
+        if t.is_space
+        or t.is_digit and _name_follows(doc, t.i + 1, ent.end)
+    ]
+    if not cuts:
+        return [ent]
+    spans = []
+    for lo, hi in zip([ent.start] + [c + 1 for c in cuts], cuts + [ent.end], strict=True):
+        while lo < hi and not _has_letter(doc[lo]):
+            lo += 1
+        while hi > lo and not _has_letter(doc[hi - 1]):
+            hi -= 1
+        if lo < hi:
+            spans.append(Span(doc, lo, hi, label=ent.label_))
+    return spans
+
+
+def _name_follows(doc: Doc, i: int, end: int) -> bool:
+    """A capitalised word at `i`, or after a comma or semicolon there ("Hartford 3, Buffalo")."""
+    if i < end and doc[i].text in (",", ";"):
+        i += 1
+    return i < end and doc[i].is_alpha and doc[i].is_title
+
+
+_OPERATION_JOINERS = frozenset({"of", "for"})
+_OPERATION_WORDS = 4
+
+
+def _end_of_capitalised_run(doc: Doc, start: int) -> int:
+    """The end of the run of capitalised words from `start` ("Desert Shield", "Peace for
+    Galilee"), at most a few words; `start` itself when there is none."""
+    end = start
+    limit = min(len(doc), start + _OPERATION_WORDS)
+    i = start
+    while i < limit:
+        token = doc[i]
+        if token.is_alpha and token.is_title:
+            end = i + 1
+        elif not (token.lower_ in _OPERATION_JOINERS and end == i and i > start):
+            break
+        if not token.whitespace_:
+            break
+        i += 1
+    return end
+
+
+def _has_letter(token: Token) -> bool:
+    return any(ch.isalpha() for ch in token.text)
+
+
+def _is_sport_text(doc: Doc, sport_word_ids: frozenset[int]) -> bool:
+    """A text with a sport word (`seeds/name_cues.csv`); a C-level pass over token ids, as most
+    dispatches are not about sport."""
+    return bool(sport_word_ids) and not sport_word_ids.isdisjoint(doc.to_array(LOWER).tolist())
+
+
+def _with_teams(
+    doc: Doc, ents: list[Span], cues: SportCues
+) -> tuple[list[Span], set[tuple[int, int]]]:
+    """In a sport text (the caller checks), teams named by a place become ORG (a nation's team
+    stays GPE); names on a result the model missed are added (`transforms.entities.sport`).
+    Returns the entities and the token ranges of the teams, whose label then holds for the name
+    in the dispatch."""
+    teams: dict[tuple[int, int], str] = {}
+    replaced: set[int] = set()  # indexes of entities a result's name takes the place of
+    for pair in result_team_ranges(doc.text):
+        names = [_result_name(doc, ents, start, end) for start, end in pair]
+        if all(n is not None and n[0].label_ == "PERSON" and len(n[0]) > 1 for n in names):
+            continue  # two players' full names: a match of persons
+        for name in names:
+            if name is None:
+                continue
+            span, inside = name
+            replaced.update(inside)
+            teams[(span.start, span.end)] = "GPE" if cues.is_nation(span.text) else "ORG"
+    for ent in ents:
+        if ent.label_ != "GPE" or cues.is_nation(ent.text) or (ent.start, ent.end) in teams:
+            continue
+        if _next_to_result_or_role(doc, ent, cues):
+            teams[(ent.start, ent.end)] = "ORG"
+    if not teams:
+        return ents, set()
+    relabelled = {(e.start, e.end): e for i, e in enumerate(ents) if i not in replaced}
+    for (start, end), label in teams.items():
+        relabelled[(start, end)] = Span(doc, start, end, label=label)
+    kept = sorted(relabelled.values(), key=lambda span: span.start)
+    return kept, set(teams)
+
+
+_BETWEEN_VERB_AND_TEAM = frozenset({"the", "to", "with", "over"})
+
+
+def _result_name(
+    doc: Doc, ents: list[Span], start: int, end: int
+) -> tuple[Span, list[int]] | None:
+    """The span of a result's name at characters `start:end`, and the entities inside it it
+    replaces ("Real" of the model's "Barcelona 2 Real" for "Real Madrid"); None when an entity
+    runs out of it (the model read the text otherwise)."""
+    inside = []
+    for i, ent in enumerate(ents):
+        if ent.end_char <= start or ent.start_char >= end:
+            continue
+        if ent.start_char < start or ent.end_char > end:
+            return None
+        inside.append(i)
+    if len(inside) == 1 and (ents[inside[0]].start_char, ents[inside[0]].end_char) == (start, end):
+        return ents[inside[0]], inside
+    span = doc.char_span(start, end, alignment_mode="strict")
+    if span is None:
+        return None
+    label = ents[inside[0]].label_ if inside else "ORG"
+    return Span(doc, span.start, span.end, label=label), inside
+
+
+def _next_to_result_or_role(doc: Doc, ent: Span, cues: SportCues) -> bool:
+    """A place right before a result verb or a team role ("Colorado beat", "Barcelona
+    striker"), or right after a result verb ("beat Detroit", "lost to the Houston Astros")."""
+    after = doc[ent.end].lower_ if ent.end < len(doc) else ""
+    if after in cues.result_verbs or after in cues.team_roles:
+        return True
+    i = ent.start - 1
+    while i >= 0 and doc[i].lower_ in _BETWEEN_VERB_AND_TEAM:
+        i -= 1
+    return i >= 0 and doc[i].lower_ in cues.result_verbs

@@ -1,9 +1,20 @@
-"""The domain gazetteer: the patterns of `seeds/gazetteer/*.jsonl`, matched before NER."""
+"""The domain gazetteer: the patterns of `seeds/gazetteer/*.jsonl`, matched before NER.
+
+A match is the start of a longer name more often than a list can say: "Senate" in "U.S. Senate
+Banking Committee", "Fair Trade Commission" in "Korea Fair Trade Commission". Because NER
+predicts around the gazetteer's spans, a short match would split such a name into pieces
+(`U.S.` GPE + `Senate` GOV_BODY). So the longest name wins: an institution's match (GOV_BODY,
+MILITARY, ORG) followed by capitalised words that end in an institution head word
+(`seeds/name_cues.csv`, kind `institution_head`: Committee, Commission, Council, ...) is
+extended over them; a name that so ends in a head word also takes in a place name written right
+before it (seeds/places.csv: "U.S.", "Korea"). Without a head word nothing is extended:
+"Senate Majority Leader John Thune" keeps `Senate`, "U.S. Defense Department" keeps `U.S.`
+apart."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +25,14 @@ from spacy.util import filter_spans
 
 from transforms.entities.labels import STAND_IN_LABELS
 
-GAZETTEER = "wirehouse_gazetteer_v1"
+GAZETTEER = "wirehouse_gazetteer_v2"
+# Labels of institutions whose match may grow into a longer name (see the module docstring).
+EXTENDED_LABELS = frozenset({"GOV_BODY", "MILITARY", "ORG"})
+# Lower-case words that may join the words of a longer name ("Ways and Means Committee").
+_NAME_JOINERS = frozenset({"of", "and", "on", "for", "&"})
+# A committee's name is a few words; a longer run of capitals is a headline or a list.
+_MAX_EXTENSION_TOKENS = 6
+_MAX_PLACE_TOKENS = 3
 GAZETTEER_SPANS_KEY = "wirehouse_gazetteer"
 
 
@@ -52,8 +70,16 @@ class Gazetteer:
     matches the longest wins.
     """
 
-    def __init__(self, nlp: Language, spans_key: str) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        spans_key: str,
+        institution_heads: Sequence[str] = (),
+        places: Sequence[str] = (),
+    ) -> None:
         self.spans_key = spans_key
+        self.heads = frozenset(nlp.make_doc(head)[-1].lower_ for head in institution_heads)
+        self.places = frozenset(" ".join(place.split()) for place in places)
         self.make_doc = nlp.make_doc
         self.token_matcher = Matcher(nlp.vocab, validate=True)
         self.phrase_matcher = PhraseMatcher(nlp.vocab)
@@ -71,6 +97,8 @@ class Gazetteer:
     def __call__(self, doc: Doc) -> Doc:
         matches = self.token_matcher(doc, as_spans=True) + self.phrase_matcher(doc, as_spans=True)
         winners = filter_spans(matches)
+        if self.heads and winners:
+            winners = filter_spans([self._longest_name(doc, span) for span in winners])
         doc.spans[self.spans_key] = winners
         stand_ins = [
             Span(doc, s.start, s.end, label=STAND_IN_LABELS.get(s.label_, s.label_))
@@ -80,6 +108,45 @@ class Gazetteer:
         return doc
 
 
-@Language.factory(GAZETTEER, default_config={"spans_key": GAZETTEER_SPANS_KEY})
-def make_gazetteer(nlp: Language, name: str, spans_key: str) -> Gazetteer:
-    return Gazetteer(nlp, spans_key)
+    def _longest_name(self, doc: Doc, span: Span) -> Span:
+        """The match, or the longer name it starts (see the module docstring)."""
+        if span.label_ not in EXTENDED_LABELS:
+            return span
+        end = _end_of_head(doc, span.end, self.heads)
+        if end is None:
+            if span[-1].lower_ not in self.heads:
+                return span
+            end = span.end  # "Fair Trade Commission": a place before it is still its own
+        start = span.start
+        for size in range(min(_MAX_PLACE_TOKENS, start), 0, -1):
+            if doc[start - size : start].text in self.places:
+                start -= size
+                break
+        return Span(doc, start, end, label=span.label_)
+
+
+def _end_of_head(doc: Doc, start: int, heads: frozenset[str]) -> int | None:
+    """The end of the last head word in the run of capitalised words (and joiners between them)
+    from `start`, or None when the run holds no head word."""
+    found = None
+    limit = min(len(doc), start + _MAX_EXTENSION_TOKENS)
+    for i in range(start, limit):
+        token = doc[i]
+        if not doc[i - 1].whitespace_:
+            break  # "Senate-backed", "Senate's": not a longer name
+        if token.is_title and token.is_alpha:
+            if token.lower_ in heads:
+                found = i + 1
+        elif not (token.lower_ in _NAME_JOINERS and i + 1 < limit and doc[i + 1].is_title):
+            break
+    return found
+
+
+@Language.factory(
+    GAZETTEER,
+    default_config={"spans_key": GAZETTEER_SPANS_KEY, "institution_heads": [], "places": []},
+)
+def make_gazetteer(
+    nlp: Language, name: str, spans_key: str, institution_heads: list[str], places: list[str]
+) -> Gazetteer:
+    return Gazetteer(nlp, spans_key, institution_heads, places)

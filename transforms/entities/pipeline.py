@@ -3,17 +3,22 @@
 The configured pipeline (`load_tagger`) is, in order:
 
 1. ``sentencizer`` - sentence indexes for mentions (the trained parser is not loaded).
-2. ``wirehouse_gazetteer_v1`` - the patterns in ``seeds/gazetteer/*.jsonl``. It runs *before*
+2. ``wirehouse_gazetteer_v2`` - the patterns in ``seeds/gazetteer/*.jsonl``. It runs *before*
    ``ner`` so the model respects its spans and predicts around them: on an overlap the
-   gazetteer wins ("Standard Missile-3 Block 2A" stays one WEAPON, not ORG "Standard").
+   gazetteer wins ("Standard Missile-3 Block 2A" stays one WEAPON, not ORG "Standard"). A match
+   that starts a longer institution name grows into it ("U.S. Senate Banking Committee", not
+   `U.S.` + `Senate`; head words in ``seeds/name_cues.csv``).
 3. ``ner`` - the trained model, the only trained component kept (same entities, ~1.7x faster).
-4. ``wirehouse_entity_cleanup_v3`` - drops value labels (dates, numbers), entities inside a
+4. ``wirehouse_entity_cleanup_v4`` - drops value labels (dates, numbers), entities inside a
    copyright line, PERSON spans containing a news-agency name, spans that are not names and
    anything on a figures line of a results table (`transforms.entities.not_names`,
    seeds/not_names.csv); trims articles, titles and possessives from spans and joins names
    around "&" ("Standard & Poor's Corp"); sets canonical names from seeds/aliases.csv,
    seeds/place_abbreviations.csv, abbreviations defined in the text ("European Community
-   (EC)") and within-dispatch resolution, one label per entity (`transforms.entities.canonical`).
+   (EC)") and within-dispatch resolution, one label per entity (`transforms.entities.canonical`);
+   cuts spans at line breaks and scores, makes clubs named by a place ORG in sport text
+   (`transforms.entities.sport`), operations EVENTs and a place read as a person the place
+   (cues in ``seeds/name_cues.csv``).
 
 The tokenizer also splits a dash glued to a closing bracket or an abbreviation
 ("(Jiji Press)–Japanese", "U.S.-Japan") so the model sees the words.
@@ -44,7 +49,9 @@ from transforms.entities.canonical import (
 from transforms.entities.cleanup import CLEANUP
 from transforms.entities.gazetteer import GAZETTEER, agency_names, load_patterns
 from transforms.entities.labels import EMITTED_LABELS, STAND_IN_LABELS
+from transforms.entities.name_cues import read_name_cue_rows, terms_of
 from transforms.entities.not_names import read_not_name_rows
+from transforms.entities.place_names import country_names, region_names
 from transforms.geocoding.step import geocoding_fingerprint
 from transforms.languages import DEFAULT_PIPELINE
 
@@ -87,7 +94,13 @@ def add_components(nlp: Language, *, seeds_dir: Path | None = None) -> Language:
     if "sentencizer" not in nlp.pipe_names:
         nlp.add_pipe("sentencizer", first=True)
     where = {"before": "ner"} if "ner" in nlp.pipe_names else {"last": True}
-    gazetteer = nlp.add_pipe(GAZETTEER, name=GAZETTEER, **where)
+    cues = read_name_cue_rows(seed_path("name_cues.csv", seeds_dir))
+    places = read_place_names(seed_path("places.csv", seeds_dir))
+    gazetteer_config = {
+        "institution_heads": terms_of(cues, "institution_head"),
+        "places": places,
+    }
+    gazetteer = nlp.add_pipe(GAZETTEER, name=GAZETTEER, config=gazetteer_config, **where)
     gazetteer.add_patterns(patterns)
     _intern_labels(nlp, {p["label"] for p in patterns} | set(EMITTED_LABELS))
     cleanup_config = {
@@ -96,7 +109,21 @@ def add_components(nlp: Language, *, seeds_dir: Path | None = None) -> Language:
         "aliases": read_place_abbreviation_rows(seed_path("place_abbreviations.csv", seeds_dir))
         + read_alias_rows(seed_path("aliases.csv", seeds_dir)),
         "not_names": read_not_name_rows(seed_path("not_names.csv", seeds_dir)),
-        "places": read_place_names(seed_path("places.csv", seeds_dir)),
+        "places": places,
+        "sport": {
+            "result_verbs": terms_of(cues, "result_verb"),
+            "sport_words": terms_of(cues, "sport_word"),
+            "team_roles": terms_of(cues, "team_role"),
+            "nations": sorted({*country_names(), *terms_of(cues, "nation")}),
+        },
+        "operations": {
+            "words": terms_of(cues, "operation_word"),
+            "names": terms_of(cues, "operation_name"),
+        },
+        # A lone PERSON with one of these names is the place ("Bahia").
+        "place_names": sorted(
+            {*places, *country_names(), *region_names(), *terms_of(cues, "nation")}
+        ),
     }
     nlp.add_pipe(CLEANUP, name=CLEANUP, last=True, config=cleanup_config)
     nlp.meta[GEOCODING_META] = geocoding_fingerprint(seeds_dir)
