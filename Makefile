@@ -38,12 +38,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { echo "chromium could not be installed"; exit 1; }
 
 # Test files go whole to TEST_WORKERS processes (pytest-xdist, --dist loadfile: a file's
-# module fixtures are built once), the files with slow tests first (tests/conftest.py).
+# module fixtures are built once), the longest first, in the order tests/conftest.py sets.
 TEST_WORKERS ?= 2
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=15
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
+	  --durations=15
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider -m "not slow"
