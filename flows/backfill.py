@@ -173,12 +173,17 @@ class TaggingPool:
     def _start(self) -> None:
         from distributed import Client, LocalCluster
 
+        # Importing distributed sets its loggers to INFO (its logging config); a backfill's
+        # output is its progress, not every worker start and stop.
+        logging.getLogger("distributed").setLevel(logging.WARNING)
         if self.dask_address:
             self._client = Client(self.dask_address)
             return
         self._cluster = LocalCluster(
             n_workers=self.workers, threads_per_worker=1, processes=True,
-            dashboard_address=None, silence_logs=logging.ERROR,
+            # ":0": any free port for Dask's HTTP server (None means :8787, which another
+            # cluster on the machine may hold: a warning on every run).
+            dashboard_address=":0", silence_logs=logging.ERROR,
         )
         self._client = Client(self._cluster)
 
