@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -108,34 +109,76 @@ def _children_of() -> dict[int, list[int]]:
     return children
 
 
-def tree_rss_bytes(root: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
+def tree_rss_by_process(root: int) -> dict[int, int]:
+    """Resident memory of a process and of each of its descendants, from /proc."""
     children = _children_of()
-    total, stack = 0, [root]
+    found, stack = {}, [root]
     while stack:
         pid = stack.pop()
         stack.extend(children.get(pid, []))
         try:
             with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
-                total += int(handle.read().split()[1]) * PAGE_SIZE
+                found[pid] = int(handle.read().split()[1]) * PAGE_SIZE
         except OSError:
             continue
-    return total
+    return found
+
+
+def describe_peaks(root: int) -> str:
+    """`flow 612 MB, Prefect API 217 MB, ...`: each process's own peak (not at one moment)."""
+    def role(pid: int, command: str) -> str:
+        if pid == root:
+            return "flow"
+        if "uvicorn" in command and "prefect" in command:
+            return "Prefect API"
+        if "resource_tracker" in command:
+            return "resource tracker"
+        return "worker"
+    parts = [f"{role(pid, command)} {rss / 2**20:.0f} MB"
+             for pid, (rss, command) in sorted(LAST_PEAKS.items())]
+    return ", ".join(parts)
+
+
+def children_cpu_seconds() -> float:
+    """User and system CPU seconds of this process's children that have exited (and of theirs,
+    once reaped): taken before and after a run, the CPU its whole process tree used."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+# Peak RSS per process of the last sampled run: {pid: (peak bytes, command line)}; its root.
+LAST_PEAKS: dict[int, tuple[int, str]] = {}
+LAST_ROOT = [0]
+
+
+def _command_line(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
 
 
 def timed_subprocess(command: list[str], env: dict[str, str], sample_rss: bool = False,
                      log: Path | None = None) -> tuple[float, int]:
-    """Wall seconds from start to exit, and the peak RSS of the process tree when sampled."""
+    """Wall seconds from start to exit, and the peak RSS of the process tree when sampled (the
+    peak of each process is kept in LAST_PEAKS)."""
     peak = 0
     done = threading.Event()
     output = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+    LAST_PEAKS.clear()
+    LAST_ROOT[0] = process.pid
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss_bytes(process.pid))
+            per_process = tree_rss_by_process(process.pid)
+            peak = max(peak, sum(per_process.values()))
+            for pid, rss in per_process.items():
+                if rss > LAST_PEAKS.get(pid, (0, ""))[0]:
+                    LAST_PEAKS[pid] = (rss, _command_line(pid))
             done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -189,15 +232,18 @@ def corpus_bodies(corpus: Path) -> list[str]:
     return bodies
 
 
-def bare_model_seconds(bodies: list[str]) -> float:
+def bare_model_seconds(bodies: list[str]) -> tuple[float, float]:
+    """Wall seconds of the bare model over `bodies`, and the CPU seconds it used (this process
+    and its two model processes)."""
     from transforms.entities import load_baseline_tagger
 
     nlp = load_baseline_tagger()
+    cpu_before = time.process_time() + children_cpu_seconds()
     started = time.perf_counter()
     entities = 0
     for doc in nlp.pipe(bodies, batch_size=64, n_process=2):
         entities += len(doc.ents)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() + children_cpu_seconds() - cpu_before
 
 
 @dataclass(frozen=True)
@@ -287,7 +333,8 @@ def synthetic_corpus(docs: int) -> Path:
     return folder
 
 
-FLOW_STAGES = ("parse and stage", "submit", "waiting for workers", "write and commit", "compaction")
+FLOW_STAGES = ("parse and stage", "start workers", "submit", "waiting for workers",
+               "write and commit", "stop workers", "compaction")
 
 
 def parse_stages(line: str) -> dict[str, float]:
@@ -311,17 +358,18 @@ def model_split(sample: list[str]) -> dict[str, float]:
         pass
     for _ in configured.pipe(sample[:20]):
         pass
-    started = time.perf_counter()
+    # CPU time of this one process: other load on the machine swamps a wall-time split.
+    started = time.process_time()
     for _ in bare.pipe(sample, batch_size=64):
         pass
-    ner = time.perf_counter() - started
-    started = time.perf_counter()
+    ner = time.process_time() - started
+    started = time.process_time()
     found = [mentions_of(doc) for doc in configured.pipe(sample, batch_size=64)]
-    pipeline = time.perf_counter() - started
-    started = time.perf_counter()
+    pipeline = time.process_time() - started
+    started = time.process_time()
     for body, mentions in zip(sample, found, strict=True):
         find_quotes(body, mentions)
-    quotes = time.perf_counter() - started
+    quotes = time.process_time() - started
     total = pipeline + quotes
     return {"NER": min(ner, pipeline) / total, "gazetteer and cleanup": max(pipeline - ner, 0) / total,
             "quotes": quotes / total}
@@ -332,7 +380,7 @@ def print_breakdown(seconds: dict[str, float], wall: float, bare: float, workers
     print(f"    where the time went (seconds; share of (a) = {bare:.1f} s):")
     flow_total = sum(seconds.get(name, 0.0) for name in FLOW_STAGES)
     rows = [(f"flow: {name}", seconds.get(name, 0.0)) for name in FLOW_STAGES]
-    rows.append(("flow: orchestration (Prefect API, Dask cluster, model load, shutdown)",
+    rows.append(("flow: the rest (imports, Prefect's API and flow engine, runs row, exit)",
                  wall - flow_total))
     for name, value in rows:
         print(f"      {name:<72} {value:8.1f} s  {value / bare:6.3f}x")
@@ -474,24 +522,29 @@ def main() -> None:
         entity_cost(bodies, args.cost_docs)
         return
 
-    a_seconds = bare_model_seconds(bodies)
+    a_seconds, a_cpu = bare_model_seconds(bodies)
     print(f"(a) bare model, NER only, n_process=2: {a_seconds:.1f} s, "
-          f"{len(bodies) / a_seconds:.0f} docs/s")
+          f"{len(bodies) / a_seconds:.0f} docs/s, {a_cpu:.1f} CPU s")
 
     warehouse = WORK / "backfill-warehouse"
     shutil.rmtree(warehouse, ignore_errors=True)
     command = [str(BIN / "wirehouse"), "backfill", str(corpus), "--warehouse", str(warehouse),
                "--workers", str(args.workers)]
+    cpu_before = children_cpu_seconds()
     b_seconds, peak = timed_subprocess(command, env, sample_rss=True, log=WORK / "backfill.log")
+    b_cpu = children_cpu_seconds() - cpu_before
     print(f"(b) wirehouse backfill, process start to exit: {b_seconds:.1f} s, "
-          f"{len(bodies) / b_seconds:.0f} docs/s")
+          f"{len(bodies) / b_seconds:.0f} docs/s, {b_cpu:.1f} CPU s")
     log_lines = (WORK / "backfill.log").read_text(encoding="utf-8").strip().splitlines()
     summary = [line for line in log_lines if "mentions written" in line]
     print(summary[-1] if summary else log_lines[-1])
     ratio = b_seconds / a_seconds
     print(f"    ratio b/a = {ratio:.3f} (target <= {TARGET_BACKFILL_RATIO})")
+    # CPU seconds are far less disturbed by other load on the machine than wall time.
+    print(f"    CPU seconds b/a = {b_cpu / a_cpu:.3f} (whole process trees)")
     print(f"    peak RSS of the backfill's process tree (sampled every 0.2 s, summed over its "
           f"processes): {peak / 2**30:.2f} GiB (target < {TARGET_TREE_RSS_GIB} GiB)")
+    print(f"    each process's own peak: {describe_peaks(LAST_ROOT[0])}")
     for table, (most, mean) in files_per_partition(warehouse).items():
         print(f"    {table}: at most {most} files per partition (mean {mean:.2f}; target <= 4)")
     stage_line = [line for line in log_lines if line.startswith("time by stage: ")]

@@ -1,9 +1,12 @@
 """The backfill flow: years of archive through the model, at the speed of the model.
 
 The flow process streams and parses the input (`transforms.stages.backfill.BatchStream`) and
-stages a batch of a few hundred dispatches at a time; each batch is tagged by a `tag` task on a
-Dask worker process (a local cluster of N processes, or an existing cluster by address), which
-loads the model once and tags the batch inside `nlp.memory_zone()`. Only paths travel between
+stages a batch of a few hundred dispatches at a time; each batch is tagged on a Dask worker
+process (a local cluster of N processes, started at the first batch, or an existing cluster by
+address) by `flows.backfill_worker.tag_staged_batch`, which loads the model once per process and
+tags the batch inside `nlp.memory_zone()`. Tagging is submitted to Dask directly, not as Prefect
+tasks: the workers import neither Prefect nor what committing needs, and send nothing to the
+Prefect API, which keeps the flow, its commits and its runs row. Only paths travel between
 processes: batches are staged under the warehouse's own `_staging/` (on S3 for an S3
 warehouse), so workers of a remote cluster need no shared disk, only the warehouse's storage.
 Parsing stays a bounded number of batches ahead of tagging; finished batches are committed in
@@ -14,23 +17,21 @@ input order (under the writer lock on a local warehouse). At the end the warehou
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import PrefectFuture
-from prefect_dask import DaskTaskRunner
 
-from flows.common import STOPPED, cached_tagger, new_run_id, record_run_task, stop_status
+from flows.backfill_worker import tag_staged_batch
+from flows.common import STOPPED, new_run_id, record_run_task, stop_status
 from flows.maintenance import compact_task
 from seeds import default_seeds_dir
 from transforms import stages, storage
-from transforms.entities.body_cache import BodyCache
 from transforms.languages import DEFAULT_PIPELINE
 from transforms.reference import load_reference
 from transforms.stages.backfill import (
@@ -42,6 +43,9 @@ from transforms.stages.backfill import (
     total_input_bytes,
 )
 from transforms.stages.timings import TIMINGS_FILE, StageClock
+
+if TYPE_CHECKING:
+    from distributed import Future
 
 # Batches staged but not committed, per worker: enough that a worker never waits for the
 # parser, few enough that staging and memory stay small whatever the archive size.
@@ -90,24 +94,6 @@ class CommittedTotals:
 
 
 # --- tasks ----------------------------------------------------------------------------------
-
-
-# One per worker process, kept across its batches: a text this worker tagged before is copied,
-# not tagged again (exact; see transforms.entities.body_cache).
-_WORKER_BODY_CACHE = BodyCache()
-
-
-@task(name="tag", cache_policy=NO_CACHE)
-def tag_task(batch: str, pipeline: str, seeds_dir: str, run_id: str) -> stages.BatchCounts:
-    clock = StageClock()
-    with clock.stage("model load"):
-        nlp = cached_tagger(pipeline, seeds_dir)
-    # tag_bodies runs the batch inside nlp.memory_zone(), which frees the strings spaCy interns
-    # for this batch's text, so a worker's memory stays flat over millions of documents.
-    try:
-        return stages.tag_batch(Path(batch), nlp, run_id, cache=_WORKER_BODY_CACHE, clock=clock)
-    finally:
-        return_freed_memory_to_os()
 
 
 @task(name="commit", cache_policy=NO_CACHE)
@@ -160,8 +146,59 @@ class ProgressDisplay:
 # --- the flow -------------------------------------------------------------------------------
 
 
+class TaggingPool:
+    """Where batches are tagged: the Dask cluster at `dask_address`, else a local cluster of
+    `workers` processes. Nothing starts until the first batch is submitted (a backfill with
+    nothing new to tag starts no worker); `close` stops what was started here."""
+
+    def __init__(self, workers: int, dask_address: str | None = None,
+                 clock: StageClock | None = None) -> None:
+        self.workers = max(1, workers)
+        self.dask_address = dask_address
+        self.clock = clock if clock is not None else StageClock()
+        self._cluster = None
+        self._client = None
+
+    def start(self) -> None:
+        """Start the local cluster, or connect to the given one (once; later calls do nothing)."""
+        if self._client is None:
+            with self.clock.stage("start workers"):
+                self._start()
+
+    def submit(self, batch: str, pipeline: str, seeds_dir: str, run_id: str) -> Future:
+        self.start()
+        # pure=False: a batch folder's content changes once tagged; never reuse a result.
+        return self._client.submit(tag_staged_batch, batch, pipeline, seeds_dir, run_id, pure=False)
+
+    def _start(self) -> None:
+        from distributed import Client, LocalCluster
+
+        # Importing distributed sets its loggers to INFO (its logging config); a backfill's
+        # output is its progress, not every worker start and stop.
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+        if self.dask_address:
+            self._client = Client(self.dask_address)
+            return
+        self._cluster = LocalCluster(
+            n_workers=self.workers, threads_per_worker=1, processes=True,
+            # ":0": any free port for Dask's HTTP server (None means :8787, which another
+            # cluster on the machine may hold: a warning on every run).
+            dashboard_address=":0", silence_logs=logging.ERROR,
+        )
+        self._client = Client(self._cluster)
+
+    def close(self) -> None:
+        if self._client is None:
+            return
+        with self.clock.stage("stop workers"):
+            self._client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+        self._client = self._cluster = None
+
+
 def _collect_finished(
-    in_flight: deque[tuple[StagedBatch, PrefectFuture | None]],
+    in_flight: deque[tuple[StagedBatch, Future | None]],
     ready: list[StagedBatch],
     block: bool,
 ) -> list[StagedBatch]:
@@ -173,7 +210,7 @@ def _collect_finished(
     moved = []
     while in_flight:
         batch, future = in_flight[0]
-        if future is not None and not block and not future.wrapped_future.done():
+        if future is not None and not block and not future.done():
             break
         if future is not None:
             future.result()
@@ -199,10 +236,13 @@ def backfill(
     show_progress: bool = False,
     settle_seconds: float = 0.0,
     follow_links: bool = False,
+    dask_address: str | None = None,
 ) -> BackfillSummary:
     """Ingest every item under `paths` (dates from/to inclusive, ISO) not in the warehouse yet.
 
-    Run it through `run_backfill`, which picks the Dask task runner the tag tasks run on.
+    Batches are tagged on `workers` local processes, or on the Dask cluster at `dask_address`.
+    Call it under `if __name__ == "__main__":` (or through `run_backfill`): local workers are
+    spawned processes.
     """
     warehouse_path = Path(warehouse)
     seeds = seeds_dir or str(default_seeds_dir())
@@ -225,9 +265,15 @@ def backfill(
         totals = CommittedTotals()
         clock = StageClock()
         status = "failed"
+        pool = TaggingPool(workers, dask_address, clock)
         try:
-            _tag_and_commit(stream, warehouse, pipeline, seeds, run_id, workers,
-                            CommitSchedule(interval_seconds=commit_seconds), display, totals, clock)
+            try:
+                _tag_and_commit(stream, warehouse, pipeline, seeds, run_id, pool,
+                                CommitSchedule(interval_seconds=commit_seconds), display, totals,
+                                clock)
+            finally:
+                # Before compaction: the workers' memory is not needed beside compaction's.
+                pool.close()
             with clock.stage("compaction"):
                 compact_task(warehouse, f"{run_id}-compact")
             status = "completed"
@@ -263,17 +309,17 @@ def _tag_and_commit(
     pipeline: str,
     seeds: str,
     run_id: str,
-    workers: int,
+    pool: TaggingPool,
     schedule: CommitSchedule,
     display: ProgressDisplay,
     totals: CommittedTotals,
     clock: StageClock,
 ) -> None:
     """Parse ahead while workers tag; commit finished batches in input order into `totals`."""
-    in_flight: deque[tuple[StagedBatch, PrefectFuture | None]] = deque()
+    in_flight: deque[tuple[StagedBatch, Future | None]] = deque()
     ready: list[StagedBatch] = []
     tagged = commits = 0
-    limit = max(1, workers) * BATCHES_IN_FLIGHT_PER_WORKER
+    limit = pool.workers * BATCHES_IN_FLIGHT_PER_WORKER
 
     def collect(block: bool) -> None:
         nonlocal tagged
@@ -295,6 +341,9 @@ def _tag_and_commit(
         totals.counts = totals.counts + written
         ready.clear()
         schedule.committed()
+        # A commit's tables are freed once written; give that memory back, or the flow process
+        # keeps its peak (measured: +50 MB a commit, never returned).
+        return_freed_memory_to_os()
 
     workers_clock = StageClock()
     batches = iter(stream.batches())
@@ -303,9 +352,11 @@ def _tag_and_commit(
             batch = next(batches, None)
         if batch is None:
             break
+        if batch.dispatches:
+            pool.start()
         with clock.stage("submit"):
             future = (
-                tag_task.submit(str(batch.folder), pipeline, seeds, run_id)
+                pool.submit(str(batch.folder), pipeline, seeds, run_id)
                 if batch.dispatches else None
             )
         in_flight.append((batch, future))
@@ -325,37 +376,6 @@ def _tag_and_commit(
 # --- running it -----------------------------------------------------------------------------
 
 
-def share_prefect_api_with_workers() -> None:
-    """Start Prefect's temporary API here and point worker processes at it.
-
-    Without a PREFECT_API_URL every Dask worker process would start a temporary API server of
-    its own (hundreds of MB and seconds each). Local workers inherit the environment; workers
-    of a remote cluster need PREFECT_API_URL set to a server they can reach.
-    """
-    if os.environ.get("PREFECT_API_URL"):
-        return
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()
-    server.start()
-    os.environ["PREFECT_API_URL"] = server.api_url
-
-
-def dask_task_runner(workers: int, dask_address: str | None = None) -> DaskTaskRunner:
-    """The existing cluster at `dask_address`, else a local one of `workers` processes."""
-    if dask_address:
-        return DaskTaskRunner(address=dask_address)
-    return DaskTaskRunner(
-        cluster_kwargs={
-            "n_workers": max(1, workers),
-            "threads_per_worker": 1,
-            "processes": True,
-            "dashboard_address": None,
-            "silence_logs": logging.ERROR,
-        }
-    )
-
-
 def run_backfill(
     paths: list[str],
     warehouse: str,
@@ -364,14 +384,12 @@ def run_backfill(
     dask_address: str | None = None,
     **options: object,
 ) -> BackfillSummary:
-    """Run the backfill flow on the right task runner (call under `if __name__ == "__main__"`:
-    local workers are spawned processes)."""
-    share_prefect_api_with_workers()
+    """Run the backfill flow, tagging on `workers` local processes or on the Dask cluster at
+    `dask_address` (call under `if __name__ == "__main__"`: local workers are spawned processes)."""
     # Dask logs every worker start and stop at INFO; a backfill's output is its progress.
     logging.getLogger("distributed").setLevel(logging.WARNING)
-    runner = dask_task_runner(workers, dask_address)
-    flow_with_runner = backfill.with_options(task_runner=runner)
-    return flow_with_runner(paths=paths, warehouse=warehouse, workers=workers, **options)
+    return backfill(paths=paths, warehouse=warehouse, workers=workers, dask_address=dask_address,
+                    **options)
 
 
 if __name__ == "__main__":  # pragma: no cover - `wirehouse backfill` is the entry point

@@ -176,6 +176,19 @@ def test_a_date_window_writes_no_ledger_rows(tmp_path: Path) -> None:
     assert sum(b.files_completed for b in batches) == 0
 
 
+def test_a_tagging_worker_imports_neither_prefect_nor_what_committing_needs() -> None:
+    # What a backfill's Dask worker process loads to tag a batch: each module left out here is
+    # memory and start-up time in every worker (Prefect, stories' MinHash with scipy, DuckDB).
+    probe = (
+        "import sys, flows.backfill_worker\n"
+        "heavy = ('prefect', 'prefect_dask', 'datasketch', 'scipy', 'duckdb', 'transforms.stages.commit')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=120, check=True)
+    assert result.stdout.strip() == "[]"
+
+
 # --- end to end, real model and Prefect ------------------------------------------------------------
 
 

@@ -15,9 +15,9 @@ pytestmark = pytest.mark.slow
 
 
 def _tagger_loaded_here() -> bool:
-    """Run on each worker: whether a tag task loaded the model in that process."""
-    common = sys.modules.get("flows.common")
-    return bool(common and common.cached_tagger.cache_info().currsize)
+    """Run on each worker: whether a tagging batch loaded the model in that process."""
+    worker = sys.modules.get("flows.backfill_worker")
+    return bool(worker and worker.worker_tagger.cache_info().currsize)
 
 
 def test_backfill_on_a_dask_cluster_matches_a_local_run(

@@ -280,3 +280,30 @@ def test_a_late_dispatch_joins_the_story_of_the_newer_versions_already_assigned(
     # The same partition as a bulk run that saw them in order.
     bulk = {s.version_id: s.story_id for s in assign_stories([first, *later], [])}
     assert _same_partition(bulk, {s.version_id: s.story_id for s in committed + late})
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(alphabet="abcde fgh.,'\n0123", max_size=300))
+def test_signatures_with_the_permutations_drawn_once_are_the_scheme_s_own(body):
+    # Stored signatures are compared with new ones across runs: the permutations drawn once per
+    # process must be exactly those MinHash draws from the seed each time.
+    from datasketch import MinHash, MinHashLSH
+
+    from transforms.stories.clustering import (
+        MINHASH_SCHEME,
+        MINHASH_SEED,
+        NUM_PERM,
+        _lsh_bands,
+        body_shingles,
+        from_signature,
+    )
+
+    drawn_each_time = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
+    drawn_each_time.update_batch([s.encode("utf-8") for s in sorted(body_shingles(body))])
+    ours = minhash(body)
+    assert signature_bytes(ours) == signature_bytes(drawn_each_time)
+    assert (ours.permutations == drawn_each_time.permutations).all()
+    read_back = from_signature(signature_bytes(drawn_each_time))
+    assert (read_back.permutations == drawn_each_time.permutations).all()
+    worked_out = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    assert _lsh_bands() == (worked_out.b, worked_out.r)

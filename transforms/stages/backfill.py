@@ -21,10 +21,10 @@ No Prefect here: the backfill flow orchestrates, tests call this directly.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -283,6 +283,17 @@ class CommitSchedule:
         self._last = time.monotonic()
 
 
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    # dlopen(NULL): the libraries already loaded, glibc among them. Not ctypes.util.find_library,
+    # which runs `ldconfig -p` in a forked child on every call: from a 700 MB process that is a
+    # second 700 MB process for a moment (it showed in the benchmark's summed RSS) and CPU lost.
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
 def return_freed_memory_to_os() -> None:
     """Give memory freed by a finished batch back to the OS (glibc only; elsewhere a no-op).
 
@@ -290,10 +301,6 @@ def return_freed_memory_to_os() -> None:
     instead of returning it: measured, a tagging worker grew by 130 MB after its first batch and
     kept growing, while `malloc_trim` brings it back to what the model needs.
     """
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
-    try:
-        ctypes.CDLL(name).malloc_trim(0)
-    except (OSError, AttributeError):
-        return
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
