@@ -863,8 +863,7 @@ def requeue(
 
         wirehouse requeue --warehouse s3://news/wh --reason no_body --reason no_date
     """
-    from transforms.stages import plan_requeue
-    from transforms.stages import requeue as requeue_files
+    from transforms.stages import plan_requeue, requeue_files
     from transforms.storage import exclusive_writer, location
 
     settings = _settings(warehouse)

@@ -189,6 +189,20 @@ def test_a_tagging_worker_imports_neither_prefect_nor_what_committing_needs() ->
     assert result.stdout.strip() == "[]"
 
 
+def test_every_public_stage_name_is_what_it_names_whatever_was_imported_first() -> None:
+    # Importing a submodule binds the package's attribute of that name to the module: a public
+    # name loaded on first use must never be a module's name, or it turns into the module.
+    probe = (
+        "import pkgutil, importlib, transforms.stages as s\n"
+        "for m in pkgutil.iter_modules(s.__path__): importlib.import_module('transforms.stages.' + m.name)\n"
+        "import types\n"
+        "print(sorted(n for n in s.__all__ if isinstance(getattr(s, n), types.ModuleType)))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=120, check=True)
+    assert result.stdout.strip() == "[]"
+
+
 # --- end to end, real model and Prefect ------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from transforms.readers.common import sha256_hex
 from transforms.readers.registry import InputFormat
 from transforms.readers.source import Context, Item, Source
 from transforms.records import ParsedDispatch
-from transforms.stages import plan_requeue, requeue
+from transforms.stages import plan_requeue, requeue_files
 
 # A house format no reader of ours knows: refused as unknown_format until the test adds one.
 HOUSE_ITEM = """<?xml version="1.0" encoding="utf-8"?>
@@ -112,7 +112,7 @@ def test_refused_then_reader_added_then_requeued_is_ingested_once(tmp_path: Path
     assert [item.path for item in plan.items] == [str(house.resolve())]
     assert plan.items[0].describe(dry_run=True).startswith(
         f"would requeue {house.resolve()} (1 quarantine row: unknown_format; refused ")
-    done = requeue(warehouse, plan, "requeue-test-1")
+    done = requeue_files(warehouse, plan, "requeue-test-1")
     assert [item.path for item in done.ready] == [str(house.resolve())]
     # The file's refusal left the quarantine with it; the other file's refusal stayed.
     assert [r["reason"] for r in _rows(warehouse, "quarantine")] == ["no_date"]
@@ -137,7 +137,7 @@ def test_a_requeued_file_still_refused_is_quarantined_again_once_by_the_new_pars
     _land(landing_folder, "house.xml", HOUSE_ITEM)
     ingest(landing_folder, warehouse)
     [before] = _rows(warehouse, "quarantine")
-    requeue(warehouse, plan_requeue(warehouse, since=date(2000, 1, 1)), "requeue-test-2")
+    requeue_files(warehouse, plan_requeue(warehouse, since=date(2000, 1, 1)), "requeue-test-2")
     assert _rows(warehouse, "quarantine") == []
     again = ingest(landing_folder, warehouse)
     assert (again.files, again.quarantined) == (1, 1)
@@ -154,7 +154,7 @@ def test_every_refusal_of_a_requeued_file_leaves_with_it_and_comes_back_once(tmp
     assert sorted(r["reason"] for r in _rows(warehouse, "quarantine")) == ["malformed_json", "no_date"]
     [item] = plan_requeue(warehouse, reasons=["malformed_json"]).items
     assert sorted(r.reason for r in item.refusals) == ["malformed_json", "no_date"]
-    requeue(warehouse, plan_requeue(warehouse, reasons=["malformed_json"]), "requeue-test-4")
+    requeue_files(warehouse, plan_requeue(warehouse, reasons=["malformed_json"]), "requeue-test-4")
     assert _rows(warehouse, "quarantine") == []
     again = ingest(landing_folder, warehouse)
     assert (again.files, again.dispatches, again.quarantined) == (1, 0, 2)
@@ -178,7 +178,7 @@ def test_a_partly_refused_file_is_put_back_from_the_archive_and_nothing_is_dupli
     # Without the archive folder its bytes are nowhere: left in quarantine as it was.
     [lost] = plan_requeue(warehouse, reasons=["no_date"]).items
     assert lost.missing and lost.describe().startswith(f"not found {feed.resolve()}")
-    assert requeue(warehouse, plan_requeue(warehouse, reasons=["no_date"]), "requeue-none").ready == ()
+    assert requeue_files(warehouse, plan_requeue(warehouse, reasons=["no_date"]), "requeue-none").ready == ()
     assert len(_rows(warehouse, "quarantine")) == 1 and len(_rows(warehouse, "ingested_files")) == 1
 
     plan = plan_requeue(warehouse, reasons=["no_date"], archive_to=archive)
@@ -190,12 +190,12 @@ def test_a_partly_refused_file_is_put_back_from_the_archive_and_nothing_is_dupli
             raise OSError(28, "No space left on device")
 
         patched.setattr(landing, "archive_file", disk_full)
-        failed = requeue(warehouse, plan, "requeue-disk-full")
+        failed = requeue_files(warehouse, plan, "requeue-disk-full")
     assert failed.ready == () and "No space left on device" in failed.items[0].describe()
     assert failed.summary().startswith(
         "Requeued 0 files (removing 0 quarantine rows); 1 not found or not put back")
     assert len(_rows(warehouse, "quarantine")) == 1 and len(_rows(warehouse, "ingested_files")) == 1
-    done = requeue(warehouse, plan, "requeue-test-3")
+    done = requeue_files(warehouse, plan, "requeue-test-3")
     assert done.items[0].restored_to == str(feed.resolve()) and feed.is_file()
     assert not (archive / "day" / "feed.jsonl").exists()
 
@@ -238,7 +238,7 @@ def test_a_refusal_without_a_file_leaves_the_quarantine_and_the_next_run_looks_a
     [item] = plan_requeue(warehouse, reasons=["outside_landing"]).items
     assert item.file_sha256 is None
     assert item.describe().endswith("the next run looks at it again")
-    requeue(warehouse, plan_requeue(warehouse, reasons=["outside_landing"]), "requeue-test-5")
+    requeue_files(warehouse, plan_requeue(warehouse, reasons=["outside_landing"]), "requeue-test-5")
     assert _rows(warehouse, "quarantine") == []
     # Still a link out of the landing folder: refused again, once.
     assert ingest(landing_folder, warehouse).quarantined == 1
@@ -252,5 +252,5 @@ def test_refusals_committed_after_the_plan_was_made_are_kept(tmp_path: Path) -> 
     plan = plan_requeue(warehouse, reasons=["unknown_format"])
     _land(landing_folder, "later/empty.txt", "")  # another run commits a refusal meanwhile
     ingest(landing_folder, warehouse)
-    requeue(warehouse, plan, "requeue-test-6")
+    requeue_files(warehouse, plan, "requeue-test-6")
     assert [r["reason"] for r in _rows(warehouse, "quarantine")] == ["empty_file"]

@@ -6,45 +6,63 @@ files back to be read again, `stories` gives stories to versions stored before s
 existed. No Prefect here: the flows wrap
 these functions in tasks, and tests call them directly.
 
-The names below are imported on first use, not with the package: a backfill's tagging worker
-imports `transforms.stages.tag` alone, and must not pay for what committing needs (stories'
-MinHash with scipy, entity aliases), about 100 MB and a second or two per worker process.
+The commit side's names (`commit`, `requeue`, `stories`) are imported on first use, not with
+the package: a backfill's tagging worker imports `transforms.stages.tag` alone, and must not pay
+for what committing needs (stories' MinHash with scipy, entity aliases, DuckDB), about 100 MB
+and a second or two per worker process.
 """
 
 from importlib import import_module
 
-# Each public name and the module that defines it.
-_HOMES = {
-    "ArchiveResult": "transforms.stages.archive",
-    "BatchCounts": "transforms.records",
-    "Discovery": "transforms.stages.discover",
-    "archive_ingested": "transforms.stages.archive",
-    "commit_batches": "transforms.stages.commit",
-    "discover": "transforms.stages.discover",
-    "entity_aliases_after": "transforms.stages.commit",
-    "RequeueItem": "transforms.stages.requeue",
-    "RequeuePlan": "transforms.stages.requeue",
-    "assign_missing_stories": "transforms.stages.stories",
-    "parse_batch": "transforms.stages.parse",
-    "plan_requeue": "transforms.stages.requeue",
-    "plan_batches": "transforms.stages.batches",
-    "read_file_list": "transforms.stages.batches",
-    "requeue": "transforms.stages.requeue",
-    "tag_batch": "transforms.stages.tag",
-    "write_file_list": "transforms.stages.batches",
+from transforms.records import BatchCounts
+from transforms.stages.archive import ArchiveResult, archive_ingested
+from transforms.stages.batches import plan_batches, read_file_list, write_file_list
+from transforms.stages.discover import Discovery, discover
+from transforms.stages.parse import parse_batch
+from transforms.stages.tag import tag_batch
+
+# The stages of the commit side, imported on first use: public name -> (module, its name there).
+# A public name is never a module's name: once a submodule is imported, Python binds the package
+# attribute of that name to the module, and the function would be shadowed.
+_LAZY = {
+    "RequeueItem": ("transforms.stages.requeue", "RequeueItem"),
+    "RequeuePlan": ("transforms.stages.requeue", "RequeuePlan"),
+    "assign_missing_stories": ("transforms.stages.stories", "assign_missing_stories"),
+    "commit_batches": ("transforms.stages.commit", "commit_batches"),
+    "entity_aliases_after": ("transforms.stages.commit", "entity_aliases_after"),
+    "plan_requeue": ("transforms.stages.requeue", "plan_requeue"),
+    "requeue_files": ("transforms.stages.requeue", "requeue"),
 }
 
-__all__ = sorted(_HOMES)
+__all__ = [
+    "ArchiveResult",
+    "BatchCounts",
+    "Discovery",
+    "RequeueItem",
+    "RequeuePlan",
+    "archive_ingested",
+    "assign_missing_stories",
+    "commit_batches",
+    "discover",
+    "entity_aliases_after",
+    "parse_batch",
+    "plan_batches",
+    "plan_requeue",
+    "read_file_list",
+    "requeue_files",
+    "tag_batch",
+    "write_file_list",
+]
 
 
 def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:
+    if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(home), name)
+    module, attribute = _LAZY[name]
+    value = getattr(import_module(module), attribute)
     globals()[name] = value  # once found, an ordinary attribute
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOMES))
+    return sorted(set(globals()) | set(_LAZY))
