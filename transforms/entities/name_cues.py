@@ -19,8 +19,9 @@ Terms are compared without case, except operation words (capitalised, as in a na
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
+
+from transforms.entities.not_names import read_term_kind_rows
 
 NAME_CUE_KINDS = (
     "institution_head", "result_verb", "sport_word", "team_role", "nation", "operation_word",
@@ -29,17 +30,8 @@ NAME_CUE_KINDS = (
 
 
 def read_name_cue_rows(path: Path) -> list[list[str]]:
-    """Rows of seeds/name_cues.csv (header term,kind); an unknown kind is an error, not a skip."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = [
-            [row["term"].strip(), row["kind"].strip()]
-            for row in csv.DictReader(handle)
-            if row.get("term") and row.get("kind")
-        ]
-    unknown = sorted({kind for _, kind in rows if kind not in NAME_CUE_KINDS})
-    if unknown:
-        raise ValueError(f"{path}: unknown kind(s) {unknown}; known: {list(NAME_CUE_KINDS)}")
-    return rows
+    """Rows of seeds/name_cues.csv."""
+    return read_term_kind_rows(path, NAME_CUE_KINDS)
 
 
 def terms_of(rows: list[list[str]], kind: str) -> list[str]:

@@ -69,18 +69,24 @@ def term_key(word: str) -> str:
     return word.casefold().rstrip(".")
 
 
-def read_not_name_rows(path: Path) -> list[list[str]]:
-    """Rows of seeds/not_names.csv (header term,kind); an unknown kind is an error, not a skip."""
+def read_term_kind_rows(path: Path, kinds: Sequence[str]) -> list[list[str]]:
+    """Rows of a ``term,kind`` word list of seeds/ (not_names.csv, name_cues.csv); a kind not in
+    `kinds` is an error, not a skip."""
     with path.open(encoding="utf-8", newline="") as handle:
         rows = [
             [row["term"].strip(), row["kind"].strip()]
             for row in csv.DictReader(handle)
             if row.get("term") and row.get("kind")
         ]
-    unknown = sorted({kind for _, kind in rows if kind not in NOT_NAME_KINDS})
+    unknown = sorted({kind for _, kind in rows if kind not in kinds})
     if unknown:
-        raise ValueError(f"{path}: unknown kind(s) {unknown}; known: {list(NOT_NAME_KINDS)}")
+        raise ValueError(f"{path}: unknown kind(s) {unknown}; known: {list(kinds)}")
     return rows
+
+
+def read_not_name_rows(path: Path) -> list[list[str]]:
+    """Rows of seeds/not_names.csv."""
+    return read_term_kind_rows(path, NOT_NAME_KINDS)
 
 
 def not_names(rows: Sequence[Sequence[str]]) -> NotNames:
