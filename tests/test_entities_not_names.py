@@ -11,10 +11,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-import spacy
 from spacy.language import Language
 
 from seeds import default_seeds_dir
+from tests.stand_in import stand_in_pipeline
 from transforms.entities.not_names import (
     figures_line_ranges,
     is_figures_line,
@@ -22,7 +22,7 @@ from transforms.entities.not_names import (
     not_names,
     read_not_name_rows,
 )
-from transforms.entities.pipeline import add_components, tagger_info
+from transforms.entities.pipeline import tagger_info
 from transforms.entities.tagging import tag_bodies
 from transforms.records import MentionSpan
 
@@ -40,19 +40,9 @@ MODEL_LIKE_SPANS = [
 ]
 
 
-def stand_in_pipeline(seeds_dir: Path | None = None) -> Language:
-    nlp = spacy.blank("en")
-    ruler = nlp.add_pipe("entity_ruler", name="ner", config={"overwrite_ents": True})
-    ruler.add_patterns(
-        [{"label": label, "pattern": [{"ORTH": t.text} for t in nlp.make_doc(text)]}
-         for label, text in MODEL_LIKE_SPANS]
-    )
-    return add_components(nlp, seeds_dir=seeds_dir)
-
-
 @pytest.fixture(scope="module")
 def nlp() -> Language:
-    return stand_in_pipeline()
+    return stand_in_pipeline(MODEL_LIKE_SPANS)
 
 
 def tag(nlp: Language, body: str) -> list[MentionSpan]:
@@ -173,10 +163,10 @@ def test_an_abbreviation_that_does_not_fit_the_name_is_not_an_alias(nlp: Languag
 def test_pipeline_hash_changes_with_the_not_names_list(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS_DIR, seeds, ignore=shutil.ignore_patterns("dispatches"))
-    before = tagger_info(stand_in_pipeline(seeds)).pipeline_hash
+    before = tagger_info(stand_in_pipeline(MODEL_LIKE_SPANS, seeds)).pipeline_hash
     with open(seeds / "not_names.csv", "a", encoding="utf-8") as handle:
         handle.write("smith,row_label\n")
-    edited = stand_in_pipeline(seeds)
+    edited = stand_in_pipeline(MODEL_LIKE_SPANS, seeds)
     assert tagger_info(edited).pipeline_hash != before
     assert tag(edited, "Smith said.") == []
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import spacy
 from spacy.language import Language
 
 from seeds import default_seeds_dir
 from tests.conftest import PROJECT_ROOT
+from tests.stand_in import stand_in_pipeline
 from transforms.entities.canonical import MentionInput, resolve_mentions
 from transforms.entities.not_names import (
     figures_line_ranges,
@@ -25,7 +25,6 @@ from transforms.entities.not_names import (
     not_names,
     read_not_name_rows,
 )
-from transforms.entities.pipeline import add_components
 from transforms.entities.tagging import tag_bodies
 from transforms.records import MentionSpan
 
@@ -47,19 +46,9 @@ MODEL_LIKE_SPANS = [
 ]
 
 
-def stand_in_pipeline() -> Language:
-    nlp = spacy.blank("en")
-    ruler = nlp.add_pipe("entity_ruler", name="ner", config={"overwrite_ents": True})
-    ruler.add_patterns(
-        [{"label": label, "pattern": [{"ORTH": t.text} for t in nlp.make_doc(text)]}
-         for label, text in MODEL_LIKE_SPANS]
-    )
-    return add_components(nlp)
-
-
 @pytest.fixture(scope="module")
 def nlp() -> Language:
-    return stand_in_pipeline()
+    return stand_in_pipeline(MODEL_LIKE_SPANS)
 
 
 def tag(nlp: Language, body: str) -> list[MentionSpan]:

@@ -10,6 +10,7 @@ import pytest
 import spacy
 from spacy.language import Language
 
+from tests.stand_in import stand_in_pipeline
 from transforms.entities.pipeline import add_components
 from transforms.entities.sport import result_team_ranges
 from transforms.entities.tagging import tag_bodies
@@ -87,13 +88,7 @@ MODEL_LIKE_SPANS = [
 
 @pytest.fixture(scope="module")
 def nlp() -> Language:
-    nlp = spacy.blank("en")
-    ruler = nlp.add_pipe("entity_ruler", name="ner", config={"overwrite_ents": True})
-    ruler.add_patterns(
-        [{"label": label, "pattern": [{"ORTH": t.text} for t in nlp.make_doc(text)]}
-         for label, text in MODEL_LIKE_SPANS]
-    )
-    return add_components(nlp)
+    return stand_in_pipeline(MODEL_LIKE_SPANS)
 
 
 def test_the_names_of_a_result_are_clubs_split_at_the_scores(nlp: Language) -> None:
