@@ -176,6 +176,13 @@ def test_a_date_window_writes_no_ledger_rows(tmp_path: Path) -> None:
     assert sum(b.files_completed for b in batches) == 0
 
 
+def _fresh_python(code: str) -> str:
+    """What `code` prints in a new interpreter (nothing imported before it)."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=True)
+    return result.stdout.strip()
+
+
 def test_a_tagging_worker_imports_neither_prefect_nor_what_committing_needs() -> None:
     # What a backfill's Dask worker process loads to tag a batch: each module left out here is
     # memory and start-up time in every worker (Prefect, stories' MinHash with scipy, DuckDB).
@@ -184,9 +191,7 @@ def test_a_tagging_worker_imports_neither_prefect_nor_what_committing_needs() ->
         "heavy = ('prefect', 'prefect_dask', 'datasketch', 'scipy', 'duckdb', 'transforms.stages.commit')\n"
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            timeout=120, check=True)
-    assert result.stdout.strip() == "[]"
+    assert _fresh_python(probe) == "[]"
 
 
 def test_every_public_stage_name_is_what_it_names_whatever_was_imported_first() -> None:
@@ -198,9 +203,7 @@ def test_every_public_stage_name_is_what_it_names_whatever_was_imported_first() 
         "import types\n"
         "print(sorted(n for n in s.__all__ if isinstance(getattr(s, n), types.ModuleType)))"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            timeout=120, check=True)
-    assert result.stdout.strip() == "[]"
+    assert _fresh_python(probe) == "[]"
 
 
 # --- end to end, real model and Prefect ------------------------------------------------------------
