@@ -21,6 +21,7 @@ from transforms.report.atlas import (
     split_at_antimeridian,
 )
 from transforms.report.model import AgencyDay, CountryMentions, DatelinePlace, NetworkNode
+from transforms.report.network import label_width, place_labels, render_network_svg
 from transforms.report.queries import (
     agency_days,
     choose_network_nodes,
@@ -31,7 +32,6 @@ from transforms.report.queries import (
     network,
     undated_dispatches,
 )
-from transforms.report.render import label_width, place_labels, render_network_svg
 from transforms.report.text import plural
 from transforms.report.world_map import NO_MENTIONS, SHADES, projector, render_world_map, shade
 
