@@ -144,13 +144,17 @@ def _walk_as_nobody(outer: Path) -> None:
     landing_dir.chmod(0o755)
     (landing_dir / "no-x").chmod(0o644)
     (landing_dir / "no-r").chmod(0o311)
-    project = Path(__file__).resolve().parent.parent
+    # The walk's code, copied where `nobody` may read it: the checkout may sit in a folder only
+    # root can enter (a clone under `mktemp -d` is mode 700).
+    code = outer / "code"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "transforms", code / "transforms",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     as_nobody = (["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
                  if os.geteuid() == 0 else [])
     result = subprocess.run(
         [*as_nobody, sys.executable, "-c", NOBODY_SCRIPT, str(landing_dir)],
-        capture_output=True, text=True, cwd=project, timeout=120,
-        env={**os.environ, "PYTHONPATH": str(project)},
+        capture_output=True, text=True, cwd=outer, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(code)},
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
