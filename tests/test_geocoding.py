@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms.geocoding.evaluation import evaluate, read_jsonl
-from transforms.geocoding.gazetteer import load_gazetteer
+from transforms.geocoding.gazetteer import fold, load_gazetteer
 from transforms.geocoding.resolve import MentionSpan, resolve_dispatch
 
 PLACES = Path(__file__).parent / "gold" / "places"
@@ -147,3 +150,28 @@ def test_aliases_and_alternate_names(gazetteer):
 
 def test_the_gazetteer_is_built_once_per_process(gazetteer):
     assert load_gazetteer() is gazetteer
+
+
+def _fold_by_every_character(text: str) -> str:
+    """The fold as first written, one character at a time: the index's keys must not move."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    cleaned = stripped.replace("\u2019", "'").replace(".", "").replace("-", " ")
+    return " ".join(cleaned.casefold().split())
+
+
+_NAMES = st.text(alphabet=st.sampled_from(
+    list("abcXYZ .-'\u2019\t") + ["é", "Ü", "ß", "ø", "İ", "ﬁ", "ñ", "Å", "\u0301", "東", "Ł", "ǅ"]),
+    max_size=24)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_NAMES)
+def test_fold_with_its_ascii_shortcut_is_the_character_walk(name: str) -> None:
+    assert fold(name) == _fold_by_every_character(name)
+
+
+@pytest.mark.parametrize("name", ["São Paulo", "SAO PAULO", "St. John's", "Winston-Salem",
+                                  "Côte d\u2019Ivoire", "Straße", "Ōsaka", "  Kuala  Lumpur "])
+def test_fold_of_real_place_names_is_the_character_walk(name: str) -> None:
+    assert fold(name) == _fold_by_every_character(name)
