@@ -51,6 +51,7 @@ def _samples(dispatch: ParsedDispatch) -> Iterator[str]:
     text = "\n".join(part for part in (dispatch.headline, dispatch.body) if part)
     sample = text[: languages._DETECTION_CHARS]
     assert languages._mostly_capitals(sample) == _old_mostly_capitals(sample)
+    _assert_same_decisions(text)
     yield sample.lower() if _old_mostly_capitals(sample) else sample
     yield sample
     yield text
@@ -171,19 +172,47 @@ def test_same_answers_on_text_with_lone_surrogates(text: str) -> None:
     _assert_same_answers([text])
 
 
+def _old_detect_language(text: str, fallback: str) -> str:
+    # detect_language as it was before this scorer: py3langid's classify, every word counted.
+    sample = text[: languages._DETECTION_CHARS]
+    words = len(languages._WORDS.findall(sample))
+    if words < languages.MIN_WORDS:
+        return languages.UNDETERMINED
+    if _old_mostly_capitals(sample):
+        sample = sample.lower()
+    language, confidence = languages._identifier().classify(sample)
+    if fallback != languages.UNDETERMINED and confidence < languages.LIST_CONFIDENCE and (
+        words < languages.SHORT_TEXT_WORDS or languages._is_list_like(sample)
+    ):
+        return fallback
+    return language if confidence >= languages.MIN_CONFIDENCE else languages.UNDETERMINED
+
+
+def _assert_same_decisions(text: str) -> None:
+    for fallback in ("und", "en"):
+        assert languages.detect_language(text, fallback) == _old_detect_language(text, fallback)
+
+
+# Short and list-like texts: where word counts and the thresholds decide.
+_short = st.lists(
+    st.sampled_from(["Arsenal", "2", "Chelsea", "1", "\n", " ", "results", "on", "Saturday", "İstanbul",
+                     "le", "gouvernement", "a", "annoncé", "mardi", "EVERTON", "0", "x", "der", "und"]),
+    max_size=60,
+).map(" ".join)
+
+
 @settings(max_examples=200, deadline=None)
 @given(_multilingual)
 def test_same_answers_and_decisions_on_multilingual_text(text: str) -> None:
     _assert_same_answers([text, text[: languages._DETECTION_CHARS]])
     assert languages._mostly_capitals(text) == _old_mostly_capitals(text)
-    # The thresholds decide on the same (language, confidence), so the same way.
-    original = languages._classify
-    try:
-        languages._classify = languages._identifier().classify
-        before = [languages.detect_language(text, fallback) for fallback in ("und", "en")]
-    finally:
-        languages._classify = original
-    assert [languages.detect_language(text, fallback) for fallback in ("und", "en")] == before
+    _assert_same_decisions(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_short)
+def test_same_decisions_on_short_and_list_like_text(text: str) -> None:
+    _assert_same_decisions(text)
 
 
 def test_the_automaton_check_accepts_the_shipped_model_and_refuses_a_broken_one(monkeypatch) -> None:
@@ -212,3 +241,13 @@ def test_a_model_that_fails_the_check_is_scored_by_py3langid(monkeypatch) -> Non
         assert languages.detect_language("Le gouvernement a annoncé mardi une réforme.") == "fr"
     finally:
         languages._classify.cache_clear()
+
+
+def test_same_decisions_either_side_of_the_word_thresholds() -> None:
+    teams = ["Arsenal", "Chelsea", "Everton", "Leeds", "Liverpool", "Wimbledon", "Newcastle", "Derby",
+             "Watford", "Fulham"]
+    texts = {count: " ".join(teams[i % len(teams)] for i in range(count)) for count in range(1, 33)}
+    for text in texts.values():
+        _assert_same_decisions(text)
+    # Unsure of a run of names: the feed's language below 30 words, nothing from 30 on.
+    assert [languages.detect_language(texts[n], "en") for n in (2, 3, 29, 30)] == ["und", "en", "en", "und"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import re
 import string
 from collections.abc import Mapping
@@ -68,16 +69,14 @@ def detect_language(text: str, fallback: str = UNDETERMINED) -> str:
     wildly (English soccer results as Nigerian Pidgin, or nothing above the threshold). For such
     a text a detection below `LIST_CONFIDENCE` gives way to `fallback`, the language of the
     feed, when one is known."""
-    sample = text[:_DETECTION_CHARS]
-    words = len(_WORDS.findall(sample))
-    if words < MIN_WORDS:
+    text = text[:_DETECTION_CHARS]
+    if not _has_words(text, MIN_WORDS):
         return UNDETERMINED
-    if _mostly_capitals(sample):
-        # Old wire text shouts; the model was trained on ordinary case.
-        sample = sample.lower()
+    # Old wire text shouts; the model was trained on ordinary case.
+    sample = text.lower() if _mostly_capitals(text) else text
     language, confidence = _classify(sample)
     if fallback != UNDETERMINED and confidence < LIST_CONFIDENCE and (
-        words < SHORT_TEXT_WORDS or _is_list_like(sample)
+        not _has_words(text, SHORT_TEXT_WORDS) or _is_list_like(sample)
     ):
         return fallback
     return language if confidence >= MIN_CONFIDENCE else UNDETERMINED
@@ -90,6 +89,11 @@ def _classify(sample: str) -> tuple[str, float]:
     reading such an item costs. Exact: the same sample always gets the same answer."""
     scorer = _scorer()
     return scorer.classify(sample) if scorer is not None else _identifier().classify(sample)
+
+
+def _has_words(text: str, count: int) -> bool:
+    """Whether the text has at least `count` words (counting stops there)."""
+    return sum(1 for _ in itertools.islice(_WORDS.finditer(text), count)) == count
 
 
 def _mostly_capitals(text: str) -> bool:
