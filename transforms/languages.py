@@ -1,8 +1,9 @@
 """The language of a dispatch: the item's own tag, else detected from its text.
 
 Detection uses py3langid (a maintained fork of langid.py): its naive Bayes model over byte
-n-grams ships inside the wheel (no download, works offline), covers 97 languages, loads in about
-a second once per process and classifies a dispatch in well under a millisecond.
+n-grams ships inside the wheel (no download, works offline), covers 140 languages and loads in
+about a second once per process. `transforms.language_model` scores that model with numpy: the
+same answers as py3langid's own `classify`, at about half its cost or less.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _identifier() -> LanguageIdentifier:
 
 @functools.lru_cache(maxsize=1)
 def _scorer() -> NgramScorer | None:
-    """py3langid's model scored with numpy (same answers, several times cheaper), or None when
+    """py3langid's model scored with numpy (same answers, about half the CPU or less), or None when
     the installed py3langid's model cannot be scored that way exactly."""
     from transforms.language_model import NgramScorer
 
