@@ -1,15 +1,18 @@
 """The language of a dispatch: the item's own tag, else detected from its text.
 
 Detection uses py3langid (a maintained fork of langid.py): its naive Bayes model over byte
-n-grams ships inside the wheel (no download, works offline), covers 97 languages, loads in about
-a second once per process and classifies a dispatch in well under a millisecond.
+n-grams ships inside the wheel (no download, works offline), covers 140 languages and loads in
+about a second once per process. `transforms.language_model` scores that model with numpy: the
+same answers as py3langid's own `classify`, at about half its cost or less.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import re
+import string
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -17,6 +20,8 @@ from transforms.records import ParsedDispatch
 
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
+
+    from transforms.language_model import NgramScorer
 
 UNDETERMINED = "und"
 # The language a bare pipeline name (WIREHOUSE_PIPELINE) is for.
@@ -37,6 +42,8 @@ _DIGIT = re.compile(r"\d")
 # Enough text to tell a language apart; the classifier costs time per character.
 _DETECTION_CHARS = 600
 _WORDS = re.compile(r"[^\W\d_]{2,}")
+_ASCII_CAPITALS = string.ascii_uppercase.encode("ascii")
+_ASCII_LETTERS = string.ascii_letters.encode("ascii")
 
 
 @functools.lru_cache(maxsize=1)
@@ -44,6 +51,15 @@ def _identifier() -> LanguageIdentifier:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _scorer() -> NgramScorer | None:
+    """py3langid's model scored with numpy (same answers, about half the CPU or less), or None when
+    the installed py3langid's model cannot be scored that way exactly."""
+    from transforms.language_model import NgramScorer
+
+    return NgramScorer.of(_identifier())
 
 
 def detect_language(text: str, fallback: str = UNDETERMINED) -> str:
@@ -54,17 +70,14 @@ def detect_language(text: str, fallback: str = UNDETERMINED) -> str:
     wildly (English soccer results as Nigerian Pidgin, or nothing above the threshold). For such
     a text a detection below `LIST_CONFIDENCE` gives way to `fallback`, the language of the
     feed, when one is known."""
-    sample = text[:_DETECTION_CHARS]
-    words = len(_WORDS.findall(sample))
-    if words < MIN_WORDS:
+    text = text[:_DETECTION_CHARS]
+    if not _has_words(text, MIN_WORDS):
         return UNDETERMINED
-    letters = [ch for ch in sample if ch.isalpha()]
-    if letters and sum(ch.isupper() for ch in letters) > 0.6 * len(letters):
-        # Old wire text shouts; the model was trained on ordinary case.
-        sample = sample.lower()
+    # Old wire text shouts; the model was trained on ordinary case.
+    sample = text.lower() if _mostly_capitals(text) else text
     language, confidence = _classify(sample)
     if fallback != UNDETERMINED and confidence < LIST_CONFIDENCE and (
-        words < SHORT_TEXT_WORDS or _is_list_like(sample)
+        not _has_words(text, SHORT_TEXT_WORDS) or _is_list_like(sample)
     ):
         return fallback
     return language if confidence >= MIN_CONFIDENCE else UNDETERMINED
@@ -75,7 +88,27 @@ def _classify(sample: str) -> tuple[str, float]:
     """The detector's answer for one sample, kept for the next identical one: archives repeat
     items (a million-line export of a thousand stories), and the classifier is most of what
     reading such an item costs. Exact: the same sample always gets the same answer."""
-    return _identifier().classify(sample)
+    scorer = _scorer()
+    return scorer.classify(sample) if scorer is not None else _identifier().classify(sample)
+
+
+def _has_words(text: str, count: int) -> bool:
+    """Whether the text has at least `count` words (counting stops there)."""
+    return sum(1 for _ in itertools.islice(_WORDS.finditer(text), count)) == count
+
+
+def _mostly_capitals(text: str) -> bool:
+    """Whether more than 60% of the text's letters are capitals."""
+    if text.isascii():
+        # The common case, counted in C: in ASCII the letters are A-Z and a-z.
+        data = text.encode("ascii")
+        letters = len(data) - len(data.translate(None, _ASCII_LETTERS))
+        capitals = len(data) - len(data.translate(None, _ASCII_CAPITALS))
+    else:
+        letters_only = list(filter(str.isalpha, text))
+        letters = len(letters_only)
+        capitals = sum(map(str.isupper, letters_only))
+    return letters > 0 and capitals > 0.6 * letters
 
 
 def _is_list_like(text: str) -> bool:

@@ -6,6 +6,7 @@ The files are latin-1 with SGML entities (`&lt;`, `&#3;`), and each body ends wi
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterator
@@ -138,8 +139,31 @@ def _record_id(text: str) -> str | None:
 
 
 def _element(text: str, name: str) -> str | None:
-    match = re.search(rf"<{name}\b[^>]*>(.*?)</{name}>", text, re.DOTALL)
-    return match[1] if match else None
+    """What is between the first <name ...> and the first </name> after it (a regex with a lazy
+    `(.*?)</name>` gives the same, trying the closing tag at every character)."""
+    opening = _opening_tag(name).search(text)
+    if opening is None:
+        return None
+    end = text.find(f"</{name}>", opening.end())
+    return None if end < 0 else text[opening.end() : end]
+
+
+@functools.cache
+def _opening_tag(name: str) -> re.Pattern[str]:
+    return re.compile(rf"<{name}\b[^>]*>")
+
+
+def _without_signature(text: str) -> str:
+    """`text` without a final "Reuter" signature (and the whitespace around it).
+
+    `_SIGNATURE` alone would be tried at every character of the body; a match can only start
+    where the whitespace before the last six non-space characters starts, so it is tried on
+    the text from the character before that (kept so that its `\\b` sees what it saw)."""
+    core_end = len(text.rstrip())
+    if core_end < 6:
+        return _SIGNATURE.sub("", text)
+    from_here = max(len(text[: core_end - 6].rstrip()) - 1, 0)
+    return text[:from_here] + _SIGNATURE.sub("", text[from_here:])
 
 
 def _clean(fragment: str) -> str:
@@ -160,7 +184,7 @@ def _body(text: str) -> str:
         inner = _element(text, "TEXT") or ""
         fragment = "" if "<TITLE>" in inner else _TAGS.sub("", inner)
     unescaped = _CONTROLS.sub("", html.unescape(fragment).replace("\r\n", "\n"))
-    without_signature = _SIGNATURE.sub("", unescaped)
+    without_signature = _without_signature(unescaped)
     paragraphs = _PARAGRAPH_START.split(without_signature.strip("\n"))
     cleaned = (" ".join(paragraph.split()) for paragraph in paragraphs)
     return "\n\n".join(p for p in cleaned if p)
