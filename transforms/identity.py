@@ -54,11 +54,13 @@ def dispatch_id(dispatch: ParsedDispatch) -> str:
     return _digest("derived", dispatch.agency or "", day, headline)
 
 
-def version_id(dispatch: ParsedDispatch) -> str:
-    """Hash of the normalised content: the same text sent twice is the same version."""
+def version_id(dispatch: ParsedDispatch, story: str | None = None) -> str:
+    """Hash of the normalised content: the same text sent twice is the same version.
+
+    `story` is the dispatch's `dispatch_id` when the caller has it already (a row needs both)."""
     return _digest(
         "version",
-        dispatch_id(dispatch),
+        story if story is not None else dispatch_id(dispatch),
         str(dispatch.story_version or ""),
         normalised_text(dispatch.headline or ""),
         normalised_text(dispatch.byline or ""),

@@ -29,9 +29,10 @@ def dispatch_row(dispatch: ParsedDispatch, run_id: str, ingested_at: datetime) -
     if dispatch.published_at is None:
         raise ValueError("a dispatch row needs published_at; readers must resolve it")
     published_at = dispatch.published_at
+    story = dispatch_id(dispatch)
     return {
-        "dispatch_id": dispatch_id(dispatch),
-        "version_id": version_id(dispatch),
+        "dispatch_id": story,
+        "version_id": version_id(dispatch, story),
         "agency": dispatch.agency,
         "dateline_place": dispatch.dateline_place,
         "dateline_country": dispatch.dateline_country,
