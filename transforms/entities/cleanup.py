@@ -330,8 +330,9 @@ def make_entity_cleanup(
     )
 
 
-# `is_not_a_name` answers remembered per worker; cleared when full, so memory stays bounded.
-_WORDS_CACHE_SIZE = 50_000
+# `is_not_a_name` answers remembered per worker; cleared when full, so memory stays bounded
+# (10,000 word tuples: a few MB at most).
+_WORDS_CACHE_SIZE = 10_000
 
 
 class _TokenIds:
