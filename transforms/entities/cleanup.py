@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from spacy.attrs import IS_SPACE, ORTH
+from spacy.attrs import IS_SPACE, LOWER, ORTH
 from spacy.language import Language
 from spacy.strings import hash_string
 from spacy.tokens import Doc, Span, Token
@@ -129,14 +129,16 @@ class EntityCleanup:
         self.upper_place_names = frozenset(fold_place(name) for name in place_names)
         alternatives = "|".join(re.escape(n) for n in sorted(agency_names, key=len, reverse=True))
         self.agency = re.compile(rf"\b(?:{alternatives})\b") if alternatives else None
+        self._not_a_name: dict[tuple[str, ...], bool] = {}
 
     def __call__(self, doc: Doc) -> Doc:
         gazetteer = {(s.start, s.end): s.label_ for s in doc.spans.get(self.gazetteer_key, [])}
         dateline = _dateline_place(doc)
-        ents = _with_untagged_surnames(doc, self._cleaned(doc, gazetteer, dateline))
-        sport = is_sport_text(doc, self.sport_word_ids)
-        ents, teams = with_teams(doc, ents, self.sport) if sport else (ents, set())
-        ents, operations = self._with_operations(doc, ents)
+        tokens = _TokenIds(doc)
+        ents = _with_untagged_surnames(doc, self._cleaned(doc, gazetteer, dateline, tokens), tokens)
+        sport = is_sport_text(doc, self.sport_word_ids, tokens.lower_set)
+        ents, teams = with_teams(doc, ents, self.sport, tokens.text()) if sport else (ents, set())
+        ents, operations = self._with_operations(doc, ents, tokens)
         ents = self._places_read_as_names(doc, ents, sport, gazetteer)
         fixed = teams | operations
         if fixed:  # a name added on a result or after "Operation" never overlaps another
@@ -165,13 +167,14 @@ class EntityCleanup:
         return doc
 
     def _cleaned(
-        self, doc: Doc, gazetteer: dict[tuple[int, int], str], dateline: Span | None
+        self, doc: Doc, gazetteer: dict[tuple[int, int], str], dateline: Span | None,
+        tokens: _TokenIds,
     ) -> list[Span]:
         # Only bodies with several lines can hold a table; `doc.text` joins every token in
         # Python, so it is built only for those.
-        text = doc.text if _line_breaks(doc) >= 2 else None
+        text = tokens.text() if tokens.line_breaks() >= 2 else None
         figures = figures_lines(text, self.not_names) if text is not None else []
-        blocked = _copyright_ranges(doc) + [(f.start, f.end) for f in figures if f.financial]
+        blocked = _copyright_ranges(tokens) + [(f.start, f.end) for f in figures if f.financial]
         table_rows = [(f.start, f.end) for f in figures if not f.financial]
         if figures and text is not None:
             blocked += table_header_ranges(text, self.not_names)
@@ -197,19 +200,29 @@ class EntityCleanup:
                 ):
                     continue  # "Mar 6.8": a month and its figure, not a person
                 joined = _joined_across_ampersand(trimmed)
-                if not is_not_a_name([t.text for t in joined], self.not_names):
+                if not self._is_not_a_name(tuple([t.text for t in joined])):
                     kept.append(joined)
         # Joining across "&" can reach a neighbouring entity ("Standard" + "Poor's Corp").
         return sorted(filter_spans(kept), key=lambda span: span.start) if kept else kept
 
+    def _is_not_a_name(self, words: tuple[str, ...]) -> bool:
+        """`is_not_a_name`, remembered per span's words: the same names recur from dispatch to
+        dispatch, and the answer depends on the words alone."""
+        known = self._not_a_name.get(words)
+        if known is None:
+            if len(self._not_a_name) >= _WORDS_CACHE_SIZE:
+                self._not_a_name.clear()
+            known = self._not_a_name[words] = is_not_a_name(words, self.not_names)
+        return known
+
     def _with_operations(
-        self, doc: Doc, ents: list[Span]
+        self, doc: Doc, ents: list[Span], tokens: _TokenIds
     ) -> tuple[list[Span], set[tuple[int, int]]]:
         """ "Operation Desert Shield", "Desert Storm": a military operation is an EVENT, never a
         PERSON. The name after an operation word (`seeds/name_cues.csv`, the word itself left
         out like a title, added when the model missed it) and a listed operation's name."""
         words = self.operation_words
-        orths = set(doc.to_array(ORTH).tolist())
+        orths = tokens.orth_set
         has_word = not self.operation_word_ids.isdisjoint(orths)
         if not has_word and self.operation_first_word_ids.isdisjoint(orths):
             return ents, set()
@@ -317,23 +330,45 @@ def make_entity_cleanup(
     )
 
 
-def _line_breaks(doc: Doc) -> int:
-    """Line breaks in the text, from the whitespace tokens alone (a line break is never part of
-    a word token or of a token's trailing space)."""
-    spaces = doc.to_array(IS_SPACE)
-    if not spaces.any():
-        return 0
-    orths = doc.to_array(ORTH)[spaces.astype(bool)].tolist()
-    return sum(doc.vocab.strings[orth].count("\n") for orth in orths)
+# `is_not_a_name` answers remembered per worker; cleared when full, so memory stays bounded
+# (10,000 word tuples: a few MB at most).
+_WORDS_CACHE_SIZE = 10_000
 
 
-def _copyright_ranges(doc: Doc) -> list[tuple[int, int]]:
+class _TokenIds:
+    """The token ids of a doc, read once (one C-level `to_array`) for every rule that asks
+    which words a text holds, and its text, joined at most once."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.arrays = doc.to_array([ORTH, LOWER, IS_SPACE])
+        self.orths: list[int] = self.arrays[:, 0].tolist()
+        self.orth_set = set(self.orths)
+        self.lower_set = set(self.arrays[:, 1].tolist())
+        self._text: str | None = None
+
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.doc.text  # a Python join over every token
+        return self._text
+
+    def line_breaks(self) -> int:
+        """Line breaks in the text, from the whitespace tokens alone (a line break is never
+        part of a word token or of a token's trailing space)."""
+        spaces = self.arrays[:, 2].astype(bool)
+        if not spaces.any():
+            return 0
+        strings = self.doc.vocab.strings
+        return sum(strings[orth].count("\n") for orth in self.arrays[spaces, 0].tolist())
+
+
+def _copyright_ranges(tokens: _TokenIds) -> list[tuple[int, int]]:
     # A token-id check (C level) first: almost no body has a copyright line, and `doc.text` is
     # a Python join over every token.
-    markers = {doc.vocab.strings[m] for m in _COPYRIGHT_MARKERS}
-    if markers.isdisjoint(doc.to_array(ORTH).tolist()):
+    markers = {tokens.doc.vocab.strings[m] for m in _COPYRIGHT_MARKERS}
+    if markers.isdisjoint(tokens.orth_set):
         return []
-    return [m.span() for m in _COPYRIGHT.finditer(doc.text)]
+    return [m.span() for m in _COPYRIGHT.finditer(tokens.text())]
 
 
 def _dateline_place(doc: Doc) -> Span | None:
@@ -429,6 +464,8 @@ def _before_free_dash(ent: Span) -> Span:
 
 
 def _lost_a_figure(ent: Span, trimmed: Span) -> bool:
+    if trimmed.start <= ent.start and ent.end <= trimmed.end:
+        return False  # nothing was cut off
     return any(t.like_num for t in ent if not trimmed.start <= t.i < trimmed.end)
 
 
@@ -498,7 +535,7 @@ def _with_defined_abbreviations(
     return ents, defined
 
 
-def _with_untagged_surnames(doc: Doc, ents: list[Span]) -> list[Span]:
+def _with_untagged_surnames(doc: Doc, ents: list[Span], tokens: _TokenIds) -> list[Span]:
     """Adds a PERSON for each untagged token equal to the surname of a full PERSON name in the
     dispatch: the model finds "Shohei Ohtani" but often misses a later bare "Ohtani"."""
     surnames = {
@@ -509,7 +546,7 @@ def _with_untagged_surnames(doc: Doc, ents: list[Span]) -> list[Span]:
     # Token ids from an array, not a Python loop over Token objects: this runs on every dispatch.
     ids = {doc.vocab.strings[name] for name in surnames}
     covered = {i for e in ents for i in range(e.start, e.end)}
-    orths = doc.to_array(ORTH).tolist()
+    orths = tokens.orths
     extra = [
         Span(doc, i, i + 1, label="PERSON")
         for i, orth in enumerate(orths)

@@ -18,8 +18,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
+from spacy.strings import hash_string
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -84,6 +86,12 @@ class Gazetteer:
         self.token_matcher = Matcher(nlp.vocab, validate=True)
         self.phrase_matcher = PhraseMatcher(nlp.vocab)
         self.patterns: list[dict[str, Any]] = []
+        # The token matcher steps through every token in Python; each of our token patterns
+        # needs one of a few exact words ("District", "Ministry", "AP"), so it runs only on a
+        # text holding one of them (a C-level check on token ids). A pattern without such a
+        # word makes it run on every text.
+        self.anchor_ids: set[int] = set()
+        self.unanchored = False
 
     def add_patterns(self, patterns: Iterable[dict[str, Any]]) -> None:
         for entry in patterns:
@@ -92,10 +100,22 @@ class Gazetteer:
                 self.phrase_matcher.add(label, [self.make_doc(pattern)])
             else:
                 self.token_matcher.add(label, [pattern])
+                anchor = required_words(pattern)
+                if anchor is None:
+                    self.unanchored = True
+                else:
+                    self.anchor_ids.update(hash_string(word) for word in anchor)
             self.patterns.append(entry)
 
+    def _token_matches(self, doc: Doc) -> list[Span]:
+        if not self.unanchored and (
+            not self.anchor_ids or self.anchor_ids.isdisjoint(doc.to_array(ORTH).tolist())
+        ):
+            return []
+        return self.token_matcher(doc, as_spans=True)
+
     def __call__(self, doc: Doc) -> Doc:
-        matches = self.token_matcher(doc, as_spans=True) + self.phrase_matcher(doc, as_spans=True)
+        matches = self._token_matches(doc) + self.phrase_matcher(doc, as_spans=True)
         winners = filter_spans(matches)
         if self.heads and winners:
             winners = filter_spans([self._longest_name(doc, span) for span in winners])
@@ -123,6 +143,28 @@ class Gazetteer:
                 start -= size
                 break
         return Span(doc, start, end, label=span.label_)
+
+
+# Token-pattern operators under which the token must be there: none ("1"), or "+".
+_REQUIRED_OPS = frozenset({"1", "+"})
+
+
+def required_words(pattern: Sequence[dict[str, Any]]) -> frozenset[str] | None:
+    """Words of which a text must hold one for the token pattern to match: the exact ORTH (or
+    TEXT) values of its first token that is always there and is matched by its exact text
+    ({"ORTH": "Ministry"}, {"ORTH": {"IN": ["Fleet", "Army"]}}); None when it has no such token."""
+    for token in pattern:
+        if token.get("OP", "1") not in _REQUIRED_OPS:
+            continue
+        for key in ("ORTH", "TEXT"):
+            value = token.get(key)
+            if isinstance(value, str):
+                return frozenset({value})
+            if isinstance(value, dict) and set(value) == {"IN"} and all(
+                isinstance(word, str) for word in value["IN"]
+            ):
+                return frozenset(value["IN"])
+    return None
 
 
 def _end_of_head(doc: Doc, start: int, heads: frozenset[str]) -> int | None:

@@ -77,22 +77,28 @@ def result_team_ranges(text: str) -> list[tuple[tuple[int, int], tuple[int, int]
 # --- on a tagged doc: what the cleanup component calls --------------------------------------
 
 
-def is_sport_text(doc: Doc, sport_word_ids: frozenset[int]) -> bool:
+def is_sport_text(
+    doc: Doc, sport_word_ids: frozenset[int], lower_ids: set[int] | None = None
+) -> bool:
     """A text with a sport word (`seeds/name_cues.csv`); a C-level pass over token ids, as most
-    dispatches are not about sport."""
-    return bool(sport_word_ids) and not sport_word_ids.isdisjoint(doc.to_array(LOWER).tolist())
+    dispatches are not about sport. `lower_ids`: the doc's LOWER ids, when the caller has them."""
+    if not sport_word_ids:
+        return False
+    if lower_ids is None:
+        lower_ids = set(doc.to_array(LOWER).tolist())
+    return not sport_word_ids.isdisjoint(lower_ids)
 
 
 def with_teams(
-    doc: Doc, ents: list[Span], cues: SportCues
+    doc: Doc, ents: list[Span], cues: SportCues, text: str | None = None
 ) -> tuple[list[Span], set[tuple[int, int]]]:
     """In a sport text (the caller checks), teams named by a place become ORG (a nation's team
     stays GPE); names on a result the model missed are added.
     Returns the entities and the token ranges of the teams, whose label then holds for the name
-    in the dispatch."""
+    in the dispatch. `text` is `doc.text` when the caller has it already."""
     teams: dict[tuple[int, int], str] = {}
     replaced: set[int] = set()  # indexes of entities a result's name takes the place of
-    for pair in result_team_ranges(doc.text):
+    for pair in result_team_ranges(doc.text if text is None else text):
         names = [_result_name(doc, ents, start, end) for start, end in pair]
         if all(n is not None and n[0].label_ == "PERSON" and len(n[0]) > 1 for n in names):
             continue  # two players' full names: a match of persons
