@@ -137,10 +137,11 @@ TABLE_PROPERTIES = {"delta.checkpointInterval": "10",
 # and `history` reads its latest version too), and every load and commit of a local table lists
 # its whole `_delta_log/` folder, which gains two or three entries per commit (profiled at
 # 1,000 commits: the listing of ~2,200 entries was most of what a commit's cost had grown by).
-# Delta's post-commit cleanup deletes the entries older than this that precede the checkpoint
-# before the newest one, so a reader that listed the log just before a checkpoint still finds
-# its files; a writer whose loaded `_commits` fell behind a cleanup loads it afresh (`loaded`),
-# and its claim on it fails as a lost compare-and-swap (`append_marker`).
+# Delta's post-commit cleanup deletes the entries older than this but keeps every version younger
+# than it loadable (with the checkpoint before them): the folder holds some 10 seconds of it; a
+# reader whose load raced a cleanup loads again (`snapshot.read_snapshot`); a writer whose
+# loaded `_commits` fell behind a cleanup loads it afresh (`loaded`), and its claim on it
+# fails as a lost compare-and-swap (`append_marker`).
 MARKER_LOG_RETENTION = "interval 10 seconds"
 MARKER_TABLE_PROPERTIES = {**TABLE_PROPERTIES, "delta.logRetentionDuration": MARKER_LOG_RETENTION}
 
@@ -270,7 +271,7 @@ def finish_open(warehouse: Warehouse) -> Head:
             return current
         journal = Journal.from_json(current.row["journal"])
         try:
-            applied = _apply_tables(loc, journal, current.number)
+            tables_applied = _apply_tables(loc, journal, current.number)
         except _StagedRowsGone as gone:
             applied = [n for n in journal.tables
                        if _has_commit(loc, n, journal.commit_id, current.number)]
@@ -287,7 +288,7 @@ def finish_open(warehouse: Warehouse) -> Head:
                             "by the next run", journal.commit_id, current.number)
             continue
         with contextlib.suppress(_MarkerTaken):  # taken: someone else finished it; re-read
-            append_marker(loc, current, journal.commit_id, COMMITTED, applied=applied)
+            append_marker(loc, current, journal.commit_id, COMMITTED, applied=tables_applied)
 
 
 def finish_open_commit(warehouse: Warehouse) -> tuple[DeltaTable | None, Snapshot]:
