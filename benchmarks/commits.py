@@ -11,7 +11,8 @@ maintenance job would run it, and measures after 1, 100 and 1,000 commits:
 * the head lookup alone: the median of `--probe` `storage.read_snapshot` calls.
 
 Each figure is printed as a ratio against the same figure after 1 commit, measured in the same
-run; each is a median, taken after one untimed call (so the first point does not carry the
+run; each is a median (of wall time, and of the process's CPU time next to it: less disturbed
+by other work on a shared machine), taken after one untimed call (so the first point does not carry the
 process's one-time start-up). Compaction time is reported apart (it is not a commit). The load
 average of the machine is printed before and after (timings on a shared machine vary with it).
 Commits run in one process, as a backfill's do: a writer keeps its tables loaded between
@@ -69,12 +70,18 @@ def batch(number: int) -> dict[str, pa.Table]:
 
 
 def median_time(action, times: int) -> float:
-    spent = []
+    return median_times(action, times)[0]
+
+
+def median_times(action, times: int) -> tuple[float, float]:
+    """Median wall time and median CPU time (this process's, delta-rs threads included)."""
+    wall, cpu = [], []
     for _ in range(times):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         action()
-        spent.append(time.perf_counter() - started)
-    return statistics.median(spent)
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def main() -> None:
@@ -103,7 +110,7 @@ def main() -> None:
             storage.compact(warehouse, f"bench-compact-{done:05d}")
             compaction.append(time.perf_counter() - started)
 
-    results: list[tuple[int, float, float, float, float | None]] = []
+    results: list[tuple[int, float, float, float, float | None, float, float]] = []
     load_before = os.getloadavg()
     started_all = time.perf_counter()
     for point in points:
@@ -113,29 +120,33 @@ def main() -> None:
         storage.read_snapshot(warehouse)  # untimed warm-up of each measured action
         run_query(warehouse, "SELECT count(*) FROM dispatches")
         lookup = median_time(lambda: storage.read_snapshot(warehouse), args.probe)
-        query = median_time(lambda: run_query(warehouse, "SELECT count(*) FROM dispatches"), args.probe)
+        query, query_cpu = median_times(lambda: run_query(warehouse, "SELECT count(*) FROM dispatches"),
+                                        args.probe)
         cli = None
         if args.cli:
             started = time.perf_counter()
             subprocess.run([str(ROOT / ".venv/bin/wirehouse"), "sql", "--warehouse", str(warehouse),
                             "SELECT count(*) FROM dispatches"], check=True, capture_output=True)
             cli = time.perf_counter() - started
-        commit_time = median_time(commit, args.probe)
-        results.append((at, commit_time, query, lookup, cli))
+        commit_time, commit_cpu = median_times(commit, args.probe)
+        results.append((at, commit_time, query, lookup, cli, commit_cpu, query_cpu))
         print(f"  ... {at} commits measured ({time.perf_counter() - started_all:.0f} s so far)",
               file=sys.stderr, flush=True)
     base = results[0]
     print(f"commits benchmark: {done} commits of 3 dispatches (+ mentions, taggings, ledger row); "
           f"compact every {args.compact_every or 'never'}; medians of {args.probe}")
-    header = "| after N commits | commit | ratio | sql (run_query) | ratio | head lookup | ratio |"
+    header = ("| after N commits | commit | ratio | sql (run_query) | ratio | head lookup | ratio "
+              "| commit CPU | ratio | sql CPU | ratio |")
     if args.cli:
         header += " wirehouse sql (process) | ratio |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
-    for at, commit_time, query, lookup, cli in results:
+    for at, commit_time, query, lookup, cli, commit_cpu, query_cpu in results:
         line = (f"| {at} | {commit_time * 1000:.0f} ms | {commit_time / base[1]:.2f}x "
                 f"| {query * 1000:.0f} ms | {query / base[2]:.2f}x "
-                f"| {lookup * 1000:.1f} ms | {lookup / base[3]:.2f}x |")
+                f"| {lookup * 1000:.1f} ms | {lookup / base[3]:.2f}x "
+                f"| {commit_cpu * 1000:.0f} ms | {commit_cpu / base[5]:.2f}x "
+                f"| {query_cpu * 1000:.0f} ms | {query_cpu / base[6]:.2f}x |")
         if args.cli and cli is not None and base[4]:
             line += f" {cli:.2f} s | {cli / base[4]:.2f}x |"
         print(line)

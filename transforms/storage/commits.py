@@ -41,6 +41,12 @@ naming the commit and `wirehouse doctor`.
 **Loading.** A writer keeps the tables it loaded (`loaded`) and brings them up to date with
 Delta's incremental update between its commits instead of loading them afresh; `_commits` is
 taken from there once per attempt and is the compare-and-swap base of that attempt's marker.
+The `committed` marker takes the tables of the claim as step 4 left them (each has the claim,
+and only maintenance can follow it before the marker). `_commits` keeps its Delta log for
+seconds (`MARKER_LOG_RETENTION`: nothing reads it at an old version; markers are found by
+number in its latest version); a claim whose base fell behind a log cleanup fails like any
+lost compare-and-swap. Data tables keep Delta's log retention (`--as-of` reads their old
+versions) and are cleaned by `compact`, not at each commit (`DATA_COMMIT_HOOKS`).
 
 **Readers** take the newest `committed` marker and read each table at the version it pins, or,
 if maintenance committed after it, at the newest version reached from it through
@@ -63,7 +69,7 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
+from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, Transaction, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 
 from schemas.tables import TABLES, Table
@@ -125,6 +131,25 @@ APPLY_ORDER = ("places", "mentions", "quotes", "taggings", "entity_aliases", "di
 # Set at creation; `compact` sets them on older tables.
 TABLE_PROPERTIES = {"delta.checkpointInterval": "10",
                     "delta.deletedFileRetentionDuration": "interval 1 hours"}
+
+# `_commits` keeps its Delta log for seconds, not Delta's 30 days: no one reads it at an old
+# version (markers are found by their own numbers in its latest version, `--as-of` included,
+# and `history` reads its latest version too), and every load and commit of a local table lists
+# its whole `_delta_log/` folder, which gains two or three entries per commit (profiled at
+# 1,000 commits: the listing of ~2,200 entries was most of what a commit's cost had grown by).
+# Delta's post-commit cleanup deletes the entries older than this but keeps every version younger
+# than it loadable (with the checkpoint before them): the folder holds some 10 seconds of it; a
+# reader whose load raced a cleanup loads again (`snapshot.read_snapshot`); a writer whose
+# loaded `_commits` fell behind a cleanup loads it afresh (`loaded`), and its claim on it
+# fails as a lost compare-and-swap (`append_marker`).
+MARKER_LOG_RETENTION = "interval 10 seconds"
+MARKER_TABLE_PROPERTIES = {**TABLE_PROPERTIES, "delta.logRetentionDuration": MARKER_LOG_RETENTION}
+
+# Data tables keep Delta's log retention (30 days: `--as-of` reads their old versions), but
+# their commits skip Delta's post-commit log cleanup, which lists the whole `_delta_log/`
+# folder at every commit to delete what expired (10 ms a commit at 1,100 entries, growing with
+# them); `compact` runs that cleanup once per table instead (`maintenance.compact`).
+DATA_COMMIT_HOOKS = PostCommitHookProperties(cleanup_expired_logs=False)
 
 log = logging.getLogger("transforms.storage")
 
@@ -246,7 +271,7 @@ def finish_open(warehouse: Warehouse) -> Head:
             return current
         journal = Journal.from_json(current.row["journal"])
         try:
-            _apply_tables(loc, journal, current.number)
+            tables_applied = _apply_tables(loc, journal, current.number)
         except _StagedRowsGone as gone:
             applied = [n for n in journal.tables
                        if _has_commit(loc, n, journal.commit_id, current.number)]
@@ -263,7 +288,7 @@ def finish_open(warehouse: Warehouse) -> Head:
                             "by the next run", journal.commit_id, current.number)
             continue
         with contextlib.suppress(_MarkerTaken):  # taken: someone else finished it; re-read
-            append_marker(loc, current, journal.commit_id, COMMITTED)
+            append_marker(loc, current, journal.commit_id, COMMITTED, applied=tables_applied)
 
 
 def finish_open_commit(warehouse: Warehouse) -> tuple[DeltaTable | None, Snapshot]:
@@ -291,15 +316,21 @@ def claims(warehouse: Warehouse) -> list[Claim]:
 
 def append_marker(
     loc: Location, current: Head, commit_id: str, state: str, journal: Journal | None = None,
+    applied: Mapping[str, DeltaTable] | None = None,
 ) -> None:
     """Append a marker row numbered `current.number + 1` as the very next `_commits` version
     after `current.markers` (compare and swap: any concurrent commit to `_commits`, a marker
-    or maintenance, makes it fail with _MarkerTaken rather than land elsewhere)."""
+    or maintenance, makes it fail with _MarkerTaken rather than land elsewhere). A `committed`
+    row names every table's latest version; `applied` holds tables already known to have the
+    claim being committed (as `_apply_tables` left them), taken as they are: after the claim's
+    own commit a table can gain only maintenance commits (the next claim waits for this
+    marker), and a pin before those reads the same rows (`snapshot.readable_version`)."""
     versions: dict[str, int] = {}
     opened: dict[str, DeltaTable] = {}
+    applied = applied or {}
     if state == COMMITTED:
         for name in TABLES:
-            delta = loaded.latest(loc, name)
+            delta = applied[name] if name in applied else loaded.latest(loc, name)
             if delta is not None:
                 opened[name] = delta
                 versions[name] = delta.version()
@@ -313,10 +344,18 @@ def append_marker(
     if current.markers is None:
         _create_marker_table(loc)
         raise _MarkerTaken()  # created empty: re-read, then claim its next version
+    base = current.markers.version()
     try:
         write_deltalake(current.markers, data, mode="append", commit_properties=properties)
     except CommitFailedError as exc:
         raise _MarkerTaken() from exc
+    except DeltaError as exc:
+        # A base so far behind that Delta's log cleanup removed the commits after it fails
+        # with another error ("Invalid table version"): a lost compare-and-swap all the same.
+        latest = open_delta(loc, MARKER_TABLE)
+        if latest is not None and latest.version() > base:
+            raise _MarkerTaken() from exc
+        raise
     loaded.written(loc, MARKER_TABLE, current.markers)
     if state == COMMITTED and not loc.remote:
         write_views_file(loc.path, Snapshot(number, commit_id, row["committed_at"], versions), opened)
@@ -343,7 +382,7 @@ def _create_marker_table(loc: Location) -> None:
     carries no marker: two writers racing here both go on to claim version 1 by CAS."""
     try:
         DeltaTable.create(loc.child(MARKER_TABLE), MARKER_SCHEMA, mode="ignore",
-                          configuration=TABLE_PROPERTIES, storage_options=loc.storage_options)
+                          configuration=MARKER_TABLE_PROPERTIES, storage_options=loc.storage_options)
     except DeltaError:
         if open_delta(loc, MARKER_TABLE) is None:
             raise
@@ -373,29 +412,34 @@ def _applied(table: DeltaTable, commit_id: str, marker: int) -> bool:
     return (applied is not None and applied >= marker) or table.transaction_version(commit_id) is not None
 
 
-def _apply_tables(loc: Location, journal: Journal, marker: int) -> None:
+def _apply_tables(loc: Location, journal: Journal, marker: int) -> dict[str, DeltaTable]:
     """Give every table of the claim numbered `marker` its one Delta commit, tagged with the
     app transaction (APP_ID, marker); tables that have it are skipped. Idempotent, and safe
     when two writers do it at once: each writes against the very version it checked, and
     Delta's conflict check refuses a second commit of the same app transaction. Any other
     concurrent commit to the table (its creation by a racing writer, a property or schema
     change, an OPTIMIZE) is no reason to fail the commit: the table is reloaded, checked again
-    and written against its new version."""
+    and written against its new version. Returns each table as loaded with the claim in it
+    (but for one whose staged rows another writer removed after finishing it)."""
+    applied: dict[str, DeltaTable] = {}
     for name in sorted(journal.tables, key=_apply_rank):
-        _apply_table(loc, journal, marker, TABLES[name])
+        delta = _apply_table(loc, journal, marker, TABLES[name])
+        if delta is not None:
+            applied[name] = delta
+    return applied
 
 
-def _apply_table(loc: Location, journal: Journal, marker: int, table: Table) -> None:
+def _apply_table(loc: Location, journal: Journal, marker: int, table: Table) -> DeltaTable | None:
     name = table.name
     staged: tuple[pa.Table, list[str]] | None = None
     for attempt in range(MAX_APPLY_ATTEMPTS):
         current = loaded.latest(loc, name) or _create_table(loc, table)
         if _applied(current, journal.commit_id, marker):
-            return
+            return current
         if staged is None:
             staged = _read_staged(loc, journal, marker, table)
             if staged is None:
-                return  # another writer finished this commit and removed its pending rows
+                return None  # another writer finished this commit and removed its pending rows
         rows, replaced = staged
         options: dict[str, object] = {"mode": "append", "schema_mode": "merge"}
         if name in journal.overwrite:
@@ -411,6 +455,7 @@ def _apply_table(loc: Location, journal: Journal, marker: int, table: Table) -> 
                 current, rows,
                 partition_by=[table.partition_by] if table.partition_by else None,
                 commit_properties=_commit_properties(journal.commit_id, marker),
+                post_commithook_properties=DATA_COMMIT_HOOKS,
                 **options,
             )
         except CommitFailedError as exc:
@@ -423,9 +468,9 @@ def _apply_table(loc: Location, journal: Journal, marker: int, table: Table) -> 
         except DeltaError:
             if not _has_commit(loc, name, journal.commit_id, marker):
                 raise
-            return
+            return None
         loaded.written(loc, name, current)
-        return
+        return current
     raise WarehouseError(f"could not apply commit {journal.commit_id} to table {name} at {loc}: "
                          f"{MAX_APPLY_ATTEMPTS} attempts lost to concurrent commits")
 

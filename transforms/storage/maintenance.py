@@ -8,7 +8,7 @@ import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable
 
 from schemas.tables import TABLES
-from transforms.storage.commits import TABLE_PROPERTIES, write_marker
+from transforms.storage.commits import MARKER_TABLE_PROPERTIES, TABLE_PROPERTIES, write_marker
 from transforms.storage.location import Location, Warehouse, location, writable_warehouse
 from transforms.storage.snapshot import MARKER_TABLE, open_delta
 
@@ -86,20 +86,36 @@ def compact(
             write_marker(loc, commit_id)
         _compact_markers(loc, commit_id)
         vacuum(loc, retention_hours)
+        clean_logs(loc)
     return CompactionReport(partitions, before, after)
 
 
+def clean_logs(warehouse: Warehouse) -> None:
+    """Delta's log cleanup of every table: log entries older than the table's
+    `delta.logRetentionDuration` (30 days, Delta's default, for data tables: `--as-of` reads
+    their old versions; seconds for `_commits`, never read at an old version) that precede a
+    checkpoint. Our data commits skip it (`commits.DATA_COMMIT_HOOKS`), as it lists the whole
+    log folder at every commit; `compact` runs it here instead."""
+    loc = location(warehouse)
+    for name in [*TABLES, MARKER_TABLE]:
+        delta = open_delta(loc, name)
+        if delta is not None:
+            delta.cleanup_metadata()
+
+
 def _set_table_properties(loc: Location) -> bool:
-    """Tables created before `TABLE_PROPERTIES` (frequent log checkpoints) take them here.
-    Returns whether any table changed."""
+    """Tables created before `TABLE_PROPERTIES` (frequent log checkpoints) take them here,
+    `_commits` its `MARKER_TABLE_PROPERTIES` (a short log retention). Returns whether any table
+    changed."""
     changed = False
     for name in [*TABLES, MARKER_TABLE]:
         delta = open_delta(loc, name)
         if delta is None:
             continue
+        wanted = MARKER_TABLE_PROPERTIES if name == MARKER_TABLE else TABLE_PROPERTIES
         config = delta.metadata().configuration
-        if any(config.get(k) != v for k, v in TABLE_PROPERTIES.items()):
-            delta.alter.set_table_properties(dict(TABLE_PROPERTIES), raise_if_not_exists=False)
+        if any(config.get(k) != v for k, v in wanted.items()):
+            delta.alter.set_table_properties(dict(wanted), raise_if_not_exists=False)
             changed = True
     return changed
 

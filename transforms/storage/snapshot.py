@@ -148,10 +148,21 @@ def snapshot_from_row(row: dict | None) -> Snapshot:
                     {k: int(v) for k, v in json.loads(row["versions"]).items()})
 
 
+def _latest_markers(warehouse: Warehouse) -> DeltaTable | None:
+    """`_commits` at its latest version, loaded a second time if the first load failed: its log
+    is cleaned up seconds after each commit (`commits.MARKER_LOG_RETENTION`), so a load that
+    listed the log of a table idle for longer just as a commit's cleanup ran can miss an entry
+    it listed; loaded again, it lists the log anew."""
+    try:
+        return open_delta(warehouse, MARKER_TABLE)
+    except WarehouseError:
+        return open_delta(warehouse, MARKER_TABLE)
+
+
 def read_snapshot(warehouse: Warehouse, as_of: str | int | None = None) -> Snapshot:
     """The latest committed marker, or the one in force at `as_of`: a marker number, or an ISO
     timestamp (the last marker committed at or before it)."""
-    markers = open_delta(warehouse, MARKER_TABLE)
+    markers = _latest_markers(warehouse)
     if markers is None:
         if as_of not in (None, 0, "0"):
             raise WarehouseError(f"warehouse {location(warehouse)} has no commits to travel back to")

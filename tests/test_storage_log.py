@@ -1,0 +1,140 @@
+"""The Delta logs stay short without losing anything readers, writers or `--as-of` need.
+
+Issue 19 (flat commit cost): profiled at 1,000 commits, a commit's cost had grown mostly by
+listing `_delta_log/` folders (delta-rs lists a local table's whole log on every load, update
+and commit, and its post-commit log cleanup lists it again at every commit). `_commits`, never
+read at an old version, keeps its log for seconds; data tables keep Delta's 30 days, cleaned by
+`compact` instead of at every commit. Log entries are aged here by their modification time,
+which is what Delta's cleanup judges (no sleeps).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from deltalake import DeltaTable
+
+from schemas.tables import QUARANTINE
+from transforms import storage
+from transforms.query import run_query
+from transforms.storage import commits as storage_commits
+from transforms.storage.history import markers as history_markers
+from transforms.storage.maintenance import clean_logs
+
+
+def _rows(number: int) -> pa.Table:
+    rows = [{"source_uri": f"f{number}.txt", "reason": "empty_file", "detail": "d",
+             "run_id": f"r{number}", "detected_at": datetime(2026, 1, 16, tzinfo=UTC)}]
+    return pa.Table.from_pylist(rows, schema=QUARANTINE.schema)
+
+
+def _commit(warehouse: Path, number: int) -> None:
+    storage.commit_rows(warehouse, {"quarantine": _rows(number)}, f"c{number}")
+
+
+def _log(warehouse: Path, name: str) -> list[Path]:
+    return sorted(p for p in (warehouse / name / "_delta_log").iterdir() if p.name[:20].isdigit())
+
+
+def _age(warehouse: Path, name: str, seconds: float) -> None:
+    then = time.time() - seconds
+    for entry in _log(warehouse, name):
+        os.utime(entry, (then, then))
+
+
+def _count(warehouse: Path, as_of: int | None = None) -> int:
+    return run_query(warehouse, "SELECT count(*) FROM quarantine", as_of=as_of).rows[0][0]
+
+
+def test_the_commit_log_forgets_old_versions_and_no_reader_notices(tmp_path: Path) -> None:
+    """`_commits` entries older than its short log retention are deleted by the next commit;
+    the head, every marker of `history` and `--as-of` an early marker are unchanged."""
+    for number in range(1, 13):
+        _commit(tmp_path, number)
+    before = storage.read_snapshot(tmp_path)
+    listed = [(m.marker, m.commit_id, m.state) for m in history_markers(tmp_path)]
+    grown = len(_log(tmp_path, storage.MARKER_TABLE))
+    assert grown > 20
+    _age(tmp_path, storage.MARKER_TABLE, 120)
+    _commit(tmp_path, 13)
+    after = storage.read_snapshot(tmp_path)
+    # what is left: the segment from the checkpoint before the newest entries (Delta's cleanup
+    # keeps every version younger than the retention loadable)
+    assert len(_log(tmp_path, storage.MARKER_TABLE)) <= 12 < grown
+    assert after.marker == before.marker + 2
+    assert after.versions["quarantine"] == before.versions["quarantine"] + 1
+    assert [(m.marker, m.commit_id, m.state) for m in history_markers(tmp_path)][:len(listed)] == listed
+    assert _count(tmp_path) == 13
+    first = storage.read_snapshot(tmp_path, 2)
+    assert first.commit_id == "c1"
+    assert _count(tmp_path, as_of=2) == 1
+
+
+def test_a_claim_on_a_commit_log_cleaned_since_it_was_loaded_is_a_lost_race(tmp_path: Path) -> None:
+    """A writer whose `_commits` fell so far behind that the versions after it were cleaned
+    up gets Delta's "Invalid table version" for its append: that is a lost compare-and-swap
+    (re-read and try again), never a failed commit, and nothing is appended."""
+    _commit(tmp_path, 1)
+    current = storage_commits.head(storage.location(tmp_path))
+    stale = storage_commits.Head(DeltaTable(str(tmp_path / storage.MARKER_TABLE)), current.number,
+                                 current.row, current.snapshot)
+    for number in range(2, 14):
+        _commit(tmp_path, number)
+    _age(tmp_path, storage.MARKER_TABLE, 120)
+    _commit(tmp_path, 14)
+    newest = storage.read_snapshot(tmp_path)
+    with pytest.raises(storage_commits._MarkerTaken):
+        storage_commits.append_marker(storage.location(tmp_path), stale, "late-writer",
+                                      storage.COMMITTED)
+    assert storage.read_snapshot(tmp_path) == newest
+    _commit(tmp_path, 15)  # and a writer goes on from there
+    assert _count(tmp_path) == 15
+
+
+def test_data_commits_leave_log_cleanup_to_compact(tmp_path: Path) -> None:
+    """A data table's commits do not clean its log (that listing of the whole log at every
+    commit grew with it); `compact` does (`clean_logs`; its OPTIMIZE commits clean the tables
+    they compact anyway), with the table's own retention (Delta's 30 days, so `--as-of`
+    reaches as far as before)."""
+    for number in range(1, 13):
+        _commit(tmp_path, number)
+    entries = len(_log(tmp_path, "quarantine"))
+    _age(tmp_path, "quarantine", 31 * 24 * 3600)
+    _commit(tmp_path, 13)
+    assert len(_log(tmp_path, "quarantine")) == entries + 1
+    young = [p.name for p in _log(tmp_path, "quarantine")][-1]
+    clean_logs(tmp_path)
+    left = [p.name for p in _log(tmp_path, "quarantine")]
+    assert len(left) < entries and young in left
+    assert _count(tmp_path) == 13
+
+
+def test_a_head_lookup_that_lost_a_listed_log_entry_loads_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader's load of `_commits` that listed a log entry which the cleanup of a commit
+    deleted before it was read fails once (as delta-rs says it); the lookup loads again."""
+    from deltalake.exceptions import DeltaError
+
+    from transforms.storage import snapshot
+
+    _commit(tmp_path, 1)
+    expected = storage.read_snapshot(tmp_path)
+    real = snapshot.DeltaTable
+    failures = []
+
+    def cleaned_once(uri: str, *args, **kwargs):
+        if uri.endswith(storage.MARKER_TABLE) and not failures:
+            failures.append(uri)
+            raise DeltaError("Generic LocalFileSystem error: Object at location "
+                             "_commits/_delta_log/00000000000000000010.checkpoint.parquet not found")
+        return real(uri, *args, **kwargs)
+
+    monkeypatch.setattr(snapshot, "DeltaTable", cleaned_once)
+    assert storage.read_snapshot(tmp_path) == expected
+    assert failures
