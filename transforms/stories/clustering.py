@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from transforms.identity import body_key, normalised_headline
 
@@ -45,7 +44,20 @@ SHINGLE_WORDS = 5
 NUM_PERM = 128
 MINHASH_SEED = 26
 # Named, not defaulted: stored signatures must be compared with signatures of the same scheme.
+# It is datasketch 2's "affine32" MinHash (SHA-1 of each shingle, its first 4 bytes little-endian,
+# pre-mixed with MurmurHash3's 32-bit finaliser, then a * h + b mod 2**32 per permutation, the
+# parameters drawn from MINHASH_SEED as datasketch draws them), computed here with numpy over all
+# of a body's shingles at once; tests/test_stories_minhash.py checks it against datasketch's own.
 MINHASH_SCHEME = "affine32"
+# LSH bands and rows per band for THRESHOLD and NUM_PERM, as datasketch's MinHashLSH works them out
+# (minimising false positives and negatives; a test checks they still agree).
+LSH_BANDS, LSH_ROWS = 42, 3
+# MurmurHash3's fmix32: shifts and multipliers.
+_FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)
+# Shingles per numpy block: a block's permuted hashes take 4 bytes x NUM_PERM each (2 MB here),
+# however long the body.
+_SHINGLES_PER_BLOCK = 4096
+_EMPTY_SIGNATURE = np.full(NUM_PERM, 0xFFFFFFFF, dtype="<u4").tobytes()
 # Estimated Jaccard of 5-word shingles at which two bodies are one story. Measured on our
 # labelled set (tests/corpus/stories): refiles score 0.89+, correcteds 0.75+, versions down to
 # 0.18 but chained through each other; the same-template negatives reach 0.27 (two Jiji
@@ -133,36 +145,77 @@ def body_shingles(body: str) -> set[str]:
     return {" ".join(tokens[i:i + SHINGLE_WORDS]) for i in range(len(tokens) - SHINGLE_WORDS + 1)}
 
 
-@functools.cache
-def _permutations() -> np.ndarray:
-    """The scheme's permutation parameters, drawn once per process: MinHash draws them from its
-    seed on every construction (a millisecond each, per dispatch committed and per sketch read
-    back), and they are the same every time."""
-    return MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
+def _shingles(tokens: list[str]) -> list[str]:
+    """The 5-word shingles of `tokens` in order, repeats kept (a repeat cannot change a minimum)."""
+    if len(tokens) < SHINGLE_WORDS:
+        return [" ".join(tokens)] if tokens else []
+    # zip stops at the shortest: the last shingle starts SHINGLE_WORDS - 1 tokens from the end.
+    return list(map(" ".join, zip(*(tokens[i:] for i in range(SHINGLE_WORDS)), strict=False)))
 
 
 @functools.cache
-def _lsh_bands() -> tuple[int, int]:
-    """LSH bands and rows for THRESHOLD, worked out once (an integration, ~0.15 s per index)."""
-    probe = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    return probe.b, probe.r
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The scheme's permutations h -> a * h + b (mod 2**32), drawn once per process from the seed
+    as datasketch draws them: odd multipliers `a`, so each permutation is a bijection."""
+    draw = np.random.RandomState(MINHASH_SEED)
+    multipliers = draw.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    offsets = draw.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return multipliers, offsets
 
 
-def minhash(body: str) -> MinHash:
-    sketch = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME,
-                     permutations=_permutations())
-    sketch.update_batch([s.encode("utf-8") for s in sorted(body_shingles(body))])
-    return sketch
+def _fmix32(hashes: np.ndarray) -> np.ndarray:
+    shift1, multiply1, shift2, multiply2, shift3 = _FMIX32
+    hashes = hashes ^ (hashes >> np.uint32(shift1))
+    hashes = hashes * np.uint32(multiply1)
+    hashes = hashes ^ (hashes >> np.uint32(shift2))
+    hashes = hashes * np.uint32(multiply2)
+    return hashes ^ (hashes >> np.uint32(shift3))
 
 
-def signature_bytes(sketch: MinHash) -> bytes:
-    return np.asarray(sketch.hashvalues, dtype="<u4").tobytes()
+def signature(body: str) -> bytes:
+    """The body's MinHash over its word 5-shingles, NUM_PERM uint32 values little-endian (all
+    0xFFFFFFFF for a body without words). SHA-1 per shingle is the only per-shingle Python work;
+    the mixing and the permutations run as numpy arrays over a block of shingles at once."""
+    shingles = _shingles(words(body))
+    if not shingles:
+        return _EMPTY_SIGNATURE
+    multipliers, offsets = _permutations()
+    sha1 = hashlib.sha1
+    minimum = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+    for start in range(0, len(shingles), _SHINGLES_PER_BLOCK):
+        block = shingles[start:start + _SHINGLES_PER_BLOCK]
+        # Whole 20-byte digests joined, then every fifth uint32: the first 4 bytes of each.
+        digests = b"".join([sha1(s.encode("utf-8")).digest() for s in block])
+        hashes = _fmix32(np.frombuffer(digests, dtype="<u4")[::5].astype(np.uint32))
+        permuted = np.multiply.outer(hashes, multipliers)
+        permuted += offsets
+        np.minimum(minimum, permuted.min(axis=0), out=minimum)
+    return minimum.astype("<u4").tobytes()
 
 
-def from_signature(signature: bytes) -> MinHash:
-    values = np.frombuffer(signature, dtype="<u4").astype(np.uint32)
-    return MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, hashvalues=values,
-                   permutations=_permutations())
+class BandIndex:
+    """MinHash LSH: versions filed under each band (LSH_ROWS values) of their signature; the
+    candidates of a signature are the versions sharing at least one band with it. The same
+    candidates as datasketch's MinHashLSH with these bands, without a MinHash object per version:
+    a band's key is its 12 bytes of the stored signature."""
+
+    def __init__(self) -> None:
+        self._buckets: list[dict[bytes, list[str]]] = [{} for _ in range(LSH_BANDS)]
+
+    @staticmethod
+    def _bands(signature: bytes) -> list[bytes]:
+        # One numpy call: the signature cut into LSH_BANDS byte strings of LSH_ROWS values each.
+        return np.frombuffer(signature, dtype=f"V{4 * LSH_ROWS}", count=LSH_BANDS).tolist()
+
+    def insert(self, version_id: str, signature: bytes) -> None:
+        for bucket, band in zip(self._buckets, self._bands(signature), strict=True):
+            bucket.setdefault(band, []).append(version_id)
+
+    def candidates(self, signature: bytes) -> set[str]:
+        found: set[str] = set()
+        for bucket, band in zip(self._buckets, self._bands(signature), strict=True):
+            found.update(bucket.get(band, ()))
+        return found
 
 
 def estimated_jaccard(a: bytes, b: bytes) -> float:
@@ -226,7 +279,7 @@ def assign_stories(new: list[StoryInput], index: list[Sketch]) -> list[Sketch]:
     earliest = _shifted(min(d.published_at for d in new), -STORY_WINDOW)
     latest = _shifted(max(d.published_at for d in new), STORY_WINDOW)
     nearby = [s for s in index if earliest <= s.published_at <= latest]
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, params=_lsh_bands())
+    lsh = BandIndex()
     by_version: dict[str, Sketch] = {}
     story_of_body: dict[str, Sketch] = {}
     for sketch in sorted(index, key=_order):
@@ -235,28 +288,27 @@ def assign_stories(new: list[StoryInput], index: list[Sketch]) -> list[Sketch]:
     for sketch in nearby:
         by_version[sketch.version_id] = sketch
         if sketch.signature:
-            lsh.insert(sketch.version_id, from_signature(sketch.signature))
+            lsh.insert(sketch.version_id, sketch.signature)
     takes = _TermIndex()
     for sketch in nearby:
         takes.add(sketch)
     out: list[Sketch] = []
     for item in bodied:
         key = body_key(item.body)
-        mh = minhash(item.body)
-        signature = signature_bytes(mh)
+        sketch_values = signature(item.body)
         terms = key_terms(item.body)
         story = story_of_body[key].story_id if key in story_of_body else None
         if story is None:
-            story = _closest_story(item, signature, lsh.query(mh), by_version)
+            story = _closest_story(item, sketch_values, lsh.candidates(sketch_values), by_version)
         if story is None:
             story = takes.closest_story(item, terms, by_version)
         sketch = Sketch(item.version_id, story or new_story_id(item.version_id), item.published_at,
-                        key, signature, lede_text(item.headline, item.body), item.agency, terms)
+                        key, sketch_values, lede_text(item.headline, item.body), item.agency, terms)
         out.append(sketch)
         story_of_body.setdefault(key, sketch)
         if item.version_id not in by_version:
             by_version[item.version_id] = sketch
-            lsh.insert(item.version_id, mh)
+            lsh.insert(item.version_id, sketch_values)
             takes.add(sketch)
     bodied_sketches = sorted((s for s in by_version.values() if s.signature), key=_order)
     bodied_times = [s.published_at for s in bodied_sketches]
@@ -271,7 +323,7 @@ def assign_stories(new: list[StoryInput], index: list[Sketch]) -> list[Sketch]:
 
 
 def _closest_story(
-    item: StoryInput, signature: bytes, candidates: list[str], by_version: dict[str, Sketch]
+    item: StoryInput, signature: bytes, candidates: set[str], by_version: dict[str, Sketch]
 ) -> str | None:
     best: tuple[float, datetime, str] | None = None
     chosen: str | None = None
