@@ -11,24 +11,35 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from transforms.entities.body_cache import BodyCache
-from transforms.entities.taggers import Taggers, load_taggers
 from transforms.records import BatchCounts
 from transforms.stages.backfill import return_freed_memory_to_os
-from transforms.stages.tag import tag_batch
 from transforms.stages.timings import StageClock
+
+# The model's modules (spaCy, the tag stage, the gazetteer) are imported in the worker, on its
+# first batch: the flow process imports this module only to name `tag_staged_batch` to Dask,
+# and never tags.
+if TYPE_CHECKING:
+    from transforms.entities.body_cache import BodyCache
+    from transforms.entities.taggers import Taggers
 
 
 @lru_cache(maxsize=4)
 def worker_tagger(pipeline: str, seeds_dir: str) -> Taggers:
     """One set of models per worker process, loaded by its first batch."""
+    from transforms.entities.taggers import load_taggers
+
     return load_taggers(pipeline, seeds_dir=Path(seeds_dir))
 
 
-# One per worker process, kept across its batches: a text this worker tagged before is copied,
-# not tagged again (exact; see transforms.entities.body_cache).
-_WORKER_BODY_CACHE = BodyCache()
+@lru_cache(maxsize=1)
+def worker_body_cache() -> BodyCache:
+    """One per worker process, kept across its batches: a text this worker tagged before is
+    copied, not tagged again (exact; see transforms.entities.body_cache)."""
+    from transforms.entities.body_cache import BodyCache
+
+    return BodyCache()
 
 
 def tag_staged_batch(batch: str, pipeline: str, seeds_dir: str, run_id: str) -> BatchCounts:
@@ -39,7 +50,9 @@ def tag_staged_batch(batch: str, pipeline: str, seeds_dir: str, run_id: str) -> 
         nlp = worker_tagger(pipeline, seeds_dir)
     # tag_batch runs the batch inside nlp.memory_zone(), which frees the strings spaCy interns
     # for this batch's text, so a worker's memory stays flat over millions of documents.
+    from transforms.stages.tag import tag_batch
+
     try:
-        return tag_batch(Path(batch), nlp, run_id, cache=_WORKER_BODY_CACHE, clock=clock)
+        return tag_batch(Path(batch), nlp, run_id, cache=worker_body_cache(), clock=clock)
     finally:
         return_freed_memory_to_os()

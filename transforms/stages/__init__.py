@@ -6,10 +6,10 @@ files back to be read again, `stories` gives stories to versions stored before s
 existed. No Prefect here: the flows wrap
 these functions in tasks, and tests call them directly.
 
-The commit side's names (`commit`, `requeue`, `stories`) are imported on first use, not with
-the package: a backfill's tagging worker imports `transforms.stages.tag` alone, and must not pay
-for what committing needs (stories' MinHash with scipy, entity aliases, DuckDB), about 100 MB
-and a second or two per worker process.
+The commit side's names (`commit`, `requeue`, `stories`) and `tag_batch` are imported on first
+use, not with the package: a backfill's tagging worker imports `transforms.stages.tag` alone, and
+must not pay for what committing needs (entity aliases, DuckDB), and a backfill's flow process,
+which parses and commits, must not pay for spaCy and the gazetteer it never uses.
 """
 
 from importlib import import_module
@@ -19,7 +19,6 @@ from transforms.stages.archive import ArchiveResult, archive_ingested
 from transforms.stages.batches import plan_batches, read_file_list, write_file_list
 from transforms.stages.discover import Discovery, discover
 from transforms.stages.parse import parse_batch
-from transforms.stages.tag import tag_batch
 
 # The stages of the commit side, imported on first use: public name -> (module, its name there).
 # A public name is never a module's name: once a submodule is imported, Python binds the package
@@ -32,6 +31,8 @@ _LAZY = {
     "entity_aliases_after": ("transforms.stages.commit", "entity_aliases_after"),
     "plan_requeue": ("transforms.stages.requeue", "plan_requeue"),
     "requeue_files": ("transforms.stages.requeue", "requeue"),
+    # spaCy and the geocoding gazetteer: a process that only commits never loads them.
+    "tag_batch": ("transforms.stages.tag", "tag_batch"),
 }
 
 __all__ = [
