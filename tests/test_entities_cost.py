@@ -12,10 +12,11 @@ from spacy.matcher import Matcher
 
 from seeds import default_seeds_dir
 from transforms.entities import cleanup as cleanup_module
-from transforms.entities.cleanup import CLEANUP, _TokenIds
+from transforms.entities.cleanup import CLEANUP
 from transforms.entities.gazetteer import GAZETTEER, load_patterns, required_words
 from transforms.entities.not_names import is_not_a_name
 from transforms.entities.pipeline import add_components
+from transforms.entities.token_ids import TokenIds
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +114,7 @@ BLANK = spacy.blank("en")
 @given(st.text(alphabet="ab1 .\n\t-(", max_size=60))
 def test_token_ids_text_and_line_breaks_are_the_docs(text: str) -> None:
     doc = BLANK(text)
-    tokens = _TokenIds(doc)
+    tokens = TokenIds(doc)
     assert tokens.text() == doc.text == text
     assert tokens.line_breaks() == text.count("\n")
     assert tokens.orths == [t.orth for t in doc]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from spacy.attrs import IS_SPACE, LOWER, ORTH
 from spacy.language import Language
 from spacy.strings import hash_string
 from spacy.tokens import Doc, Span, Token
@@ -32,6 +31,7 @@ from transforms.entities.not_names import (
 )
 from transforms.entities.place_names import fold_place, without_accents
 from transforms.entities.sport import is_sport_text, sport_cues, with_teams
+from transforms.entities.token_ids import TokenIds
 
 CLEANUP = "wirehouse_entity_cleanup_v4"
 _COPYRIGHT = re.compile(
@@ -134,7 +134,7 @@ class EntityCleanup:
     def __call__(self, doc: Doc) -> Doc:
         gazetteer = {(s.start, s.end): s.label_ for s in doc.spans.get(self.gazetteer_key, [])}
         dateline = _dateline_place(doc)
-        tokens = _TokenIds(doc)
+        tokens = TokenIds(doc)
         ents = _with_untagged_surnames(doc, self._cleaned(doc, gazetteer, dateline, tokens), tokens)
         sport = is_sport_text(doc, self.sport_word_ids, tokens.lower_set)
         ents, teams = with_teams(doc, ents, self.sport, tokens.text()) if sport else (ents, set())
@@ -168,7 +168,7 @@ class EntityCleanup:
 
     def _cleaned(
         self, doc: Doc, gazetteer: dict[tuple[int, int], str], dateline: Span | None,
-        tokens: _TokenIds,
+        tokens: TokenIds,
     ) -> list[Span]:
         # Only bodies with several lines can hold a table; `doc.text` joins every token in
         # Python, so it is built only for those.
@@ -216,7 +216,7 @@ class EntityCleanup:
         return known
 
     def _with_operations(
-        self, doc: Doc, ents: list[Span], tokens: _TokenIds
+        self, doc: Doc, ents: list[Span], tokens: TokenIds
     ) -> tuple[list[Span], set[tuple[int, int]]]:
         """ "Operation Desert Shield", "Desert Storm": a military operation is an EVENT, never a
         PERSON. The name after an operation word (`seeds/name_cues.csv`, the word itself left
@@ -335,34 +335,7 @@ def make_entity_cleanup(
 _WORDS_CACHE_SIZE = 10_000
 
 
-class _TokenIds:
-    """The token ids of a doc, read once (one C-level `to_array`) for every rule that asks
-    which words a text holds, and its text, joined at most once."""
-
-    def __init__(self, doc: Doc) -> None:
-        self.doc = doc
-        self.arrays = doc.to_array([ORTH, LOWER, IS_SPACE])
-        self.orths: list[int] = self.arrays[:, 0].tolist()
-        self.orth_set = set(self.orths)
-        self.lower_set = set(self.arrays[:, 1].tolist())
-        self._text: str | None = None
-
-    def text(self) -> str:
-        if self._text is None:
-            self._text = self.doc.text  # a Python join over every token
-        return self._text
-
-    def line_breaks(self) -> int:
-        """Line breaks in the text, from the whitespace tokens alone (a line break is never
-        part of a word token or of a token's trailing space)."""
-        spaces = self.arrays[:, 2].astype(bool)
-        if not spaces.any():
-            return 0
-        strings = self.doc.vocab.strings
-        return sum(strings[orth].count("\n") for orth in self.arrays[spaces, 0].tolist())
-
-
-def _copyright_ranges(tokens: _TokenIds) -> list[tuple[int, int]]:
+def _copyright_ranges(tokens: TokenIds) -> list[tuple[int, int]]:
     # A token-id check (C level) first: almost no body has a copyright line, and `doc.text` is
     # a Python join over every token.
     markers = {tokens.doc.vocab.strings[m] for m in _COPYRIGHT_MARKERS}
@@ -535,7 +508,7 @@ def _with_defined_abbreviations(
     return ents, defined
 
 
-def _with_untagged_surnames(doc: Doc, ents: list[Span], tokens: _TokenIds) -> list[Span]:
+def _with_untagged_surnames(doc: Doc, ents: list[Span], tokens: TokenIds) -> list[Span]:
     """Adds a PERSON for each untagged token equal to the surname of a full PERSON name in the
     dispatch: the model finds "Shohei Ohtani" but often misses a later bare "Ohtani"."""
     surnames = {
