@@ -139,10 +139,7 @@ def words(text: str) -> list[str]:
 
 
 def body_shingles(body: str) -> set[str]:
-    tokens = words(body)
-    if len(tokens) < SHINGLE_WORDS:
-        return {" ".join(tokens)} if tokens else set()
-    return {" ".join(tokens[i:i + SHINGLE_WORDS]) for i in range(len(tokens) - SHINGLE_WORDS + 1)}
+    return set(_shingles(words(body)))
 
 
 def _shingles(tokens: list[str]) -> list[str]:
