@@ -262,6 +262,12 @@ def _shifted(moment: datetime, by: timedelta) -> datetime:
         return end.replace(tzinfo=moment.tzinfo)
 
 
+def story_window(times: list[datetime]) -> tuple[datetime, datetime]:
+    """The publication times an index sketch must fall within to be matched by new versions
+    published at `times` (non-empty): STORY_WINDOW either side of them."""
+    return _shifted(min(times), -STORY_WINDOW), _shifted(max(times), STORY_WINDOW)
+
+
 def _order(item: StoryInput | Sketch) -> tuple[datetime, str]:
     return (item.published_at, item.version_id)
 
@@ -273,8 +279,7 @@ def assign_stories(new: list[StoryInput], index: list[Sketch]) -> list[Sketch]:
         return []
     bodied = sorted((d for d in new if d.body.strip()), key=_order)
     flashes = sorted((d for d in new if not d.body.strip()), key=_order)
-    earliest = _shifted(min(d.published_at for d in new), -STORY_WINDOW)
-    latest = _shifted(max(d.published_at for d in new), STORY_WINDOW)
+    earliest, latest = story_window([d.published_at for d in new])
     nearby = [s for s in index if earliest <= s.published_at <= latest]
     lsh = BandIndex()
     by_version: dict[str, Sketch] = {}

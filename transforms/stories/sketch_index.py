@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 
 from schemas.tables import TABLES
 from transforms.identity import body_key
-from transforms.stories.clustering import STORY_WINDOW, Sketch, StoryInput, _shifted, assign_stories
+from transforms.stories.clustering import Sketch, StoryInput, assign_stories, story_window
 
 INDEX_COLUMNS = ["version_id", "story_id", "published_at", "body_key", "signature", "lede", "agency",
                  "key_terms"]
@@ -58,17 +58,16 @@ def story_rows_after(dispatches: pa.Table, index: pa.Table) -> tuple[pa.Table, p
 def index_rows_for(index: pa.Table, rows: list[dict]) -> pa.Table:
     """The rows of the sketch `index` that `assign_stories` can use for these dispatch `rows`:
     the versions among them, the bodies identical to theirs (a body joins its twin's story
-    however old), and everything published within STORY_WINDOW of them (what they may match).
+    however old), and everything published within their `story_window` (what they may match).
     The other rows cannot change any assignment, so leaving them out is exact."""
     if not index.num_rows or not rows:
         return index.slice(0, 0)
     versions = pa.array([r["version_id"] for r in rows], pa.string())
     bodies = pa.array(sorted({body_key(r["body"]) for r in rows if (r["body"] or "").strip()}),
                       pa.string())
-    times = [r["published_at"] for r in rows]
     published = index.column("published_at")
-    earliest = pa.scalar(_shifted(min(times), -STORY_WINDOW), published.type)
-    latest = pa.scalar(_shifted(max(times), STORY_WINDOW), published.type)
+    earliest, latest = (pa.scalar(moment, published.type)
+                        for moment in story_window([r["published_at"] for r in rows]))
     wanted = pc.or_kleene(
         pc.or_kleene(pc.is_in(index.column("version_id"), value_set=versions),
                      pc.is_in(index.column("body_key"), value_set=bodies)),
