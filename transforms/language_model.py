@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
+import unicodedata
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -132,7 +133,6 @@ class NgramScorer:
         best = int(scores.argmax())
         return self._labels[best], float(scores[best])
 
-
     def _float32_rows(self, features: np.ndarray) -> np.ndarray:
         """The weights of these (distinct) features as float32 rows, as numpy's matmul would
         cast them. A text needs a few hundred rows of the model's 100,053, and a corpus in one
@@ -160,8 +160,6 @@ class NgramScorer:
 def _model_bytes(text: str) -> bytes:
     # What the model was trained on: all-capitals text lowered, NFC, UTF-8 (lone surrogates
     # kept as their bytes rather than refused).
-    import unicodedata
-
     if text.isupper():
         text = text.lower()
     return unicodedata.normalize("NFC", text).encode("utf8", errors="surrogatepass")
