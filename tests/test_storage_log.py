@@ -138,3 +138,37 @@ def test_a_head_lookup_that_lost_a_listed_log_entry_loads_again(
     monkeypatch.setattr(snapshot, "DeltaTable", cleaned_once)
     assert storage.read_snapshot(tmp_path) == expected
     assert failures
+
+
+def test_a_loaded_table_is_brought_up_to_date_only_when_a_newer_log_entry_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer's loaded table lists its log (`update_incremental`, a listing of the whole local
+    log folder) only when the entry after its version exists: never after its own commits, but
+    always after someone else's, which it must then see."""
+    from deltalake import write_deltalake
+
+    from transforms.storage import loaded
+    from transforms.storage.location import location
+
+    _commit(tmp_path, 1)
+    updates: list[int] = []
+    real_update = DeltaTable.update_incremental
+
+    def counted(table: DeltaTable) -> None:
+        updates.append(table.version())
+        real_update(table)
+
+    monkeypatch.setattr(DeltaTable, "update_incremental", counted)
+    for number in range(2, 5):
+        _commit(tmp_path, number)
+    assert updates == []  # only its own commits: nothing to list
+    loc = location(tmp_path)
+    mine = loaded.latest(loc, "quarantine")
+    assert mine is not None
+    before = mine.version()
+    write_deltalake(str(tmp_path / "quarantine"), _rows(99), mode="append")  # someone else's
+    assert loaded.latest(loc, "quarantine").version() == before + 1
+    assert updates == [before]
+    _commit(tmp_path, 5)  # the next commit carries on from there, the other row included
+    assert _count(tmp_path) == 6
