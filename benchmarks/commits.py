@@ -17,6 +17,13 @@ process's one-time start-up). Compaction time is reported apart (it is not a com
 average of the machine is printed before and after (timings on a shared machine vary with it).
 Commits run in one process, as a backfill's do: a writer keeps its tables loaded between
 commits, so a new process's first commit pays one fresh load of each table on top.
+
+The ratios against the first point compare figures taken minutes apart, and a shared machine's
+speed drifts more than that in minutes (the same work measured 25% apart in CPU time here).
+So at each point the commit and the query are also measured side by side with a copy of the
+warehouse as it was after its first commit: commits and queries alternate between the two,
+`--probe` of each, in the same process at the same moment, and the ratio of their medians says
+what the N commits cost, whatever the machine does meanwhile.
 Target: <= 1.2x from 1 to 1,000.
 """
 
@@ -30,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -84,6 +92,44 @@ def median_times(action, times: int) -> tuple[float, float]:
     return statistics.median(wall), statistics.median(cpu)
 
 
+@dataclass
+class SideBySide:
+    """Medians of commits and queries alternated between the warehouse and a 1-commit copy."""
+
+    commit: float
+    commit_reference: float
+    query: float
+    query_reference: float
+
+
+def side_by_side(warehouse: Path, reference: Path, probes: int, commit, first_batch: int) -> SideBySide:
+    """Alternate a commit and a query on `warehouse` (through `commit`) with the same on
+    `reference` (a fresh copy of the warehouse after one commit), which goes first alternating;
+    the reference's warm-up commit and query are untimed, as the warehouse's were."""
+    number = first_batch
+
+    def commit_reference() -> None:
+        nonlocal number
+        number += 1
+        storage.commit_rows(reference, batch(number), f"bench-reference-{number:06d}")
+
+    commit_reference()
+    run_query(reference, "SELECT count(*) FROM dispatches")
+    cpu: dict[str, list[float]] = {"commit": [], "commit_reference": [], "query": [],
+                                   "query_reference": []}
+    pairs = [("commit", commit, warehouse), ("commit_reference", commit_reference, reference)]
+    for round_ in range(probes):
+        for name, action, where in pairs if round_ % 2 else pairs[::-1]:
+            started = time.process_time()
+            action()
+            cpu[name].append(time.process_time() - started)
+            query_name = name.replace("commit", "query")
+            started = time.process_time()
+            run_query(where, "SELECT count(*) FROM dispatches")
+            cpu[query_name].append(time.process_time() - started)
+    return SideBySide(**{name: statistics.median(values) for name, values in cpu.items()})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commits", type=int, default=1000)
@@ -92,6 +138,8 @@ def main() -> None:
     parser.add_argument("--compact-every", type=int, default=100, help="0: never")
     parser.add_argument("--cli", action="store_true", help="also time one `wirehouse sql` process")
     parser.add_argument("--keep", type=Path, help="build the warehouse here and keep it")
+    parser.add_argument("--side-probes", type=int, default=9,
+                        help="commits and queries of each warehouse in the side-by-side measure")
     args = parser.parse_args()
     points = sorted(int(p) for p in args.points.split(",") if int(p) <= args.commits)
     warehouse = args.keep or Path(tempfile.mkdtemp(prefix="wirehouse-bench-commits-"))
@@ -111,11 +159,16 @@ def main() -> None:
             compaction.append(time.perf_counter() - started)
 
     results: list[tuple[int, float, float, float, float | None, float, float]] = []
+    side: list[tuple[int, SideBySide]] = []
     load_before = os.getloadavg()
     started_all = time.perf_counter()
+    template = Path(tempfile.mkdtemp(prefix="wirehouse-bench-commits-first-")) / "warehouse"
+    reference = template.parent / "reference"
     for point in points:
         while done < point:
             commit()
+            if done == 1:
+                shutil.copytree(warehouse, template)
         at = done
         storage.read_snapshot(warehouse)  # untimed warm-up of each measured action
         run_query(warehouse, "SELECT count(*) FROM dispatches")
@@ -130,6 +183,10 @@ def main() -> None:
             cli = time.perf_counter() - started
         commit_time, commit_cpu = median_times(commit, args.probe)
         results.append((at, commit_time, query, lookup, cli, commit_cpu, query_cpu))
+        shutil.rmtree(reference, ignore_errors=True)
+        shutil.copytree(template, reference)
+        side.append((at, side_by_side(warehouse, reference, args.side_probes, commit,
+                                      first_batch=90_000 + at * 100)))
         print(f"  ... {at} commits measured ({time.perf_counter() - started_all:.0f} s so far)",
               file=sys.stderr, flush=True)
     base = results[0]
@@ -150,6 +207,14 @@ def main() -> None:
         if args.cli and cli is not None and base[4]:
             line += f" {cli:.2f} s | {cli / base[4]:.2f}x |"
         print(line)
+    print(f"side by side with the warehouse after its first commit (a fresh copy at each point), "
+          f"CPU time, medians of {args.side_probes} alternated:")
+    print("| after N commits | commit | after 1 | ratio | sql (run_query) | after 1 | ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for at, pair in side:
+        print(f"| {at} | {pair.commit * 1000:.0f} ms | {pair.commit_reference * 1000:.0f} ms "
+              f"| {pair.commit / pair.commit_reference:.2f}x | {pair.query * 1000:.0f} ms "
+              f"| {pair.query_reference * 1000:.0f} ms | {pair.query / pair.query_reference:.2f}x |")
     if compaction:
         print(f"compaction: {len(compaction)} runs, median {statistics.median(compaction):.2f} s, "
               f"max {max(compaction):.2f} s")
@@ -157,6 +222,7 @@ def main() -> None:
     print(f"total {time.perf_counter() - started_all:.0f} s; warehouse {warehouse}; load average "
           f"(1/5/15 min) {'/'.join(f'{x:.1f}' for x in load_before)} before, "
           f"{'/'.join(f'{x:.1f}' for x in load_after)} after, on {os.cpu_count()} cores")
+    shutil.rmtree(template.parent, ignore_errors=True)
     if not args.keep:
         shutil.rmtree(warehouse, ignore_errors=True)
 
