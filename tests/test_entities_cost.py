@@ -119,3 +119,45 @@ def test_token_ids_text_and_line_breaks_are_the_docs(text: str) -> None:
     assert tokens.line_breaks() == text.count("\n")
     assert tokens.orths == [t.orth for t in doc]
     assert tokens.lower_set == {t.lower for t in doc}
+
+
+# --- a process's first bodies are tokenized once outside the memory zone ----------------------
+
+
+def test_the_first_bodies_words_outlive_the_memory_zone_and_later_ones_do_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tokenizer's cache keeps only what it held before a zone; the words of a process's
+    first `PERMANENT_CACHE_BODIES` bodies are made permanent, later ones stay in their zone."""
+    from transforms.entities import tagging
+
+    monkeypatch.setattr(tagging, "PERMANENT_CACHE_BODIES", 2)
+    nlp = add_components(spacy.blank("en"))
+    bodies = ["Zorblax met Quimby.", "Frandolin spoke.", "Wexmoor replied."]
+    assert len(list(tagging.tag_bodies(nlp, bodies, zone_size=256))) == 3
+    assert {"Zorblax", "Quimby", "Frandolin"} <= {*nlp.vocab.strings}
+    assert "Wexmoor" not in nlp.vocab.strings  # the zone still frees what came after
+    list(tagging.tag_bodies(nlp, ["Oxtrindle waved."], zone_size=256))
+    assert "Oxtrindle" not in nlp.vocab.strings  # the budget is per pipeline, spent once
+
+
+def test_mentions_are_the_same_with_the_words_cached_permanently_or_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.stand_in import stand_in_pipeline
+    from transforms.entities import tagging
+
+    spans = [("PERSON", "Kenji Tanaka"), ("GPE", "Osaka"), ("ORG", "Nippon Steel")]
+    bodies = [
+        "OSAKA, March 3 (Kyodo) - Kenji Tanaka of Nippon Steel said on Monday it would buy U.S.-based "
+        "rivals.\n\nTanaka, 54, told reporters in Osaka: \"We will grow.\"",
+        "Nippon Steel shares rose 3.2 pct to 1,204 yen (Tokyo close).",
+        "Kenji Tanaka's plan - the third since 2019 - was approved in Osaka.",
+    ] * 3
+    results = {}
+    for budget in (0, 4):
+        monkeypatch.setattr(tagging, "PERMANENT_CACHE_BODIES", budget)
+        nlp = stand_in_pipeline(spans)
+        results[budget] = list(tagging.tag_bodies(nlp, bodies, zone_size=2))
+    assert any(mentions for mentions, _ in results[0])
+    assert results[4] == results[0]
