@@ -40,7 +40,9 @@ from transforms.stages.backfill import (
     CommitSchedule,
     StagedBatch,
     return_freed_memory_to_os,
+    returnable_arrow_memory_env,
     total_input_bytes,
+    use_returnable_arrow_memory,
 )
 from transforms.stages.timings import TIMINGS_FILE, StageClock
 
@@ -184,6 +186,8 @@ class TaggingPool:
             # ":0": any free port for Dask's HTTP server (None means :8787, which another
             # cluster on the machine may hold: a warning on every run).
             dashboard_address=":0", silence_logs=logging.ERROR,
+            # Set in each worker before it allocates: freed Arrow memory goes back to the OS.
+            env=returnable_arrow_memory_env(),
         )
         self._client = Client(self._cluster)
 
@@ -246,6 +250,9 @@ def backfill(
     """
     warehouse_path = Path(warehouse)
     seeds = seeds_dir or str(default_seeds_dir())
+    # A backfill's flow process lives for hours and commits again and again: memory Arrow
+    # frees must go back to the OS after each commit, not stay in Arrow's pool.
+    use_returnable_arrow_memory()
     run_id = new_run_id("backfill")
     started_at = datetime.now(UTC)
     with storage.exclusive_writer(warehouse_path, f"wirehouse backfill {' '.join(paths)}", wait):
