@@ -32,6 +32,7 @@ from flows.common import STOPPED, new_run_id, record_run_task, stop_status
 from flows.maintenance import compact_task
 from seeds import default_seeds_dir
 from transforms import stages, storage
+from transforms.arrow_memory import returnable_arrow_memory_env, use_returnable_arrow_memory
 from transforms.languages import DEFAULT_PIPELINE
 from transforms.reference import load_reference
 from transforms.stages.backfill import (
@@ -40,9 +41,7 @@ from transforms.stages.backfill import (
     CommitSchedule,
     StagedBatch,
     return_freed_memory_to_os,
-    returnable_arrow_memory_env,
     total_input_bytes,
-    use_returnable_arrow_memory,
 )
 from transforms.stages.timings import TIMINGS_FILE, StageClock
 
@@ -251,7 +250,8 @@ def backfill(
     warehouse_path = Path(warehouse)
     seeds = seeds_dir or str(default_seeds_dir())
     # A backfill's flow process lives for hours and commits again and again: memory Arrow
-    # frees must go back to the OS after each commit, not stay in Arrow's pool.
+    # frees must go back to the OS after each commit, not stay in Arrow's pool (the CLI has
+    # chosen Arrow's pool at start; this covers a flow called from Python).
     use_returnable_arrow_memory()
     run_id = new_run_id("backfill")
     started_at = datetime.now(UTC)

@@ -23,9 +23,10 @@ from schemas.tables import DISPATCHES, TABLES
 from seeds import default_seeds_dir
 from tests.warehouse_files import live_files_per_partition
 from transforms import storage
+from transforms.arrow_memory import returnable_arrow_memory_env, use_returnable_arrow_memory
 from transforms.query import run_query
 from transforms.reference import load_reference
-from transforms.stages.backfill import BatchStream, returnable_arrow_memory_env, use_returnable_arrow_memory
+from transforms.stages.backfill import BatchStream
 from transforms.stages.dedupe import without_committed_rows
 
 WIREHOUSE = Path(sys.executable).parent / "wirehouse"
@@ -221,6 +222,22 @@ def test_a_backfills_processes_allocate_arrow_memory_through_malloc_unless_the_u
         pa.set_memory_pool(previous)
     assert returnable_arrow_memory_env({}) == {"ARROW_DEFAULT_MEMORY_POOL": "system"}
     assert returnable_arrow_memory_env({"ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}) == {}
+
+
+def test_wirehouse_backfill_chooses_arrow_pool_before_anything_loads_arrow() -> None:
+    # Arrow picks a process's pool once; set later, the flow's C++ allocations stay in the
+    # default pool. A missing path stops the command early, after that choice.
+    probe = (
+        "import os, sys\n"
+        "os.environ.pop('ARROW_DEFAULT_MEMORY_POOL', None)\n"
+        "from typer.testing import CliRunner\n"
+        "from flows.cli import app\n"
+        "result = CliRunner().invoke(app, ['backfill', '/no/such/archive'])\n"
+        "import pyarrow as pa\n"
+        "print(result.exit_code != 0, os.environ.get('ARROW_DEFAULT_MEMORY_POOL'),\n"
+        "      pa.default_memory_pool().backend_name)"
+    )
+    assert _fresh_python(probe) == "True system system"
 
 
 def test_local_tagging_workers_start_with_arrow_allocating_through_malloc(monkeypatch) -> None:

@@ -24,12 +24,10 @@ import ctypes
 import functools
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pyarrow as pa
 
 from transforms import storage
 from transforms.landing import (
@@ -294,31 +292,6 @@ def _malloc_trim() -> Callable[[int], int] | None:
         return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return None
-
-
-# Arrow's own switch for its default memory pool, read when a process first allocates.
-ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
-
-
-def returnable_arrow_memory_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment that makes a new process's Arrow allocate through malloc (its system
-    pool), so that `return_freed_memory_to_os` can give freed buffers back; empty when the
-    user chose a pool with Arrow's own ARROW_DEFAULT_MEMORY_POOL.
-
-    Arrow's default jemalloc pool keeps pages it freed for reuse: measured, a backfill commit
-    of a dozen batches left the flow process ~110 MB larger than through malloc."""
-    environ = os.environ if environ is None else environ
-    return {} if environ.get(ARROW_POOL_VARIABLE) else {ARROW_POOL_VARIABLE: "system"}
-
-
-def use_returnable_arrow_memory(environ: Mapping[str, str] | None = None) -> bool:
-    """This process's Arrow allocates through malloc from now on (see
-    `returnable_arrow_memory_env`), unless the user chose a pool. Returns whether it switched.
-    Buffers allocated before keep their pool, so switching in a running process is safe."""
-    if not returnable_arrow_memory_env(environ):
-        return False
-    pa.set_memory_pool(pa.system_memory_pool())
-    return True
 
 
 def return_freed_memory_to_os() -> None:
