@@ -209,7 +209,7 @@ def test_the_backfill_flow_process_imports_no_model() -> None:
 
 
 def test_a_backfills_processes_allocate_arrow_memory_through_malloc_unless_the_user_chose() -> None:
-    # Arrow's jemalloc pool keeps what a commit freed: the flow process stayed ~110 MB larger.
+    # Arrow's default pool keeps what a commit freed: the flow process stayed ~110 MB larger.
     previous = pa.default_memory_pool()
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
