@@ -32,6 +32,7 @@ from flows.common import STOPPED, new_run_id, record_run_task, stop_status
 from flows.maintenance import compact_task
 from seeds import default_seeds_dir
 from transforms import stages, storage
+from transforms.arrow_memory import returnable_arrow_memory_env, use_returnable_arrow_memory
 from transforms.languages import DEFAULT_PIPELINE
 from transforms.reference import load_reference
 from transforms.stages.backfill import (
@@ -184,6 +185,8 @@ class TaggingPool:
             # ":0": any free port for Dask's HTTP server (None means :8787, which another
             # cluster on the machine may hold: a warning on every run).
             dashboard_address=":0", silence_logs=logging.ERROR,
+            # Set in each worker before it allocates: freed Arrow memory goes back to the OS.
+            env=returnable_arrow_memory_env(),
         )
         self._client = Client(self._cluster)
 
@@ -246,6 +249,10 @@ def backfill(
     """
     warehouse_path = Path(warehouse)
     seeds = seeds_dir or str(default_seeds_dir())
+    # A backfill's flow process lives for hours and commits again and again: memory Arrow
+    # frees must go back to the OS after each commit, not stay in Arrow's pool (the CLI has
+    # chosen Arrow's pool at start; this covers a flow called from Python).
+    use_returnable_arrow_memory()
     run_id = new_run_id("backfill")
     started_at = datetime.now(UTC)
     with storage.exclusive_writer(warehouse_path, f"wirehouse backfill {' '.join(paths)}", wait):

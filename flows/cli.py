@@ -752,6 +752,11 @@ def backfill(
 
         wirehouse backfill /archive/1998 /archive/1999.tar.gz --from 1998-01-01 --to 1999-12-31
     """
+    # First, before anything loads Arrow: its pool, chosen once per process, is the one
+    # that gives a commit's memory back (transforms.arrow_memory).
+    from transforms.arrow_memory import choose_returnable_arrow_memory
+
+    choose_returnable_arrow_memory()
     settings = _settings(warehouse, pipeline=pipeline, workers=workers)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:

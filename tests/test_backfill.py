@@ -23,9 +23,11 @@ from schemas.tables import DISPATCHES, TABLES
 from seeds import default_seeds_dir
 from tests.warehouse_files import live_files_per_partition
 from transforms import storage
+from transforms.arrow_memory import returnable_arrow_memory_env, use_returnable_arrow_memory
 from transforms.query import run_query
 from transforms.reference import load_reference
 from transforms.stages.backfill import BatchStream
+from transforms.stages.dedupe import without_committed_rows
 
 WIREHOUSE = Path(sys.executable).parent / "wirehouse"
 FIRST_DAY = date(2024, 1, 8)
@@ -204,6 +206,87 @@ def test_the_backfill_flow_process_imports_no_model() -> None:
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     assert _fresh_python(probe) == "[]"
+
+
+def test_a_backfills_processes_allocate_arrow_memory_through_malloc_unless_the_user_chose() -> None:
+    # Arrow's default pool keeps what a commit freed: the flow process stayed ~110 MB larger.
+    previous = pa.default_memory_pool()
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+        assert use_returnable_arrow_memory({}) is True
+        assert pa.default_memory_pool().backend_name == "system"
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+        assert use_returnable_arrow_memory({"ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}) is False
+        assert pa.default_memory_pool().backend_name == "jemalloc"
+    finally:
+        pa.set_memory_pool(previous)
+    assert returnable_arrow_memory_env({}) == {"ARROW_DEFAULT_MEMORY_POOL": "system"}
+    assert returnable_arrow_memory_env({"ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}) == {}
+
+
+def test_wirehouse_backfill_chooses_arrow_pool_before_anything_loads_arrow() -> None:
+    # Arrow picks a process's pool once; set later, the flow's C++ allocations stay in the
+    # default pool. A missing path stops the command early, after that choice.
+    probe = (
+        "import os, sys\n"
+        "os.environ.pop('ARROW_DEFAULT_MEMORY_POOL', None)\n"
+        "from typer.testing import CliRunner\n"
+        "from flows.cli import app\n"
+        "result = CliRunner().invoke(app, ['backfill', '/no/such/archive'])\n"
+        "import pyarrow as pa\n"
+        "print(result.exit_code != 0, os.environ.get('ARROW_DEFAULT_MEMORY_POOL'),\n"
+        "      pa.default_memory_pool().backend_name)"
+    )
+    assert _fresh_python(probe) == "True system system"
+
+
+def test_local_tagging_workers_start_with_arrow_allocating_through_malloc(monkeypatch) -> None:
+    import distributed
+
+    from flows.backfill import TaggingPool
+
+    started: dict = {}
+
+    class FakeCluster:
+        def __init__(self, **options: object) -> None:
+            started.update(options)
+
+        def close(self) -> None:
+            pass
+
+    class FakeClient:
+        def __init__(self, cluster: object) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(distributed, "LocalCluster", FakeCluster)
+    monkeypatch.setattr(distributed, "Client", FakeClient)
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    pool = TaggingPool(workers=2)
+    pool.start()
+    pool.close()
+    assert started["n_workers"] == 2
+    assert started["env"] == {"ARROW_DEFAULT_MEMORY_POOL": "system"}
+
+
+def test_a_commit_keeps_its_tables_uncopied_when_every_row_is_new(tmp_path: Path) -> None:
+    # A filter keeping every row would copy the commit's tables, held until it is applied.
+    rows = {name: TABLES[name].schema.empty_table()
+            for name in ("quotes", "taggings", "quarantine", "ingested_files")}
+    rows["dispatches"] = pa.Table.from_pylist([{"version_id": "v1"}, {"version_id": "v2"}],
+                                              schema=DISPATCHES.schema)
+    rows["mentions"] = pa.Table.from_pylist([{"version_id": "v1"}, {"version_id": "v2"}],
+                                            schema=TABLES["mentions"].schema)
+    fresh = without_committed_rows(tmp_path, storage.read_snapshot(tmp_path), rows)
+    assert fresh["dispatches"] is rows["dispatches"]
+    assert fresh["mentions"] is rows["mentions"]
+    # A mention of a version the batch does not write is still dropped.
+    rows["mentions"] = pa.Table.from_pylist([{"version_id": "v1"}, {"version_id": "v3"}],
+                                            schema=TABLES["mentions"].schema)
+    fresh = without_committed_rows(tmp_path, storage.read_snapshot(tmp_path), rows)
+    assert fresh["mentions"].column("version_id").to_pylist() == ["v1"]
 
 
 def test_every_public_stage_name_is_what_it_names_whatever_was_imported_first() -> None:

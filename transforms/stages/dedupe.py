@@ -81,6 +81,16 @@ def _not_in(column: pa.ChunkedArray, values: set) -> pa.ChunkedArray:
     return pc.invert(pc.is_in(column, pa.array(sorted(values), type=column.type)))
 
 
+def _kept(table: pa.Table, mask: pa.ChunkedArray | pa.Array) -> pa.Table:
+    """The rows of `table` where `mask` is true: the table itself when that is every row.
+
+    A backfill's commits usually keep every row, and a filtered copy would double what a
+    commit holds while it is written (its tables are held until the commit is applied)."""
+    if pc.all(mask, skip_nulls=False).as_py() is True:
+        return table
+    return table.filter(mask)
+
+
 # A file the run could not open has no ledger row, so every run tries it again, and each
 # attempt is a refusal of its own (not a duplicate of the last run's).
 RETRIED_REFUSALS = frozenset({"unreadable_file"})
@@ -92,14 +102,14 @@ def without_committed_rows(
     """The rows of a batch that `snapshot` does not hold yet (see commit_batches)."""
     rows = dict(rows)
     known = KNOWN_VERSIONS.of(warehouse, snapshot)
-    rows["dispatches"] = rows["dispatches"].filter(_not_in(rows["dispatches"]["version_id"], known))
+    rows["dispatches"] = _kept(rows["dispatches"], _not_in(rows["dispatches"]["version_id"], known))
     keep = rows["dispatches"]["version_id"]
     for name in ("mentions", "quotes", "taggings"):
-        rows[name] = rows[name].filter(pc.is_in(rows[name]["version_id"], keep))
+        rows[name] = _kept(rows[name], pc.is_in(rows[name]["version_id"], keep))
     if rows["ingested_files"].num_rows:
         seen = ingested_hashes(warehouse, snapshot)
-        rows["ingested_files"] = rows["ingested_files"].filter(
-            _not_in(rows["ingested_files"]["file_sha256"], seen))
+        rows["ingested_files"] = _kept(rows["ingested_files"],
+                                       _not_in(rows["ingested_files"]["file_sha256"], seen))
     if rows["quarantine"].num_rows:
         keys = committed_quarantine_keys(warehouse, snapshot)
         if keys:
@@ -107,5 +117,5 @@ def without_committed_rows(
                 r["reason"] in RETRIED_REFUSALS or quarantine_key(r) not in keys
                 for r in rows["quarantine"].select(QUARANTINE_KEY_COLUMNS).to_pylist()
             ]
-            rows["quarantine"] = rows["quarantine"].filter(pa.array(mask, pa.bool_()))
+            rows["quarantine"] = _kept(rows["quarantine"], pa.array(mask, pa.bool_()))
     return rows
