@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.geocoding.evaluation import evaluate, read_jsonl
-from transforms.geocoding.gazetteer import fold, load_gazetteer
+from transforms.geocoding.gazetteer import fold
+from transforms.geocoding.place_index import load_gazetteer
 from transforms.geocoding.resolve import MentionSpan, resolve_dispatch
 
 PLACES = Path(__file__).parent / "gold" / "places"

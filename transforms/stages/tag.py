@@ -14,7 +14,7 @@ from transforms.entities.headline_mentions import confirmed_headline_mentions
 from transforms.entities.labels import ours
 from transforms.entities.taggers import NO_MODEL_STATUS, TAGGED, Taggers, as_taggers, tagging_language
 from transforms.entities.tagging import tag_bodies, tag_within
-from transforms.geocoding.gazetteer import load_gazetteer
+from transforms.geocoding.place_index import load_gazetteer
 from transforms.geocoding.step import geocode_dispatch, place_row
 from transforms.records import BatchCounts
 from transforms.rows import mention_rows, quote_rows, tagging_row
