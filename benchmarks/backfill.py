@@ -134,9 +134,20 @@ def describe_peaks(root: int) -> str:
         if "resource_tracker" in command:
             return "resource tracker"
         return "worker"
-    parts = [f"{role(pid, command)} {rss / 2**20:.0f} MB"
+    parts = [f"{role(pid, command)} {rss / 2**20:.0f} MB, {LAST_CPU.get(pid, 0.0):.1f} CPU s"
              for pid, (rss, command) in sorted(LAST_PEAKS.items())]
-    return ", ".join(parts)
+    return "; ".join(parts)
+
+
+def cpu_seconds_of(pid: int) -> float | None:
+    """User and system CPU seconds a live process has used so far (its own, from /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # After the command's ")": state is field 0, utime and stime are fields 11 and 12.
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def children_cpu_seconds() -> float:
@@ -148,6 +159,9 @@ def children_cpu_seconds() -> float:
 
 # Peak RSS per process of the last sampled run: {pid: (peak bytes, command line)}; its root.
 LAST_PEAKS: dict[int, tuple[int, str]] = {}
+# CPU seconds per process of the last sampled run, as last seen alive (so up to one sample short).
+LAST_CPU: dict[int, float] = {}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 LAST_ROOT = [0]
 
 
@@ -169,6 +183,7 @@ def timed_subprocess(command: list[str], env: dict[str, str], sample_rss: bool =
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
     LAST_PEAKS.clear()
+    LAST_CPU.clear()
     LAST_ROOT[0] = process.pid
 
     def sample() -> None:
@@ -179,6 +194,9 @@ def timed_subprocess(command: list[str], env: dict[str, str], sample_rss: bool =
             for pid, rss in per_process.items():
                 if rss > LAST_PEAKS.get(pid, (0, ""))[0]:
                     LAST_PEAKS[pid] = (rss, _command_line(pid))
+                cpu = cpu_seconds_of(pid)
+                if cpu is not None:
+                    LAST_CPU[pid] = cpu
             done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -544,7 +562,7 @@ def main() -> None:
     print(f"    CPU seconds b/a = {b_cpu / a_cpu:.3f} (whole process trees)")
     print(f"    peak RSS of the backfill's process tree (sampled every 0.2 s, summed over its "
           f"processes): {peak / 2**30:.2f} GiB (target < {TARGET_TREE_RSS_GIB} GiB)")
-    print(f"    each process's own peak: {describe_peaks(LAST_ROOT[0])}")
+    print(f"    each process's own peak RSS and CPU seconds: {describe_peaks(LAST_ROOT[0])}")
     for table, (most, mean) in files_per_partition(warehouse).items():
         print(f"    {table}: at most {most} files per partition (mean {mean:.2f}; target <= 4)")
     stage_line = [line for line in log_lines if line.startswith("time by stage: ")]
