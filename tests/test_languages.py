@@ -4,6 +4,9 @@ on random and multilingual text; the detector's decisions around it are unchange
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -251,3 +254,43 @@ def test_same_decisions_either_side_of_the_word_thresholds() -> None:
         _assert_same_decisions(text)
     # Unsure of a run of names: the feed's language below 30 words, nothing from 30 on.
     assert [languages.detect_language(texts[n], "en") for n in (2, 3, 29, 30)] == ["und", "en", "en", "und"]
+
+
+def test_tables_on_disk_answer_as_the_identifier_and_cost_less_memory(tmp_path) -> None:
+    """The flow process detects language with the model's tables mapped from the cache folder,
+    not with py3langid's loaded model: same answers (the tests above use that scorer), and a
+    process holds only the pages its texts reach."""
+    script = (
+        "import json, sys\n"
+        "def rss(): return int(open('/proc/self/statm').read().split()[1]) * 4096\n"
+        "import numpy\n"
+        "from transforms import languages\n"
+        "before = rss()\n"
+        "texts = ['The minister said on Tuesday that talks would resume in Geneva next week.',\n"
+        "         'Le ministre a déclaré mardi que les négociations reprendraient à Genève '\n"
+        "         'la semaine prochaine.',\n"
+        "         'Der Minister sagte am Dienstag, die Gespräche würden nächste Woche '\n"
+        "         'in Genf fortgesetzt.']\n"
+        "found = [languages.detect_language(t * 8) for t in texts]\n"
+        "print(json.dumps({'grew': rss() - before, 'found': found,\n"
+        "                  'identifier': languages._identifier.cache_info().currsize}))\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True,
+                          text=True, check=True)
+    result = json.loads(done.stdout)
+    assert result["found"] == ["en", "fr", "de"]
+    assert result["identifier"] == 0, "py3langid's own model was loaded"
+    assert list(tmp_path.glob("wirehouse/langid-*/next_state.npy"))
+    # py3langid's loaded model grows a process by ~90 MB; the mapped tables by ~40-60 MB.
+    assert result["grew"] < 75 * 2**20
+
+
+def test_a_model_that_fails_the_check_leaves_tables_saying_so(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(language_model.ModelTables, "of", classmethod(lambda cls, identifier: None))
+    folder = tmp_path / "langid-test"
+    language_model.save_tables(folder)
+    assert (folder / language_model.UNSCORABLE).exists()
+    monkeypatch.setattr(language_model, "cache_folders", lambda: [tmp_path])
+    monkeypatch.setattr(language_model, "tables_folder", lambda cache_folder: folder)
+    assert language_model.load_scorer() is None

@@ -27,16 +27,28 @@ py3langid whose tables are laid out otherwise, is scored by py3langid itself.
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import math
+import os
+import shutil
+import sys
 import threading
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from transforms.disk_cache import cache_folders, ensure_built, partial_path
+
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
+
+log = logging.getLogger(__name__)
 
 # sha256 of an automaton's tables (see `_fingerprint`) -> its window, for the automata
 # `automaton_window` has already verified: py3langid 0.4.0's model.
@@ -48,20 +60,20 @@ class NgramScorer:
     """(language, confidence) of a text as `LanguageIdentifier(norm_probs=True).classify`
     gives it, from that identifier's own tables."""
 
-    def __init__(self, identifier: LanguageIdentifier, window: int) -> None:
-        self.window = window
-        self._next_state = _as_array(identifier.tk_nextmove)
-        self._row_start = _as_array(identifier.tk_row).astype(np.intp) << 8
-        self._feature = np.asarray(identifier.tk_output, dtype=np.intp)
-        self._weights = np.asarray(identifier.nb_ptc)
+    def __init__(self, tables: ModelTables) -> None:
+        self.window = tables.window
+        self._next_state = tables.next_state
+        self._row_start = tables.row_start
+        self._feature = tables.feature
+        self._weights = tables.weights
         # float32 copies of the rows of the features met so far, in the order they were met, and
         # where each feature's row is (-1: not yet): converted once, not at every dispatch.
         self._single_rows = np.empty((0, self._weights.shape[1]), dtype=np.float32)
         self._rows_used = 0
         self._row_of = np.full(len(self._weights), -1, dtype=np.intp)
         self._rows_lock = threading.Lock()
-        self._prior = identifier.nb_pc
-        self._labels = list(identifier.nb_classes)
+        self._prior = tables.prior
+        self._labels = list(tables.labels)
         # Scripts of one language (Serbian in Latin and Cyrillic) are columns of their own; the
         # later column's probability is added to the first one's.
         first: dict[str, int] = {}
@@ -76,20 +88,8 @@ class NgramScorer:
     def of(cls, identifier: LanguageIdentifier) -> NgramScorer | None:
         """The scorer for a py3langid identifier, or None when its model cannot be scored this
         way exactly (tables laid out otherwise, an automaton without the windowed property)."""
-        try:
-            next_state = _as_array(identifier.tk_nextmove)
-            row_start = _as_array(identifier.tk_row).astype(np.intp) << 8
-            features = np.asarray(identifier.tk_output, dtype=np.int64)
-            if not identifier._norm_probs or features.ndim != 1 or len(features) != len(row_start):
-                return None
-            if np.asarray(identifier.nb_ptc).shape != (int(features.max()) + 1, len(identifier.nb_classes)):
-                return None
-        except (AttributeError, TypeError, ValueError):
-            return None
-        window = _VERIFIED_AUTOMATA.get(_fingerprint(next_state, row_start, features))
-        if window is None:
-            window = automaton_window(next_state, row_start)
-        return None if window is None else cls(identifier, window)
+        tables = ModelTables.of(identifier)
+        return None if tables is None else cls(tables)
 
     def feature_counts(self, data: bytes) -> tuple[np.ndarray, np.ndarray]:
         """(feature, count) arrays of the n-grams in `data`, in order of first occurrence."""
@@ -157,6 +157,110 @@ class NgramScorer:
         return self._single_rows[places]
 
 
+@dataclass(frozen=True)
+class ModelTables:
+    """The arrays a `NgramScorer` reads, taken from a py3langid identifier or from files."""
+
+    next_state: np.ndarray
+    row_start: np.ndarray
+    feature: np.ndarray
+    weights: np.ndarray
+    prior: np.ndarray
+    labels: tuple[str, ...]
+    window: int
+
+    @classmethod
+    def of(cls, identifier: LanguageIdentifier) -> ModelTables | None:
+        """The identifier's tables, or None when they cannot be scored this way exactly."""
+        try:
+            next_state = _as_array(identifier.tk_nextmove)
+            row_start = _as_array(identifier.tk_row).astype(np.intp) << 8
+            features = np.asarray(identifier.tk_output, dtype=np.int64)
+            if not identifier._norm_probs or features.ndim != 1 or len(features) != len(row_start):
+                return None
+            if np.asarray(identifier.nb_ptc).shape != (int(features.max()) + 1, len(identifier.nb_classes)):
+                return None
+        except (AttributeError, TypeError, ValueError):
+            return None
+        window = _VERIFIED_AUTOMATA.get(_fingerprint(next_state, row_start, features))
+        if window is None:
+            window = automaton_window(next_state, row_start)
+        if window is None:
+            return None
+        return cls(next_state, row_start, np.asarray(identifier.tk_output, dtype=np.intp),
+                   np.asarray(identifier.nb_ptc), identifier.nb_pc, tuple(identifier.nb_classes), window)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True)
+        for name in _ARRAYS:
+            np.save(folder / f"{name}.npy", getattr(self, name), allow_pickle=False)
+        (folder / "meta.json").write_text(json.dumps({"labels": list(self.labels), "window": self.window}))
+
+    @classmethod
+    def load(cls, folder: Path) -> ModelTables:
+        """The tables saved in `folder`; the two large ones mapped, not read: a process holds
+        only the pages of the automaton and weights its texts reach (English text: ~38 MB of
+        the 64 MB)."""
+        meta = json.loads((folder / "meta.json").read_text())
+        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r" if name in _MAPPED else None,
+                                allow_pickle=False) for name in _ARRAYS}
+        return cls(**arrays, labels=tuple(meta["labels"]), window=int(meta["window"]))
+
+
+_ARRAYS = ("next_state", "row_start", "feature", "weights", "prior")
+_MAPPED = ("next_state", "weights")
+# Bump when what ModelTables.save writes changes.
+TABLES_FORMAT = 1
+UNSCORABLE = "unscorable"
+
+
+def tables_folder(cache_folder: Path) -> Path:
+    """Where the installed py3langid model's tables are kept: named by their format, the
+    package's version and its model file's digest."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    digest = hashlib.sha256(f"format={TABLES_FORMAT};py3langid={version('py3langid')};".encode())
+    digest.update((MODEL_DIR / MODEL_FILE).read_bytes())
+    return cache_folder / f"langid-{digest.hexdigest()[:16]}"
+
+
+def load_scorer() -> NgramScorer | None:
+    """The scorer over the model's tables on disk (saved first, by a child process, once per
+    machine), or None when the installed model cannot be scored exactly (py3langid scores
+    it). Without a cache folder it can write, the tables are taken in memory, as before."""
+    for cache_folder in cache_folders():
+        try:
+            folder = ensure_built(tables_folder(cache_folder), "transforms.language_model")
+            if (folder / UNSCORABLE).exists():
+                return None
+            return NgramScorer(ModelTables.load(folder))
+        except (OSError, RuntimeError, ValueError) as error:
+            log.warning("language model tables in %s unusable (%s): trying the next place",
+                        cache_folder, error)
+    return NgramScorer.of(load_identifier())
+
+
+def load_identifier() -> LanguageIdentifier:
+    """py3langid's own identifier over its shipped model (~75 MB once loaded)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def save_tables(folder: Path) -> None:
+    """The installed model's tables into `folder`, whole or not at all; a model that cannot be
+    scored exactly leaves a folder saying so."""
+    partial = partial_path(folder)
+    shutil.rmtree(partial, ignore_errors=True)
+    tables = ModelTables.of(load_identifier())
+    if tables is None:
+        partial.mkdir(parents=True)
+        (partial / UNSCORABLE).write_text("py3langid scores this model itself\n")
+    else:
+        tables.save(partial)
+    os.replace(partial, folder)
+
+
 def _model_bytes(text: str) -> bytes:
     # What the model was trained on: all-capitals text lowered, NFC, UTF-8 (lone surrogates
     # kept as their bytes rather than refused).
@@ -216,3 +320,7 @@ def automaton_window(next_state: np.ndarray, row_start: np.ndarray) -> int | Non
     if np.any(depth < 0):
         return None
     return int(depth.max())
+
+
+if __name__ == "__main__":
+    save_tables(Path(sys.argv[1]))

@@ -48,18 +48,19 @@ _ASCII_LETTERS = string.ascii_letters.encode("ascii")
 
 @functools.lru_cache(maxsize=1)
 def _identifier() -> LanguageIdentifier:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from transforms.language_model import load_identifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return load_identifier()
 
 
 @functools.lru_cache(maxsize=1)
 def _scorer() -> NgramScorer | None:
-    """py3langid's model scored with numpy (same answers, about half the CPU or less), or None when
-    the installed py3langid's model cannot be scored that way exactly."""
-    from transforms.language_model import NgramScorer
+    """py3langid's model scored with numpy from its tables on disk (same answers, about half
+    the CPU or less, a fraction of the memory), or None when the installed py3langid's model
+    cannot be scored that way exactly."""
+    from transforms.language_model import load_scorer
 
-    return NgramScorer.of(_identifier())
+    return load_scorer()
 
 
 def detect_language(text: str, fallback: str = UNDETERMINED) -> str:
