@@ -62,9 +62,12 @@ def _build_in_child(path: Path, module: str) -> None:
     # The child must import this package wherever it was loaded from (a checkout or an install).
     root = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
-    done = subprocess.run(
-        [sys.executable, "-m", module, str(path)],
-        env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_SECONDS, check=False,
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", module, str(path)],
+            env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_SECONDS, check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise RuntimeError(f"deriving {path} took over {BUILD_TIMEOUT_SECONDS} s") from error
     if done.returncode != 0 or not path.exists():
         raise RuntimeError(f"deriving {path} failed: {done.stderr.strip()[-2000:]}")
