@@ -5,15 +5,17 @@ one story carried by several agencies). The same text through the same pipeline 
 doc, so the same mentions, canonical names (resolved within the text) and quotes: a repeat can
 take the first occurrence's results instead of running the model again, and nothing changes.
 
-Exact by construction: the cache is keyed on the pipeline's hash, `identity.body_key` (the key
-stories share) and the SHA-256 of the exact text, since `body_key` ignores whitespace and
-whitespace is seen by the model and moves offsets (two such variants get an entry each). The
-oldest entries go first once `max_bodies` is reached, so memory stays bounded over any archive.
+Exact by construction: the cache is keyed on the SHA-256 of the pipeline's hash and the exact
+text, not on `identity.body_key` (the key stories share), since `body_key` ignores whitespace
+and whitespace is seen by the model and moves offsets (two such variants get an entry each).
+The oldest entries go first once `max_bodies` is reached, so memory stays bounded over any
+archive.
 
-An entry is kept packed: one 32-byte digest of those three parts as its key, and its records'
-fields as one `marshal` string, unpacked into new records at each use. Kept as records (a frozen
-dataclass per mention, two hex digests per key) an entry measured 6.5 KB on our synthetic
-archive (13 mentions a body), so a worker's full cache held ~130 MB; packed, ~0.8 KB.
+An entry is kept packed: that 32-byte digest as its key, and its records' fields as one
+`marshal` string, unpacked into new records at each use. Kept as records (a frozen dataclass
+per mention, a tuple of the pipeline hash, `body_key` and a hex digest per key) an entry
+measured 6.5 KB on our synthetic archive (13 mentions a body), so a worker's full cache held
+~130 MB; packed, ~0.8 KB.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from operator import attrgetter
 from spacy.language import Language
 
 from transforms.entities.tagging import tag_bodies
-from transforms.identity import body_key
 from transforms.records import MentionSpan, QuoteSpan
 
 TagResult = tuple[list[MentionSpan], list[QuoteSpan]]
@@ -92,8 +93,10 @@ class BodyCache:
 
 
 def _key(pipeline_hash: str, body: str) -> bytes:
-    exact = hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
-    return hashlib.sha256("\0".join((pipeline_hash, body_key(body), exact)).encode()).digest()
+    digest = hashlib.sha256(pipeline_hash.encode())
+    digest.update(b"\0")
+    digest.update(body.encode("utf-8", "surrogatepass"))
+    return digest.digest()
 
 
 # Every field of each record, in declaration order (a field added later is packed too).
