@@ -172,3 +172,118 @@ def test_a_loaded_table_is_brought_up_to_date_only_when_a_newer_log_entry_exists
     assert updates == [before]
     _commit(tmp_path, 5)  # the next commit carries on from there, the other row included
     assert _count(tmp_path) == 6
+
+
+def _outcome(warehouse: Path, marker: int) -> tuple[str, object]:
+    try:
+        return ("rows", _count(warehouse, as_of=marker))
+    except storage.WarehouseError as exc:
+        return ("error", str(exc))
+
+
+def test_compact_trims_the_log_only_of_versions_a_vacuum_made_unreadable(tmp_path: Path) -> None:
+    """Issue 19, flat commit cost: Delta keeps a data table's log 30 days, although the
+    versions whose files a vacuum deleted cannot be read, and every append lists the whole
+    local log folder. The cleanup after a vacuum deletes the entries only those versions need,
+    and every marker reads as it did: those still readable (the last commit before the
+    compactions included, read through the data-preserving OPTIMIZE commits after it, whose
+    entries must stay) give the same rows, the others the same one-line error."""
+    from transforms.storage.history import commit_history
+    from transforms.storage.maintenance import vacuum
+
+    number = 0
+    while True:  # end the data commits 3 versions before a checkpoint (every 10, at 9, 19, ...)
+        number += 1
+        _commit(tmp_path, number)
+        version = DeltaTable(str(tmp_path / "quarantine")).version()
+        if version > 20 and version % 10 == 7:
+            break
+    # Two compactions: data-preserving commits at 28, 29 (a checkpoint) and 30, the second
+    # removing the files the first wrote; a vacuum with no retention then deletes them all.
+    storage.compact(tmp_path, "k1", max_files=4, target_rows=6)
+    storage.compact(tmp_path, "k2", max_files=1)
+    assert DeltaTable(str(tmp_path / "quarantine")).version() == version + 3
+    assert vacuum(tmp_path, 0) > 0
+    committed = [m.marker for m in history_markers(tmp_path) if m.state == storage.COMMITTED]
+    before = {marker: _outcome(tmp_path, marker) for marker in committed}
+    assert before[committed[-3]] == ("rows", number)  # the last data commit, read at version 30
+    assert before[committed[0]][0] == "error"
+    entries = len(_log(tmp_path, "quarantine"))
+
+    assert clean_logs(tmp_path) > 0
+    assert len(_log(tmp_path, "quarantine")) <= entries - 8
+    assert {marker: _outcome(tmp_path, marker) for marker in committed} == before
+    history = commit_history(tmp_path)
+    gained = [c.rows_gained for entry in history for c in entry.changes if c.table == "quarantine"]
+    assert gained[:3] == [0, 0, 1] and gained[-1] is None  # the oldest versions' entries are gone
+    _commit(tmp_path, number + 1)  # and a writer goes on
+    assert _count(tmp_path) == number + 1
+
+
+def _checkpoint_tombstones(warehouse: Path, name: str) -> int:
+    import pyarrow.parquet as pq
+
+    newest = [p for p in _log(warehouse, name) if ".checkpoint" in p.name][-1]
+    removes = pq.read_table(newest, columns=["remove"]).column("remove")
+    return len(removes) - removes.null_count
+
+
+def test_the_commit_log_drops_the_tombstones_of_merged_marker_files_within_seconds(tmp_path: Path) -> None:
+    """Every head lookup loads `_commits` afresh, so reads every tombstone of its checkpoint:
+    those of the marker files `compact` merged leave it seconds later, not after the hour the
+    data tables keep theirs (a burst of commits made them thousands)."""
+    for number in range(1, 12):
+        _commit(tmp_path, number)
+    storage.compact(tmp_path, "k1")
+    for number in range(12, 18):
+        _commit(tmp_path, number)
+    assert _checkpoint_tombstones(tmp_path, storage.MARKER_TABLE) >= 20  # young: still there
+    time.sleep(11)
+    for number in range(18, 24):
+        _commit(tmp_path, number)
+    assert _checkpoint_tombstones(tmp_path, storage.MARKER_TABLE) == 0
+    assert _count(tmp_path) == 23
+
+
+def test_a_head_lookup_whose_marker_files_were_vacuumed_since_its_load_loads_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A head lookup that loaded `_commits` just before a compaction merged its marker files
+    and a vacuum deleted them (possible within seconds, as its tombstones go that soon) fails
+    to read them once, and loads again."""
+    from transforms.storage import snapshot
+    from transforms.storage.maintenance import vacuum
+
+    for number in range(1, 12):
+        _commit(tmp_path, number)
+    stale = DeltaTable(str(tmp_path / storage.MARKER_TABLE))
+    storage.compact(tmp_path, "k1")
+    assert vacuum(tmp_path, 0) > 0
+    expected = storage.read_snapshot(tmp_path)
+    loads = [stale]
+    real = snapshot._latest_markers
+    monkeypatch.setattr(snapshot, "_latest_markers",
+                        lambda warehouse: loads.pop() if loads else real(warehouse))
+    assert storage.read_snapshot(tmp_path) == expected
+    assert not loads
+
+
+def test_a_writer_whose_loaded_commit_log_names_a_vacuumed_marker_file_loads_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer's side of the same race (its loaded `_commits` brought up to date just before
+    another writer's compaction and vacuum): the head is read from a fresh load and the commit
+    goes on."""
+    _commit(tmp_path, 1)
+    real = storage_commits.scan_markers
+    failures = [FileNotFoundError("part-00000-merged.parquet")]
+
+    def scan_once_failing(markers, at_most=None):
+        if failures:
+            raise failures.pop()
+        return real(markers, at_most)
+
+    monkeypatch.setattr(storage_commits, "scan_markers", scan_once_failing)
+    _commit(tmp_path, 2)
+    assert not failures
+    assert _count(tmp_path) == 2

@@ -56,6 +56,28 @@ def test_commit_read_time_travel_and_compact_on_s3(s3: S3Endpoint) -> None:
     assert not Path("s3:").exists()
 
 
+def test_compact_trims_the_log_of_versions_its_vacuum_made_unreadable_on_s3(s3: S3Endpoint) -> None:
+    """The log cleanup after a vacuum (`maintenance.trim_unreadable_log`) on S3: the entries
+    only vacuumed versions needed go, the latest and the last commit before the compaction
+    read as before, and an older marker gets the one line."""
+    bucket = s3.make_bucket("wh-trim")
+    warehouse = f"s3://{bucket}/news"
+    for n in range(12):
+        storage.commit_rows(warehouse, {"quarantine": _quarantine(1, f"t{n}-")}, f"c{n}")
+    last = storage.read_snapshot(warehouse)
+
+    def log() -> list[str]:
+        return [k for k in s3.keys(bucket) if k.startswith("news/quarantine/_delta_log/0")]
+
+    entries = len(log())
+    storage.compact(warehouse, "k1", retention_hours=0)
+    assert len(log()) < entries - 5
+    assert _count(warehouse, "quarantine") == 12
+    assert _count(warehouse, "quarantine", as_of=last.marker) == 12
+    with pytest.raises(storage.WarehouseError, match="marker 2 is no longer readable"):
+        _count(warehouse, "quarantine", as_of=2)
+
+
 class _Killed(BaseException):
     pass
 

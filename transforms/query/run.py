@@ -201,6 +201,13 @@ def run_query(warehouse: storage.Warehouse, sql: str, as_of: str | int | None = 
         return _run_pinned(warehouse, query, names, snapshot, reads, limits, streamed)
     except QueryStopped:
         raise
+    except storage.WarehouseError as exc:
+        # A pinned version whose Delta log is gone (cleaned up after a vacuum): the same one
+        # line as for its files.
+        vanished = vacuumed_error(loc, snapshot, TABLES if names is None else names)
+        if vanished is not None:
+            raise vanished from exc
+        raise
     except duckdb.OutOfMemoryException as exc:
         limit = f" of {limits.memory_limit}" if limits.memory_limit else ""
         raise QueryStopped(f"the query ran out of memory (limit{limit}, --memory-limit): "

@@ -143,7 +143,19 @@ TABLE_PROPERTIES = {"delta.checkpointInterval": "10",
 # loaded `_commits` fell behind a cleanup loads it afresh (`loaded`), and its claim on it
 # fails as a lost compare-and-swap (`append_marker`).
 MARKER_LOG_RETENTION = "interval 10 seconds"
-MARKER_TABLE_PROPERTIES = {**TABLE_PROPERTIES, "delta.logRetentionDuration": MARKER_LOG_RETENTION}
+# And the tombstones of its replaced files (`compact` merges marker files) leave its checkpoints
+# as soon: every head lookup loads `_commits` afresh and so reads every tombstone of its
+# checkpoint, and a backfill's burst of commits made them thousands within the hour the data
+# tables keep theirs (2,019 in the checkpoint after 1,000 commits in 2 minutes: a load took
+# 9 ms instead of 2, the head lookup's growth). What they are for is kept: `compact`'s vacuum
+# still spares a replaced marker file for its hour (`maintenance.VACUUM_RETENTION_HOURS`),
+# which it judges by the tombstone while the table has it and by the file's write time after,
+# so a marker file written over an hour ago and replaced more than seconds ago can go at once;
+# only a head lookup that loaded `_commits` before the replacement could want it, and it
+# loads again (`snapshot.read_snapshot`, `head`).
+MARKER_TOMBSTONE_RETENTION = "interval 10 seconds"
+MARKER_TABLE_PROPERTIES = {**TABLE_PROPERTIES, "delta.logRetentionDuration": MARKER_LOG_RETENTION,
+                           "delta.deletedFileRetentionDuration": MARKER_TOMBSTONE_RETENTION}
 
 # Data tables keep Delta's log retention (30 days: `--as-of` reads their old versions), but
 # their commits skip Delta's post-commit log cleanup, which lists the whole `_delta_log/`
@@ -254,7 +266,16 @@ def head(loc: Location) -> Head:
     markers = loaded.latest(loc, MARKER_TABLE)
     if markers is None:
         return Head(None)
-    newest, committed = scan_markers(markers)
+    try:
+        newest, committed = scan_markers(markers)
+    except OSError:
+        # A marker file it named was vacuumed (replaced by a compaction since it was loaded,
+        # MARKER_TOMBSTONE_RETENTION): load `_commits` afresh.
+        loaded.forget(loc, MARKER_TABLE)
+        markers = loaded.latest(loc, MARKER_TABLE)
+        if markers is None:
+            return Head(None)
+        newest, committed = scan_markers(markers)
     if newest is None:
         return Head(markers)
     return Head(markers, int(newest["marker"]), newest, snapshot_from_row(committed))

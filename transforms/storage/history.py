@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pyarrow as pa
 
-from transforms.storage.location import Location, Warehouse, location
+from transforms.storage.location import Location, Warehouse, WarehouseError, location
 from transforms.storage.snapshot import CLAIMED, COMMITTED, MARKER_TABLE, open_delta
 
 
@@ -46,16 +46,20 @@ class TableChange:
     table: str
     from_version: int | None
     to_version: int
-    rows_before: int
-    rows_after: int
+    rows_before: int | None  # None: that version's log entries were cleaned up
+    rows_after: int | None
 
     @property
-    def rows_gained(self) -> int:
+    def rows_gained(self) -> int | None:
+        if self.rows_before is None or self.rows_after is None:
+            return None
         return self.rows_after - self.rows_before
 
     def describe(self) -> str:
         start = "new" if self.from_version is None else f"v{self.from_version}"
-        return f"{self.table} {self.rows_gained:+d} rows ({start}→v{self.to_version})"
+        gained = self.rows_gained
+        rows = "rows no longer in the log" if gained is None else f"{gained:+d} rows"
+        return f"{self.table} {rows} ({start}→v{self.to_version})"
 
 
 @dataclass(frozen=True)
@@ -78,16 +82,21 @@ class HistoryEntry:
 
 class _RowCounts:
     """Rows of a table at a Delta version, from the log's add actions (no data file is read, so
-    versions whose files were vacuumed still count)."""
+    versions whose files were vacuumed still count, until their log entries are cleaned up:
+    Delta's 30-day log retention, or `maintenance.trim_unreadable_log`; then None)."""
 
     def __init__(self, loc: Location):
         self.loc = loc
-        self._cache: dict[tuple[str, int], int] = {}
+        self._cache: dict[tuple[str, int], int | None] = {}
 
-    def __call__(self, name: str, version: int) -> int:
+    def __call__(self, name: str, version: int) -> int | None:
         key = (name, version)
         if key not in self._cache:
-            table = open_delta(self.loc, name, version)
+            try:
+                table = open_delta(self.loc, name, version)
+            except WarehouseError:
+                self._cache[key] = None
+                return None
             if table is None:
                 self._cache[key] = 0
             else:

@@ -114,3 +114,7 @@ def written(loc: Location, name: str, table: DeltaTable) -> None:
     base = known.base if known is not None and known.table is table else table.version()
     _entries()[key] = _Entry(table, base, table.version(), stamp)
 
+
+def forget(loc: Location, name: str) -> None:
+    """Drop the loaded table: the next `latest` loads it afresh."""
+    _entries().pop((loc.uri, name), None)

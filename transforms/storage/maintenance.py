@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import pyarrow as pa
+import pyarrow.fs as pafs
 from deltalake import CommitProperties, DeltaTable
 
 from schemas.tables import TABLES
 from transforms.storage.commits import MARKER_TABLE_PROPERTIES, TABLE_PROPERTIES, write_marker
-from transforms.storage.location import Location, Warehouse, location, writable_warehouse
-from transforms.storage.snapshot import MARKER_TABLE, open_delta
+from transforms.storage.location import (
+    Location,
+    Warehouse,
+    filesystem,
+    location,
+    storage_error,
+    writable_warehouse,
+)
+from transforms.storage.snapshot import MARKER_TABLE, log_entry, open_delta, preserves_data
 
 # `_commits` files beyond which `compact` merges them (one small file per marker otherwise).
 MARKER_FILES = 8
@@ -18,6 +29,9 @@ MARKER_FILES = 8
 # Files replaced by a compaction or a re-tag stay this long: a reader who pinned the previous
 # snapshot just before can finish its query. Older snapshots are gone for --as-of after it.
 VACUUM_RETENTION_HOURS = 1.0
+
+# A Delta log folder's own files: commits, checkpoints (single or multi-part), checksums.
+_LOG_FILE = re.compile(r"^(\d{20})\.(json|crc|checkpoint(?:\.\d+\.\d+)?\.parquet)$")
 
 
 @dataclass(frozen=True)
@@ -90,17 +104,101 @@ def compact(
     return CompactionReport(partitions, before, after)
 
 
-def clean_logs(warehouse: Warehouse) -> None:
-    """Delta's log cleanup of every table: log entries older than the table's
-    `delta.logRetentionDuration` (30 days, Delta's default, for data tables: `--as-of` reads
-    their old versions; seconds for `_commits`, never read at an old version) that precede a
-    checkpoint. Our data commits skip it (`commits.DATA_COMMIT_HOOKS`), as it lists the whole
-    log folder at every commit; `compact` runs it here instead."""
+def clean_logs(warehouse: Warehouse) -> int:
+    """The log cleanup of every table, after a vacuum. Returns the log files deleted by the
+    second step.
+
+    1. Delta's own: log entries older than the table's `delta.logRetentionDuration` (30 days,
+       Delta's default, for data tables; seconds for `_commits`, never read at an old version)
+       that precede a checkpoint. Our data commits skip it (`commits.DATA_COMMIT_HOOKS`), as it
+       lists the whole log folder at every commit; `compact` runs it here instead.
+    2. Ours, data tables only (`trim_unreadable_log`): the entries that only versions whose
+       files a vacuum deleted still need. Delta keeps them for 30 days although nothing can
+       read those versions, and every append lists them all (a local log folder is listed
+       whole, twice per append: what a commit's cost grew by, issue 19)."""
     loc = location(warehouse)
+    trimmed = 0
     for name in [*TABLES, MARKER_TABLE]:
         delta = open_delta(loc, name)
-        if delta is not None:
-            delta.cleanup_metadata()
+        if delta is None:
+            continue
+        delta.cleanup_metadata()
+        if name != MARKER_TABLE:
+            trimmed += trim_unreadable_log(loc, name)
+    return trimmed
+
+
+def trim_unreadable_log(warehouse: Warehouse, name: str) -> int:
+    """Delete the log entries of a table that no readable version needs; returns how many
+    files went. Nothing that can be read now becomes unreadable:
+
+    * a version is unreadable once a file it names is gone: a file removed (by an OPTIMIZE or
+      a re-tag) at version r, which a vacuum deleted, leaves every version before r without
+      it. So every version from `gone` = the newest such r on is readable, and none before it,
+      but for the next point (the `--as-of` reader's `snapshot.readable_version`);
+    * a version whose later commits up to `gone` all preserve data (OPTIMIZE, VACUUM
+      START/END) is read at the newest of them, which holds the same rows: it stays readable,
+      and so must the log entries of those commits;
+    * Delta loads a version from the newest checkpoint at or before it, then the commits
+      after that checkpoint: the entries older than the newest checkpoint at or before the
+      oldest readable version are what goes, as Delta's own cleanup does with older entries.
+
+    Readers and writers at the latest version never read what goes (they start from
+    `_last_checkpoint`), and a writer's loaded table whose own version's entry went loads
+    afresh (`loaded`). Reads every log entry still there (`compact` runs it, not commits)."""
+    loc = location(warehouse)
+    fs, root = filesystem(loc)
+    table_root = f"{root}/{name}"
+    try:
+        listed = fs.get_file_info(pafs.FileSelector(f"{table_root}/_delta_log", allow_not_found=True))
+    except OSError as exc:
+        raise storage_error(loc, exc) from exc
+    files: dict[int, list[str]] = {}
+    commits: list[int] = []
+    checkpoints: list[int] = []
+    for info in listed:
+        match = _LOG_FILE.match(info.base_name)
+        if match is None:
+            continue
+        version = int(match.group(1))
+        files.setdefault(version, []).append(info.path)
+        if match.group(2) == "json":
+            commits.append(version)
+        elif match.group(2) != "crc":
+            checkpoints.append(version)
+    if not checkpoints:
+        return 0
+    removed_at: dict[str, int] = {}
+    preserving: dict[int, bool] = {}
+    for version in sorted(commits):
+        actions = log_entry(loc, name, version)
+        if actions is None:
+            continue
+        preserving[version] = preserves_data(actions)
+        for action in actions:
+            removed = action.get("remove")
+            # An absolute path names a file outside the table (a shallow clone's): not ours to judge.
+            if isinstance(removed, dict) and removed.get("path") and "://" not in removed["path"]:
+                removed_at[unquote(removed["path"])] = version
+    if not removed_at:
+        return 0
+    present = {info.path[len(table_root) + 1:]
+               for info in fs.get_file_info(pafs.FileSelector(table_root, recursive=True))
+               if info.type == pafs.FileType.File}
+    gone = [version for path, version in removed_at.items() if path not in present]
+    if not gone:
+        return 0
+    oldest_readable = max(gone)
+    while preserving.get(oldest_readable) and oldest_readable - 1 in preserving:
+        oldest_readable -= 1
+    keep_from = max((c for c in checkpoints if c <= oldest_readable), default=None)
+    if keep_from is None:
+        return 0
+    doomed = [path for version in sorted(files) if version < keep_from for path in files[version]]
+    for path in doomed:
+        with contextlib.suppress(FileNotFoundError):
+            fs.delete_file(path)
+    return len(doomed)
 
 
 def _set_table_properties(loc: Location) -> bool:

@@ -62,12 +62,17 @@ def open_delta(warehouse: Warehouse, name: str, version: int | None = None) -> D
     loc = location(warehouse)
     try:
         return DeltaTable(loc.child(name), version=version, storage_options=loc.storage_options)
-    except TableNotFoundError:
+    except (TableNotFoundError, DeltaError) as exc:
+        text = str(exc).lower()
+        if not isinstance(exc, TableNotFoundError) and "not a delta table" not in text \
+                and "no files in log" not in text:
+            raise storage_error(loc, exc) from exc
+        if version is not None and open_delta(loc, name) is not None:
+            # delta-rs says the same of a version whose log entries were cleaned up (Delta's
+            # log retention, `maintenance.trim_unreadable_log`): that table is not empty.
+            raise WarehouseError(f"version {version} of table {name} is no longer in its Delta "
+                                 f"log (cleaned up after a vacuum or after the log's retention)") from exc
         return None
-    except DeltaError as exc:
-        if "not a delta table" in str(exc).lower() or "no files in log" in str(exc).lower():
-            return None
-        raise storage_error(loc, exc) from exc
     except OSError as exc:
         raise storage_error(loc, exc) from exc
 
@@ -162,7 +167,16 @@ def _latest_markers(warehouse: Warehouse) -> DeltaTable | None:
 def read_snapshot(warehouse: Warehouse, as_of: str | int | None = None) -> Snapshot:
     """The latest committed marker, or the one in force at `as_of`: a marker number, or an ISO
     timestamp (the last marker committed at or before it)."""
-    markers = _latest_markers(warehouse)
+    try:
+        return _snapshot_of(_latest_markers(warehouse), warehouse, as_of)
+    except OSError:
+        # A marker file the load named was vacuumed before it was read (a compaction replaced
+        # it since, and `_commits` keeps tombstones for seconds: commits.MARKER_TABLE_PROPERTIES):
+        # a fresh load names the files that replaced it.
+        return _snapshot_of(_latest_markers(warehouse), warehouse, as_of)
+
+
+def _snapshot_of(markers: DeltaTable | None, warehouse: Warehouse, as_of: str | int | None) -> Snapshot:
     if markers is None:
         if as_of not in (None, 0, "0"):
             raise WarehouseError(f"warehouse {location(warehouse)} has no commits to travel back to")
@@ -201,7 +215,7 @@ def read_snapshot(warehouse: Warehouse, as_of: str | int | None = None) -> Snaps
     return snapshot_from_row(max(rows, key=lambda r: r["marker"]))
 
 
-def _log_entry(warehouse: Warehouse, name: str, version: int) -> list[dict] | None:
+def log_entry(warehouse: Warehouse, name: str, version: int) -> list[dict] | None:
     """The actions of one Delta commit of a table, read from its `_delta_log` (None if gone)."""
     loc = location(warehouse)
     uri = loc.child(name, "_delta_log", f"{version:020d}.json")
@@ -216,7 +230,7 @@ def _log_entry(warehouse: Warehouse, name: str, version: int) -> list[dict] | No
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def _preserves_data(actions: list[dict]) -> bool:
+def preserves_data(actions: list[dict]) -> bool:
     """A commit that rewrites files but no rows: only `commitInfo`, and `add`/`remove` actions
     with `dataChange: false` (an OPTIMIZE; a VACUUM START/END has no file action at all)."""
     for action in actions:
@@ -231,13 +245,13 @@ def _preserves_data(actions: list[dict]) -> bool:
 
 def readable_version(warehouse: Warehouse, name: str, version: int, latest: int) -> int:
     """The newest version v' of a table, `version` <= v' <= `latest`, reached from `version`
-    through data-preserving commits only (`_preserves_data`: OPTIMIZE, VACUUM START/END): it
+    through data-preserving commits only (`preserves_data`: OPTIMIZE, VACUUM START/END): it
     holds the very rows of `version`, in the files a routine optimize + vacuum keeps. Reads
     the commits after `version` from the Delta log, oldest first, up to the first data change."""
     readable = version
     for number in range(version + 1, latest + 1):
-        actions = _log_entry(warehouse, name, number)
-        if actions is None or not _preserves_data(actions):
+        actions = log_entry(warehouse, name, number)
+        if actions is None or not preserves_data(actions):
             break
         readable = number
     return readable
