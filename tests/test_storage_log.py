@@ -18,6 +18,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from deltalake import DeltaTable
+from hypothesis import given
+from hypothesis import strategies as st
 
 from schemas.tables import QUARANTINE
 from transforms import storage
@@ -287,3 +289,20 @@ def test_a_writer_whose_loaded_commit_log_names_a_vacuumed_marker_file_loads_it_
     _commit(tmp_path, 2)
     assert not failures
     assert _count(tmp_path) == 2
+
+
+@given(st.lists(st.tuples(st.integers(1, 10_000), st.sampled_from(["claimed", "committed", "aborted"])),
+                max_size=40, unique_by=lambda pair: pair[0]))
+def test_newest_rows_are_those_a_walk_over_every_row_finds(markers: list[tuple[int, str]]) -> None:
+    """The head lookup takes a marker file's newest and newest committed rows with Arrow, not
+    a dict per row (`snapshot.newest_rows`): the same rows as the walk over every row."""
+    from transforms.storage.snapshot import newest_rows
+
+    rows = pa.table({"marker": pa.array([m for m, _ in markers], pa.int64()),
+                     "state": [s for _, s in markers], "commit_id": [f"c{m}" for m, _ in markers]})
+    newest = max(rows.to_pylist(), key=lambda r: r["marker"], default=None)
+    committed = max((r for r in rows.to_pylist() if r["state"] == storage.COMMITTED),
+                    key=lambda r: r["marker"], default=None)
+    expected = sorted({r["marker"]: r for r in (newest, committed) if r is not None}.values(),
+                      key=lambda r: r["marker"])
+    assert newest_rows(rows) == expected

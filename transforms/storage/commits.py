@@ -46,7 +46,8 @@ and only maintenance can follow it before the marker). `_commits` keeps its Delt
 seconds (`MARKER_LOG_RETENTION`: nothing reads it at an old version; markers are found by
 number in its latest version); a claim whose base fell behind a log cleanup fails like any
 lost compare-and-swap. Data tables keep Delta's log retention (`--as-of` reads their old
-versions) and are cleaned by `compact`, not at each commit (`DATA_COMMIT_HOOKS`).
+versions) and are cleaned by `compact`, not at each commit (`DATA_COMMIT_HOOKS`); `compact` also
+deletes the entries only versions with vacuumed files need (`maintenance.trim_unreadable_log`).
 
 **Readers** take the newest `committed` marker and read each table at the version it pins, or,
 if maintenance committed after it, at the newest version reached from it through

@@ -132,12 +132,28 @@ def scan_markers(
         rows = _read_marker_file(markers, item.path)
         if at_most is not None:
             rows = rows.filter(pc.field("marker") <= at_most)
-        for row in rows.to_pylist():
+        for row in newest_rows(rows):
             if newest is None or row["marker"] > newest["marker"]:
                 newest = row
             if row["state"] == COMMITTED and (committed is None or row["marker"] > committed["marker"]):
                 committed = row
     return newest, committed
+
+
+def newest_rows(rows: pa.Table) -> list[dict]:
+    """Of marker rows, the newest and the newest committed (at most two, by number). A
+    compaction merges every marker into one file, so a head lookup reads thousands of rows:
+    making each a Python dict was most of its cost (11 ms of 14 after 1,000 commits)."""
+    if not rows.num_rows:
+        return []
+    numbers = rows.column("marker")
+    picks = [pc.index(numbers, pc.max(numbers)).as_py()]
+    committed = pc.if_else(pc.equal(rows.column("state"), COMMITTED), numbers,
+                           pa.scalar(None, numbers.type))
+    newest_committed = pc.max(committed)
+    if newest_committed.is_valid:
+        picks.append(pc.index(committed, newest_committed).as_py())
+    return sorted(rows.take(sorted(set(picks))).to_pylist(), key=lambda row: row["marker"])
 
 
 def all_marker_rows(markers: DeltaTable, expression: pc.Expression | None = None,
