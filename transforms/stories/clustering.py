@@ -345,10 +345,17 @@ def _closest_story(
 class _TermIndex:
     """Bodied versions by key term and by `TAKE_WINDOW`-long span of time, to find another
     agency's take on the same event: a lookup reads the postings of its own span and the two
-    next to it, never the whole batch (a common term such as "2024" is in every story)."""
+    next to it, never the whole batch (a common term such as "2024" is in every story).
+
+    A take is only ever another agency's, so while every version added is of the looking-up
+    version's own agency (a backfill of one wire's archive, always) the answer is known to be
+    None without counting a term. Versions are therefore posted at the first lookup that could
+    match one of them, not when added: a one-agency run never builds the postings."""
 
     def __init__(self) -> None:
         self._versions: dict[tuple[str, int], list[str]] = {}
+        self._unposted: list[Sketch] = []
+        self._agencies: set[str] = set()
 
     @staticmethod
     def _span(moment: datetime) -> int:
@@ -356,15 +363,22 @@ class _TermIndex:
 
     def add(self, sketch: Sketch) -> None:
         if sketch.signature and sketch.agency:
+            self._unposted.append(sketch)
+            self._agencies.add(sketch.agency)
+
+    def _post(self) -> None:
+        for sketch in self._unposted:
             span = self._span(sketch.published_at)
             for term in sketch.key_terms:
                 self._versions.setdefault((term, span), []).append(sketch.version_id)
+        self._unposted.clear()
 
     def closest_story(
         self, item: StoryInput, terms: tuple[str, ...], by_version: dict[str, Sketch]
     ) -> str | None:
-        if not item.agency or len(terms) < TAKE_MIN_SHARED:
+        if not item.agency or len(terms) < TAKE_MIN_SHARED or self._agencies <= {item.agency}:
             return None
+        self._post()
         span = self._span(item.published_at)
         shared: dict[str, int] = {}
         for term in terms:
