@@ -173,7 +173,13 @@ def signature(body: str) -> bytes:
     """The body's MinHash over its word 5-shingles, NUM_PERM uint32 values little-endian (all
     0xFFFFFFFF for a body without words). SHA-1 per shingle is the only per-shingle Python work;
     the mixing and the permutations run as numpy arrays over a block of shingles at once."""
-    shingles = _shingles(words(body))
+    return _signature_of_words(words(body))
+
+
+def _signature_of_words(body_words: list[str]) -> bytes:
+    """`signature` of a body whose `words` are `body_words` (the clusterer reads them once per
+    body, for the signature and the lede)."""
+    shingles = _shingles(body_words)
     if not shingles:
         return _EMPTY_SIGNATURE
     multipliers, offsets = _permutations()
@@ -240,8 +246,9 @@ def key_terms(body: str) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def lede_text(headline: str | None, body: str) -> str:
-    return " ".join([normalised_headline(headline), *words(body)[:LEDE_WORDS]])
+def lede_text(headline: str | None, body_words: list[str]) -> str:
+    """The normalised headline and the first LEDE_WORDS of the body's `words`."""
+    return " ".join([normalised_headline(headline), *body_words[:LEDE_WORDS]])
 
 
 def new_story_id(version_id: str) -> str:
@@ -297,7 +304,8 @@ def assign_stories(new: list[StoryInput], index: list[Sketch]) -> list[Sketch]:
     out: list[Sketch] = []
     for item in bodied:
         key = body_key(item.body)
-        sketch_values = signature(item.body)
+        body_words = words(item.body)
+        sketch_values = _signature_of_words(body_words)
         terms = key_terms(item.body)
         story = story_of_body[key].story_id if key in story_of_body else None
         if story is None:
@@ -305,7 +313,8 @@ def assign_stories(new: list[StoryInput], index: list[Sketch]) -> list[Sketch]:
         if story is None:
             story = takes.closest_story(item, terms, by_version)
         sketch = Sketch(item.version_id, story or new_story_id(item.version_id), item.published_at,
-                        key, sketch_values, lede_text(item.headline, item.body), item.agency, terms)
+                        key, sketch_values, lede_text(item.headline, body_words), item.agency,
+                        terms)
         out.append(sketch)
         story_of_body.setdefault(key, sketch)
         if item.version_id not in by_version:
