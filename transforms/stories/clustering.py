@@ -184,7 +184,9 @@ def _signature_of_words(body_words: list[str]) -> bytes:
         return _EMPTY_SIGNATURE
     multipliers, offsets = _permutations()
     sha1 = hashlib.sha1
-    minimum = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+    # Each numpy call costs microseconds whatever its size, and a wire body is one block: its
+    # minimum is its block's, with no array of maxima to start from and no copy at the end.
+    minimum: np.ndarray | None = None
     for start in range(0, len(shingles), _SHINGLES_PER_BLOCK):
         block = shingles[start:start + _SHINGLES_PER_BLOCK]
         # Whole 20-byte digests joined, then every fifth uint32: the first 4 bytes of each.
@@ -192,8 +194,10 @@ def _signature_of_words(body_words: list[str]) -> bytes:
         hashes = _fmix32(np.frombuffer(digests, dtype="<u4")[::5].astype(np.uint32))
         permuted = np.multiply.outer(hashes, multipliers)
         permuted += offsets
-        np.minimum(minimum, permuted.min(axis=0), out=minimum)
-    return minimum.astype("<u4").tobytes()
+        block_minimum = permuted.min(axis=0)
+        minimum = block_minimum if minimum is None else np.minimum(minimum, block_minimum)
+    assert minimum is not None  # shingles is not empty
+    return minimum.astype("<u4", copy=False).tobytes()
 
 
 class BandIndex:
