@@ -4,7 +4,10 @@ and a backfill, or two releases, would cluster differently."""
 
 from __future__ import annotations
 
+import json
+import unicodedata
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pyarrow as pa
 from hypothesis import given, settings
@@ -12,12 +15,18 @@ from hypothesis import strategies as st
 
 from schemas.tables import TABLES
 from transforms.stories.clustering import (
+    _DATELINE,
+    _DIGIT,
+    _NOT_KEY_TERMS,
+    _SENTENCE_BREAK,
+    _TERM,
     TAKE_MIN_JACCARD,
     TAKE_MIN_SHARED,
     TAKE_WINDOW,
     Sketch,
     StoryInput,
     _TermIndex,
+    key_terms,
 )
 from transforms.stories.sketch_index import sketch_rows, sketches_from_table
 
@@ -123,3 +132,51 @@ def test_sketch_rows_are_the_rows_of_a_dict_per_sketch_and_read_back_whole(sketc
     table = sketch_rows(sketches)
     assert _ipc_bytes(table) == _ipc_bytes(sketch_rows_the_long_way(sketches))
     assert sketches_from_table(table) == sketches
+
+
+def key_terms_the_long_way(body: str) -> tuple[str, ...]:
+    """key_terms as first written: every token of every sentence tested in turn, stripped of
+    end punctuation, its position in the sentence counted."""
+    text = unicodedata.normalize("NFKC", body).strip()
+    opening = _DATELINE.match(text)
+    if opening:
+        text = text[opening.end():]
+    found: set[str] = set()
+    for sentence in _SENTENCE_BREAK.split(text):
+        for position, token in enumerate(_TERM.findall(sentence)):
+            token = token.strip(".,:'\u2019-")
+            if not token:
+                continue
+            if _DIGIT.search(token):
+                found.add(token.replace(",", "").casefold())
+            elif position > 0 and token[0].isupper() and token.casefold() not in _NOT_KEY_TERMS:
+                found.add(token.casefold())
+    return tuple(sorted(found))
+
+
+# Wire-like words (capitalised, common, figures with separators, non-ASCII digits and cases)
+# joined by what breaks or does not break a sentence.
+_WORDS = ["Lima", "lima", "The", "the", "May", "may", "Reuters", "U.S.", "1,250.5", "3.4%", "٣٤",
+          "2026", "ÉTÉ", "straße", "İstanbul", "don't", "O'Neil", "’s", "-", "--", "—", "Müller",
+          "ﬁnance", "x", "A", "(Reuters)", "LIMA,", "_", "12:30", "-5", "'98"]
+_GAPS = [" ", " ", " ", ". ", "? ", "! ", "\" ", "\u201d ", "\n", "\n\n", ", ", " - ", ".", "  "]
+_bodies = st.one_of(
+    st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from(_GAPS)), max_size=60).map(
+        lambda pairs: "".join(word + gap for word, gap in pairs)),
+    st.text(max_size=300),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_bodies)
+def test_key_terms_are_the_long_way_s(body):
+    assert key_terms(body) == key_terms_the_long_way(body)
+
+
+def test_key_terms_are_the_long_way_s_on_the_labelled_bodies():
+    labelled = (Path(__file__).parent / "corpus" / "stories" / "dispatches.jsonl").read_text(
+        encoding="utf-8").splitlines()
+    bodies = [json.loads(line)["body"] or "" for line in labelled if line.strip()]
+    assert len(bodies) > 100 and any(key_terms(body) for body in bodies)
+    for body in bodies:
+        assert key_terms(body) == key_terms_the_long_way(body), body[:80]

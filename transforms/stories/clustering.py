@@ -238,16 +238,21 @@ def key_terms(body: str) -> tuple[str, ...]:
     if opening:
         text = text[opening.end():]
     found: set[str] = set()
-    for sentence in _SENTENCE_BREAK.split(text):
-        for position, token in enumerate(_TERM.findall(sentence)):
-            token = token.strip(".,:'\u2019-")
-            if not token:
-                continue
-            if _DIGIT.search(token):
-                found.add(token.replace(",", "").casefold())
-            elif position > 0 and token[0].isupper() and token.casefold() not in _NOT_KEY_TERMS:
-                found.add(token.casefold())
-    return tuple(sorted(found))
+    inside: list[str] = []
+    for tokens in map(_TERM.findall, _SENTENCE_BREAK.split(text)):
+        # A sentence's first word is capitalised whatever it is: there only a figure counts.
+        if tokens and _DIGIT.search(tokens[0]):
+            found.add(tokens[0].replace(",", "").casefold())
+        inside += tokens[1:]
+    # A _TERM match begins and ends with a letter or digit, so no token is empty or has
+    # punctuation at its ends to strip.
+    for token in inside:
+        if _DIGIT.search(token):
+            found.add(token.replace(",", "").casefold())
+        elif token[0].isupper():
+            found.add(token.casefold())
+    # The common words are all letters: no figure is among them.
+    return tuple(sorted(found - _NOT_KEY_TERMS))
 
 
 def lede_text(headline: str | None, body_words: list[str]) -> str:
