@@ -1,17 +1,17 @@
 """The stories step of a backfill's commits: CPU per 1,000 dispatches, a profile, and its output.
 
     python benchmarks/stories_commits.py [ARCHIVE_DIR] [--docs N] [--commit 1800]
-        [--profile] [--dump OUT.arrow]
+        [--rows ROWS.arrow] [--profile] [--dump OUT_DIR]
 
 Reads the synthetic Reuters-like archive (`benchmarks/synthetic_archive.py`; generated into
 ARCHIVE_DIR when it holds no .sgm files), or any folder of files the readers take, into
-dispatch rows as the parse stage does (a version
-seen before dropped), then commits them in input order, `--commit` dispatches at a time, as the
-backfill's commits do: each calls `story_rows_after` against the sketch index of the commits
-before it, and its sketch rows join that index. Prints the CPU seconds of `story_rows_after`
-alone (parsing is outside the clock). `--profile` prints a cProfile of those calls;
-`--dump` writes every commit's story ids and sketch rows to one Arrow IPC file, so the output
-of two versions of the code can be compared byte for byte.
+dispatch rows as the parse stage does (a version seen before dropped), then commits them in
+input order, `--commit` dispatches at a time, as the backfill's commits do: each calls
+`story_rows_after` against the sketch index of the commits before it, and its sketch rows join
+that index. Prints the CPU seconds of `story_rows_after` alone (parsing is outside the clock).
+`--profile` prints a cProfile of those calls; `--dump` writes each commit's dispatch rows (with
+their story ids) and sketch rows as Arrow IPC files, so the output of two versions of the code
+can be compared byte for byte (give both the same `--rows`: rows carry their parse time).
 """
 
 from __future__ import annotations
