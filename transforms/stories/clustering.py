@@ -173,12 +173,20 @@ def signature(body: str) -> bytes:
     """The body's MinHash over its word 5-shingles, NUM_PERM uint32 values little-endian (all
     0xFFFFFFFF for a body without words). SHA-1 per shingle is the only per-shingle Python work;
     the mixing and the permutations run as numpy arrays over a block of shingles at once."""
-    shingles = _shingles(words(body))
+    return _signature_of_words(words(body))
+
+
+def _signature_of_words(body_words: list[str]) -> bytes:
+    """`signature` of a body whose `words` are `body_words` (the clusterer reads them once per
+    body, for the signature and the lede)."""
+    shingles = _shingles(body_words)
     if not shingles:
         return _EMPTY_SIGNATURE
     multipliers, offsets = _permutations()
     sha1 = hashlib.sha1
-    minimum = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+    # Each numpy call costs microseconds whatever its size, and a wire body is one block: its
+    # minimum is its block's, with no array of maxima to start from and no copy at the end.
+    minimum: np.ndarray | None = None
     for start in range(0, len(shingles), _SHINGLES_PER_BLOCK):
         block = shingles[start:start + _SHINGLES_PER_BLOCK]
         # Whole 20-byte digests joined, then every fifth uint32: the first 4 bytes of each.
@@ -186,8 +194,10 @@ def signature(body: str) -> bytes:
         hashes = _fmix32(np.frombuffer(digests, dtype="<u4")[::5].astype(np.uint32))
         permuted = np.multiply.outer(hashes, multipliers)
         permuted += offsets
-        np.minimum(minimum, permuted.min(axis=0), out=minimum)
-    return minimum.astype("<u4").tobytes()
+        block_minimum = permuted.min(axis=0)
+        minimum = block_minimum if minimum is None else np.minimum(minimum, block_minimum)
+    assert minimum is not None  # shingles is not empty
+    return minimum.astype("<u4", copy=False).tobytes()
 
 
 class BandIndex:
@@ -228,20 +238,26 @@ def key_terms(body: str) -> tuple[str, ...]:
     if opening:
         text = text[opening.end():]
     found: set[str] = set()
-    for sentence in _SENTENCE_BREAK.split(text):
-        for position, token in enumerate(_TERM.findall(sentence)):
-            token = token.strip(".,:'\u2019-")
-            if not token:
-                continue
-            if _DIGIT.search(token):
-                found.add(token.replace(",", "").casefold())
-            elif position > 0 and token[0].isupper() and token.casefold() not in _NOT_KEY_TERMS:
-                found.add(token.casefold())
-    return tuple(sorted(found))
+    inside: list[str] = []
+    for tokens in map(_TERM.findall, _SENTENCE_BREAK.split(text)):
+        # A sentence's first word is capitalised whatever it is: there only a figure counts.
+        if tokens and _DIGIT.search(tokens[0]):
+            found.add(tokens[0].replace(",", "").casefold())
+        inside += tokens[1:]
+    # A _TERM match begins and ends with a letter or digit, so no token is empty or has
+    # punctuation at its ends to strip.
+    for token in inside:
+        if _DIGIT.search(token):
+            found.add(token.replace(",", "").casefold())
+        elif token[0].isupper():
+            found.add(token.casefold())
+    # The common words are all letters: no figure is among them.
+    return tuple(sorted(found - _NOT_KEY_TERMS))
 
 
-def lede_text(headline: str | None, body: str) -> str:
-    return " ".join([normalised_headline(headline), *words(body)[:LEDE_WORDS]])
+def lede_text(headline: str | None, body_words: list[str]) -> str:
+    """The normalised headline and the first LEDE_WORDS of the body's `words`."""
+    return " ".join([normalised_headline(headline), *body_words[:LEDE_WORDS]])
 
 
 def new_story_id(version_id: str) -> str:
@@ -297,7 +313,8 @@ def assign_stories(new: list[StoryInput], index: list[Sketch]) -> list[Sketch]:
     out: list[Sketch] = []
     for item in bodied:
         key = body_key(item.body)
-        sketch_values = signature(item.body)
+        body_words = words(item.body)
+        sketch_values = _signature_of_words(body_words)
         terms = key_terms(item.body)
         story = story_of_body[key].story_id if key in story_of_body else None
         if story is None:
@@ -305,7 +322,8 @@ def assign_stories(new: list[StoryInput], index: list[Sketch]) -> list[Sketch]:
         if story is None:
             story = takes.closest_story(item, terms, by_version)
         sketch = Sketch(item.version_id, story or new_story_id(item.version_id), item.published_at,
-                        key, sketch_values, lede_text(item.headline, item.body), item.agency, terms)
+                        key, sketch_values, lede_text(item.headline, body_words), item.agency,
+                        terms)
         out.append(sketch)
         story_of_body.setdefault(key, sketch)
         if item.version_id not in by_version:
@@ -345,10 +363,17 @@ def _closest_story(
 class _TermIndex:
     """Bodied versions by key term and by `TAKE_WINDOW`-long span of time, to find another
     agency's take on the same event: a lookup reads the postings of its own span and the two
-    next to it, never the whole batch (a common term such as "2024" is in every story)."""
+    next to it, never the whole batch (a common term such as "2024" is in every story).
+
+    A take is only ever another agency's, so while every version added is of the looking-up
+    version's own agency (a backfill of one wire's archive, always) the answer is known to be
+    None without counting a term. Versions are therefore posted at the first lookup that could
+    match one of them, not when added: a one-agency run never builds the postings."""
 
     def __init__(self) -> None:
         self._versions: dict[tuple[str, int], list[str]] = {}
+        self._unposted: list[Sketch] = []
+        self._agencies: set[str] = set()
 
     @staticmethod
     def _span(moment: datetime) -> int:
@@ -356,15 +381,22 @@ class _TermIndex:
 
     def add(self, sketch: Sketch) -> None:
         if sketch.signature and sketch.agency:
+            self._unposted.append(sketch)
+            self._agencies.add(sketch.agency)
+
+    def _post(self) -> None:
+        for sketch in self._unposted:
             span = self._span(sketch.published_at)
             for term in sketch.key_terms:
                 self._versions.setdefault((term, span), []).append(sketch.version_id)
+        self._unposted.clear()
 
     def closest_story(
         self, item: StoryInput, terms: tuple[str, ...], by_version: dict[str, Sketch]
     ) -> str | None:
-        if not item.agency or len(terms) < TAKE_MIN_SHARED:
+        if not item.agency or len(terms) < TAKE_MIN_SHARED or self._agencies <= {item.agency}:
             return None
+        self._post()
         span = self._span(item.published_at)
         shared: dict[str, int] = {}
         for term in terms:
