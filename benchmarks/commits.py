@@ -171,7 +171,7 @@ def main() -> None:
                         help="compactions less than an hour apart: nothing they replace is vacuumed")
     parser.add_argument("--cli", action="store_true", help="also time one `wirehouse sql` process")
     parser.add_argument("--keep", type=Path, help="build the warehouse here and keep it")
-    parser.add_argument("--side-probes", type=int, default=9,
+    parser.add_argument("--side-probes", type=int, default=31,
                         help="commits and queries of each warehouse in the side-by-side measure")
     args = parser.parse_args()
     points = sorted(int(p) for p in args.points.split(",") if int(p) <= args.commits)
