@@ -129,19 +129,24 @@ def clean_logs(warehouse: Warehouse) -> int:
 
 
 def trim_unreadable_log(warehouse: Warehouse, name: str) -> int:
-    """Delete the log entries of a table that no readable version needs; returns how many
-    files went. Nothing that can be read now becomes unreadable:
+    """Delete the log entries of a table that only versions no one can read need; returns how
+    many files went. `--as-of` reaches back from the latest version as far as before:
 
     * a version is unreadable once a file it names is gone: a file removed (by an OPTIMIZE or
-      a re-tag) at version r, which a vacuum deleted, leaves every version before r without
-      it. So every version from `gone` = the newest such r on is readable, and none before it,
-      but for the next point (the `--as-of` reader's `snapshot.readable_version`);
-    * a version whose later commits up to `gone` all preserve data (OPTIMIZE, VACUUM
-      START/END) is read at the newest of them, which holds the same rows: it stays readable,
-      and so must the log entries of those commits;
+      a re-tag) at version r, which a vacuum deleted, leaves the versions before r that named
+      it without it. Every version from the newest such r on is readable;
+    * a version whose later commits up to there all preserve data (OPTIMIZE, VACUUM
+      START/END) is read at the newest of them, which holds the same rows (the `--as-of`
+      reader's `snapshot.readable_version`): it stays readable, and so must the log entries of
+      those commits;
     * Delta loads a version from the newest checkpoint at or before it, then the commits
       after that checkpoint: the entries older than the newest checkpoint at or before the
-      oldest readable version are what goes, as Delta's own cleanup does with older entries.
+      oldest version so reached are what goes, as Delta's own cleanup does with older ones.
+
+    One reach is given up: an old version older than every vacuumed file, whose own files all
+    survive (a table's first commit, in partitions no compaction touched), was readable on its
+    own; its entries go too. What stays readable is the run of newest versions, as the
+    one-line error's search for the oldest readable marker already assumes.
 
     Readers and writers at the latest version never read what goes (they start from
     `_last_checkpoint`), and a writer's loaded table whose own version's entry went loads
