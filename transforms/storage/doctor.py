@@ -17,7 +17,6 @@ concurrent writer may be about to claim what it just staged or commit what it ju
 
 from __future__ import annotations
 
-import json
 import posixpath
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,18 +28,19 @@ import pyarrow.parquet as pq
 from schemas.tables import TABLES
 from transforms.storage.commits import claims
 from transforms.storage.location import (
+    LOG_DIR,
     Location,
     Warehouse,
+    files_under,
     filesystem,
     location,
     storage_error,
     writable_warehouse,
 )
-from transforms.storage.snapshot import CLAIMED, MARKER_TABLE, Claim, open_delta
+from transforms.storage.snapshot import CLAIMED, MARKER_TABLE, Claim, log_actions, open_delta
 from transforms.storage.staging import PENDING_DIR, STAGING_DIR
 
 DEFAULT_GRACE_HOURS = 6.0
-LOG_DIR = "_delta_log"
 
 
 @dataclass(frozen=True)
@@ -88,11 +88,6 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
-def _files_under(fs: pafs.FileSystem, path: str) -> list[pafs.FileInfo]:
-    selector = pafs.FileSelector(path, recursive=True, allow_not_found=True)
-    return [info for info in fs.get_file_info(selector) if info.type == pafs.FileType.File]
-
-
 def _mtime(info: pafs.FileInfo) -> datetime:
     if info.mtime is None:
         return datetime.now(UTC)
@@ -103,7 +98,7 @@ def _folder_leftovers(fs: pafs.FileSystem, root: str, top: str, kind: str, keep:
                       cutoff: datetime | None) -> list[Leftover]:
     """One leftover per folder under `top` (files grouped by their first path part)."""
     groups: dict[str, list[pafs.FileInfo]] = {}
-    for info in _files_under(fs, f"{root}/{top}"):
+    for info in files_under(fs, f"{root}/{top}"):
         name = info.path[len(root) + len(top) + 2:].split("/", 1)[0]
         groups.setdefault(name, []).append(info)
     found = []
@@ -120,16 +115,12 @@ def _logged_paths(fs: pafs.FileSystem, table_root: str) -> set[str]:
     """Every data file path any version of a Delta table names (adds and removes, in commit
     files and checkpoints), relative to the table, unquoted as on storage."""
     names: set[str] = set()
-    for info in _files_under(fs, f"{table_root}/{LOG_DIR}"):
+    for info in files_under(fs, f"{table_root}/{LOG_DIR}"):
         if info.base_name.endswith(".json") and info.base_name[:1].isdigit():
-            with fs.open_input_stream(info.path) as handle:
-                for line in handle.read().decode("utf-8").splitlines():
-                    if not line.strip():
-                        continue
-                    action = json.loads(line)
-                    for key in ("add", "remove", "cdc"):
-                        if isinstance(action.get(key), dict) and action[key].get("path"):
-                            names.add(unquote(action[key]["path"]))
+            for action in log_actions(fs, info.path):
+                for key in ("add", "remove", "cdc"):
+                    if isinstance(action.get(key), dict) and action[key].get("path"):
+                        names.add(unquote(action[key]["path"]))
         elif ".checkpoint" in info.base_name and info.base_name.endswith(".parquet"):
             with fs.open_input_file(info.path) as handle:
                 checkpoint = pq.read_table(handle)
@@ -149,7 +140,7 @@ def _orphans(loc: Location, fs: pafs.FileSystem, root: str, name: str,
     if delta is None:
         return []
     table_root = f"{root}/{name}"
-    files = [i for i in _files_under(fs, table_root)
+    files = [i for i in files_under(fs, table_root)
              if i.base_name.endswith(".parquet")
              and not i.path[len(table_root) + 1:].startswith(("_", "."))]
     if not files:
@@ -172,7 +163,7 @@ def _orphans(loc: Location, fs: pafs.FileSystem, root: str, name: str,
 
 
 def _staged_rows_present(fs: pafs.FileSystem, root: str, commit_id: str) -> bool:
-    return bool(_files_under(fs, f"{root}/{PENDING_DIR}/{commit_id}"))
+    return bool(files_under(fs, f"{root}/{PENDING_DIR}/{commit_id}"))
 
 
 def diagnose(warehouse: Warehouse, grace_hours: float = DEFAULT_GRACE_HOURS) -> Diagnosis:

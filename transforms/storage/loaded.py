@@ -28,7 +28,7 @@ import pyarrow.fs as pafs
 from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError
 
-from transforms.storage.location import Location, filesystem
+from transforms.storage.location import LOG_DIR, Location, filesystem
 from transforms.storage.snapshot import open_delta
 
 # As often as tables write a log checkpoint (commits.TABLE_PROPERTIES): a fresh load then
@@ -63,7 +63,7 @@ def _stamp(loc: Location, name: str, version: int) -> tuple[int, int] | None:
     """Size and mtime of the log entry of `version` (None if there is none)."""
     fs, root = filesystem(loc)
     try:
-        info = fs.get_file_info(f"{root}/{name}/_delta_log/{version:020d}.json")
+        info = fs.get_file_info(f"{root}/{name}/{LOG_DIR}/{version:020d}.json")
     except OSError:
         return None
     if info.type != pafs.FileType.File:

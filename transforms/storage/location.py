@@ -117,6 +117,15 @@ def write_atomically(path: Path, text: str) -> None:
     fsync_dir(path.parent)
 
 
+LOG_DIR = "_delta_log"
+
+
+def files_under(fs: pafs.FileSystem, path: str) -> list[pafs.FileInfo]:
+    """Every file under `path`, at any depth (none if it is not there)."""
+    selector = pafs.FileSelector(path, recursive=True, allow_not_found=True)
+    return [info for info in fs.get_file_info(selector) if info.type == pafs.FileType.File]
+
+
 def list_dirs(loc: Location, relative: str) -> list[str]:
     fs, root = filesystem(loc)
     try:

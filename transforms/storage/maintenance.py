@@ -14,14 +14,16 @@ from deltalake import CommitProperties, DeltaTable
 from schemas.tables import TABLES
 from transforms.storage.commits import MARKER_TABLE_PROPERTIES, TABLE_PROPERTIES, write_marker
 from transforms.storage.location import (
+    LOG_DIR,
     Location,
     Warehouse,
+    files_under,
     filesystem,
     location,
     storage_error,
     writable_warehouse,
 )
-from transforms.storage.snapshot import MARKER_TABLE, log_entry, open_delta, preserves_data
+from transforms.storage.snapshot import MARKER_TABLE, log_actions, open_delta, preserves_data
 
 # `_commits` files beyond which `compact` merges them (one small file per marker otherwise).
 MARKER_FILES = 8
@@ -155,11 +157,11 @@ def trim_unreadable_log(warehouse: Warehouse, name: str) -> int:
     fs, root = filesystem(loc)
     table_root = f"{root}/{name}"
     try:
-        listed = fs.get_file_info(pafs.FileSelector(f"{table_root}/_delta_log", allow_not_found=True))
+        listed = fs.get_file_info(pafs.FileSelector(f"{table_root}/{LOG_DIR}", allow_not_found=True))
     except OSError as exc:
         raise storage_error(loc, exc) from exc
     files: dict[int, list[str]] = {}
-    commits: list[int] = []
+    commits: dict[int, str] = {}
     checkpoints: list[int] = []
     for info in listed:
         match = _LOG_FILE.match(info.base_name)
@@ -168,7 +170,7 @@ def trim_unreadable_log(warehouse: Warehouse, name: str) -> int:
         version = int(match.group(1))
         files.setdefault(version, []).append(info.path)
         if match.group(2) == "json":
-            commits.append(version)
+            commits[version] = info.path
         elif match.group(2) != "crc":
             checkpoints.append(version)
     if not checkpoints:
@@ -176,8 +178,9 @@ def trim_unreadable_log(warehouse: Warehouse, name: str) -> int:
     removed_at: dict[str, int] = {}
     preserving: dict[int, bool] = {}
     for version in sorted(commits):
-        actions = log_entry(loc, name, version)
-        if actions is None:
+        try:
+            actions = log_actions(fs, commits[version])
+        except OSError:  # gone since the listing (a concurrent cleanup), or unreadable: skipped
             continue
         preserving[version] = preserves_data(actions)
         for action in actions:
@@ -187,9 +190,7 @@ def trim_unreadable_log(warehouse: Warehouse, name: str) -> int:
                 removed_at[unquote(removed["path"])] = version
     if not removed_at:
         return 0
-    present = {info.path[len(table_root) + 1:]
-               for info in fs.get_file_info(pafs.FileSelector(table_root, recursive=True))
-               if info.type == pafs.FileType.File}
+    present = {info.path[len(table_root) + 1:] for info in files_under(fs, table_root)}
     gone = [version for path, version in removed_at.items() if path not in present]
     if not gone:
         return 0

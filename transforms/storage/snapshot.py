@@ -13,16 +13,18 @@ from urllib.parse import unquote
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
+import pyarrow.fs as pafs
 from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from schemas.tables import TABLES, Table
 from schemas.views import render_views_sql
 from transforms.storage.location import (
+    LOG_DIR,
     Warehouse,
     WarehouseError,
+    filesystem,
     location,
-    s3_filesystem,
     storage_error,
     write_atomically,
 )
@@ -231,19 +233,20 @@ def _snapshot_of(markers: DeltaTable | None, warehouse: Warehouse, as_of: str | 
     return snapshot_from_row(max(rows, key=lambda r: r["marker"]))
 
 
+def log_actions(fs: pafs.FileSystem, path: str) -> list[dict]:
+    """The actions of one Delta commit file (`<version>.json`, one JSON object a line)."""
+    with fs.open_input_stream(path) as stream:
+        text = stream.read().decode("utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
 def log_entry(warehouse: Warehouse, name: str, version: int) -> list[dict] | None:
     """The actions of one Delta commit of a table, read from its `_delta_log` (None if gone)."""
-    loc = location(warehouse)
-    uri = loc.child(name, "_delta_log", f"{version:020d}.json")
+    fs, root = filesystem(location(warehouse))
     try:
-        if loc.remote:
-            with s3_filesystem().open_input_stream(location(uri).uri[len("s3://"):]) as stream:
-                text = stream.read().decode("utf-8")
-        else:
-            text = Path(uri).read_text(encoding="utf-8")
+        return log_actions(fs, f"{root}/{name}/{LOG_DIR}/{version:020d}.json")
     except (FileNotFoundError, OSError):
         return None
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def preserves_data(actions: list[dict]) -> bool:
