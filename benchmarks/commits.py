@@ -20,9 +20,9 @@ commits, so a new process's first commit pays one fresh load of each table on to
 
 The ratios against the first point compare figures taken minutes apart, and a shared machine's
 speed drifts more than that in minutes (the same work measured 25% apart in CPU time here).
-So at each point the commit and the query are also measured side by side with a copy of the
-warehouse as it was after its first commit: commits and queries alternate between the two,
-`--probe` of each, in the same process at the same moment, and the ratio of their medians says
+So at each point the commit, the query and the head lookup are also measured side by side with
+a copy of the warehouse as it was after its first commit: they alternate between the two,
+`--side-probes` of each, in the same process at the same moment, and the ratio of their medians says
 what the N commits cost, whatever the machine does meanwhile.
 Compactions are taken to come more than an hour (`storage.VACUUM_RETENTION_HOURS`) apart, as a
 nightly or hourly job's do: when one runs, the files the one before it replaced have aged past
@@ -35,8 +35,11 @@ every version readable and its log kept.
 An hour on, the tombstones of what those compactions replaced leave the data tables' checkpoints
 too (`delta.deletedFileRetentionDuration`, an hour: commits.TABLE_PROPERTIES), which the
 benchmark cannot wait for either: its last side-by-side row ("an hour on") is taken on a copy of
-the warehouse whose data tables were given a retention of one second, 2 seconds and
-`AGING_COMMITS` commits before (a checkpoint written after the tombstones expired).
+the warehouse, compacted, whose data tables were given a retention of one second, 2 seconds and
+`AGING_COMMITS` commits before (a checkpoint written after the tombstones expired), against
+the 1-commit copy given `AGING_COMMITS` commits too. A query reads every data file written
+since the last compaction, and its cost follows their number, not the number of commits: each
+side-by-side row prints the files of `dispatches` on each side when it starts.
 Target: <= 1.2x from 1 to 1,000.
 """
 
@@ -107,12 +110,17 @@ def median_times(action, times: int) -> tuple[float, float]:
 
 @dataclass
 class SideBySide:
-    """Medians of commits and queries alternated between the warehouse and a 1-commit copy."""
+    """Medians of commits, queries and head lookups alternated between the warehouse and a
+    1-commit copy."""
 
     commit: float
     commit_reference: float
     query: float
     query_reference: float
+    lookup: float
+    lookup_reference: float
+    files: int  # the data files of `dispatches` when the measure started
+    files_reference: int
 
 
 def side_by_side(warehouse: Path, reference: Path, probes: int, commit, first_batch: int) -> SideBySide:
@@ -128,8 +136,10 @@ def side_by_side(warehouse: Path, reference: Path, probes: int, commit, first_ba
 
     commit_reference()
     run_query(reference, "SELECT count(*) FROM dispatches")
+    files = [len(storage.open_delta(storage.location(where), "dispatches").file_uris())
+             for where in (warehouse, reference)]
     cpu: dict[str, list[float]] = {"commit": [], "commit_reference": [], "query": [],
-                                   "query_reference": []}
+                                   "query_reference": [], "lookup": [], "lookup_reference": []}
     pairs = [("commit", commit, warehouse), ("commit_reference", commit_reference, reference)]
     for round_ in range(probes):
         for name, action, where in pairs if round_ % 2 else pairs[::-1]:
@@ -140,7 +150,11 @@ def side_by_side(warehouse: Path, reference: Path, probes: int, commit, first_ba
             started = time.process_time()
             run_query(where, "SELECT count(*) FROM dispatches")
             cpu[query_name].append(time.process_time() - started)
-    return SideBySide(**{name: statistics.median(values) for name, values in cpu.items()})
+            started = time.process_time()
+            storage.read_snapshot(where)
+            cpu[name.replace("commit", "lookup")].append(time.process_time() - started)
+    return SideBySide(**{name: statistics.median(values) for name, values in cpu.items()},
+                      files=files[0], files_reference=files[1])
 
 
 AGING_COMMITS = 12  # more than a checkpoint interval (commits.TABLE_PROPERTIES: 10)
@@ -148,10 +162,14 @@ AGING_COMMITS = 12  # more than a checkpoint interval (commits.TABLE_PROPERTIES:
 
 def aged_copy(warehouse: Path, copy: Path, first_batch: int) -> None:
     """`copy`: the warehouse as it would be an hour on, its data tables' checkpoints without the
-    tombstones of the files its compactions replaced (see the module's docstring)."""
+    tombstones of the files its compactions replaced (see the module's docstring), compacted
+    first (as the hour-apart compactions are) so that it holds as many files written since its
+    last compaction as the reference given `AGING_COMMITS` too (`aged_reference`)."""
     from deltalake import DeltaTable
 
     shutil.copytree(warehouse, copy)
+    storage.vacuum(copy, 0)
+    storage.compact(copy, "bench-aging-compact")
     for name in TABLES:
         if (copy / name / "_delta_log").is_dir():
             DeltaTable(str(copy / name)).alter.set_table_properties(
@@ -159,6 +177,17 @@ def aged_copy(warehouse: Path, copy: Path, first_batch: int) -> None:
     time.sleep(2)
     for number in range(first_batch, first_batch + AGING_COMMITS):
         storage.commit_rows(copy, batch(number), f"bench-aging-{number:06d}")
+
+
+def aged_reference(template: Path, reference: Path, first_batch: int) -> None:
+    """The 1-commit warehouse with `AGING_COMMITS` more, untimed. A query reads every file
+    written since the last compaction (measured: `SELECT count(*) FROM dispatches` took 66 ms of
+    CPU over 1 file and 86 ms over 37, at any number of commits), so the two sides of the
+    "an hour on" row start with the same number of them."""
+    shutil.rmtree(reference, ignore_errors=True)
+    shutil.copytree(template, reference)
+    for number in range(first_batch, first_batch + AGING_COMMITS):
+        storage.commit_rows(reference, batch(number), f"bench-aging-reference-{number:06d}")
 
 
 def main() -> None:
@@ -227,8 +256,7 @@ def main() -> None:
     if not args.within_the_hour and results:
         aged = template.parent / "aged"
         aged_copy(warehouse, aged, first_batch=80_000)
-        shutil.rmtree(reference, ignore_errors=True)
-        shutil.copytree(template, reference)
+        aged_reference(template, reference, first_batch=82_000)
         aged_number = 85_000
 
         def commit_aged() -> None:
@@ -259,12 +287,15 @@ def main() -> None:
         print(line)
     print(f"side by side with the warehouse after its first commit (a fresh copy at each point), "
           f"CPU time, medians of {args.side_probes} alternated:")
-    print("| after N commits | commit | after 1 | ratio | sql (run_query) | after 1 | ratio |")
-    print("|---|---|---|---|---|---|---|")
+    print("| after N commits | commit | after 1 | ratio | sql (run_query) | after 1 | ratio "
+          "| head lookup | after 1 | ratio | dispatches files at the start |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for at, pair in side:
         print(f"| {at} | {pair.commit * 1000:.0f} ms | {pair.commit_reference * 1000:.0f} ms "
               f"| {pair.commit / pair.commit_reference:.2f}x | {pair.query * 1000:.0f} ms "
-              f"| {pair.query_reference * 1000:.0f} ms | {pair.query / pair.query_reference:.2f}x |")
+              f"| {pair.query_reference * 1000:.0f} ms | {pair.query / pair.query_reference:.2f}x "
+              f"| {pair.lookup * 1000:.1f} ms | {pair.lookup_reference * 1000:.1f} ms "
+              f"| {pair.lookup / pair.lookup_reference:.2f}x | {pair.files} / {pair.files_reference} |")
     if compaction:
         print(f"compaction: {len(compaction)} runs, median {statistics.median(compaction):.2f} s, "
               f"max {max(compaction):.2f} s")
