@@ -215,6 +215,8 @@ def run(
     the second time. Bad files go to the quarantine table; the run still exits 0. Files still
     arriving (partial-upload names such as *.part, or modified in the last --settle seconds)
     are left for the next run; symlinks out of SOURCE are quarantined unless --follow-links.
+    About every 100 commits the run ends with a compaction, as `wirehouse compact` does, so a
+    nightly schedule alone keeps commits and queries as fast as on the first night.
 
     Examples:
 

@@ -10,6 +10,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.common import STOPPED, cached_tagger, new_run_id, record_run_task, stop_status
+from flows.maintenance import compact_task
 from seeds import default_seeds_dir
 from transforms import stages, storage
 from transforms.landing import SETTLE_SECONDS_DEFAULT
@@ -97,11 +98,14 @@ def nightly(
     settle_seconds: float = SETTLE_SECONDS_DEFAULT,
     follow_links: bool = False,
     archive_to: str | None = None,
+    compact_at_marker_files: int = storage.AUTO_COMPACT_MARKER_FILES,
 ) -> RunSummary:
     """Ingest every file under `source` not ingested before into the warehouse.
 
     Files still arriving are left for a later run; with `archive_to`, each ingested file is
-    moved there once its commit has returned (see `stages.archive_ingested`).
+    moved there once its commit has returned (see `stages.archive_ingested`). The run ends with
+    a compaction once `_commits` holds `compact_at_marker_files` files (`storage.compaction_due`:
+    about 100 commits since the last compaction).
     """
     warehouse_path = Path(warehouse)
     seeds = seeds_dir or str(default_seeds_dir())
@@ -133,6 +137,10 @@ def nightly(
             if archive_to:
                 # Files ingested by an earlier run (killed before it moved them) or twice here.
                 archived += archive_task(found["ingested_before"], warehouse, source, archive_to)
+            if storage.compaction_due(warehouse, compact_at_marker_files):
+                # A nightly schedule alone never runs `wirehouse compact`, and every commit, head
+                # lookup and query pays for each file written since the last compaction.
+                compact_task(warehouse, f"{run_id}-compact")
             status = "completed"
         except BaseException as exc:
             status = stop_status(exc, status)

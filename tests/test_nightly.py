@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from deltalake import DeltaTable
 
 from transforms.query import run_query
 
@@ -94,12 +95,19 @@ def test_jiji_sample_through_a_real_prefect_run(tmp_path: Path, jiji_sample: Pat
                     "published_at": "2026-01-14T08:00:00Z"} for i in range(1 + number % 2 * 2)]
         (more / f"records-{number}.jsonl").write_text(
             "\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
-    # settle_seconds=0: the files were written a moment ago.
+    # settle_seconds=0: the files were written a moment ago. The two runs before left 6
+    # `_commits` files and this one's commits add 4: at 8 a compaction is due (the default, 200,
+    # did not compact the runs above), and it merges the two batches' files of 2026-01-14.
     state = nightly(source=str(more), warehouse=str(warehouse), batch_files=2, settle_seconds=0,
-                    return_state=True)
+                    compact_at_marker_files=8, return_state=True)
     assert state.result().dispatches_written == 5
     tasks = asyncio.run(_task_names(state.state_details.flow_run_id))
-    assert _task_counts(tasks) == {"discover": 1, "parse": 2, "tag": 2, "commit": 2, "record-run": 1}
+    assert _task_counts(tasks) == {"discover": 1, "parse": 2, "tag": 2, "commit": 2, "compact": 1,
+                                   "record-run": 1}
+    assert _rows(warehouse, "SELECT count(*) FROM dispatches") == [(6,)]
+    files = DeltaTable(str(warehouse / "dispatches")).file_uris()
+    assert len([f for f in files if "published_date=2026-01-14" in f]) == 1
+    assert len(DeltaTable(str(warehouse / "_commits")).file_uris()) < 8
 
 
 def _task_counts(names: list[str]) -> dict[str, int]:

@@ -306,3 +306,20 @@ def test_newest_rows_are_those_a_walk_over_every_row_finds(markers: list[tuple[i
     expected = sorted({r["marker"]: r for r in (newest, committed) if r is not None}.values(),
                       key=lambda r: r["marker"])
     assert newest_rows(rows) == expected
+
+
+def test_a_compaction_is_due_once_the_commit_log_holds_enough_files_since_the_last(tmp_path: Path) -> None:
+    """Each commit adds two `_commits` files (its claim and its committed row) until a
+    compaction merges them; `compaction_due` counts them, so a nightly schedule alone compacts
+    about every `AUTO_COMPACT_MARKER_FILES / 2` commits and never before."""
+    due_at = 12  # above what `compact` leaves unmerged (maintenance.MARKER_FILES)
+    assert not storage.compaction_due(tmp_path, marker_files=due_at)  # no warehouse yet
+    for number in range(1, 6):
+        _commit(tmp_path, number)
+    assert not storage.compaction_due(tmp_path, marker_files=due_at)  # 10 files
+    _commit(tmp_path, 6)
+    assert storage.compaction_due(tmp_path, marker_files=due_at)  # 12 files
+    storage.compact(tmp_path, "compact-1")
+    assert not storage.compaction_due(tmp_path, marker_files=due_at)
+    assert _count(tmp_path) == 6
+    assert storage.AUTO_COMPACT_MARKER_FILES == 200  # the default the nightly flow takes

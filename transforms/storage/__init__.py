@@ -23,7 +23,14 @@ from transforms.storage.location import (
     writable_warehouse,
 )
 from transforms.storage.lock import LOCK_NAME, WarehouseLock, exclusive_writer, refuse_if_busy, writer_lock
-from transforms.storage.maintenance import VACUUM_RETENTION_HOURS, CompactionReport, compact, vacuum
+from transforms.storage.maintenance import (
+    AUTO_COMPACT_MARKER_FILES,
+    VACUUM_RETENTION_HOURS,
+    CompactionReport,
+    compact,
+    compaction_due,
+    vacuum,
+)
 from transforms.storage.recovery import collect_garbage, pending_commits, recover
 from transforms.storage.snapshot import (
     ABORTED,
@@ -53,11 +60,13 @@ from transforms.storage.staging import (
 )
 
 __all__ = [
-    "ABORTED", "APPLY_ORDER", "CLAIMED", "COMMITTED", "COMMIT_LOG", "LEGACY_MANIFEST", "LOCK_NAME",
+    "ABORTED", "APPLY_ORDER", "AUTO_COMPACT_MARKER_FILES", "CLAIMED", "COMMITTED", "COMMIT_LOG",
+    "LEGACY_MANIFEST", "LOCK_NAME",
     "MARKER_TABLE", "PENDING_DIR", "STAGING_DIR",
     "VACUUM_RETENTION_HOURS", "VIEWS_NAME",
     "Claim", "CompactionReport", "Location", "Snapshot", "Warehouse", "WarehouseError", "WarehouseLock",
-    "check_reachable", "claims", "collect_garbage", "commit_rows", "committed_files", "compact", "conform",
+    "check_reachable", "claims", "collect_garbage", "commit_rows", "committed_files", "compact",
+    "compaction_due", "conform",
     "exclusive_writer", "finish_open_commit", "is_remote_path", "location", "open_delta", "pending_commits",
     "pinned_dataset", "read_snapshot", "read_staged", "read_table", "recover", "refuse_if_busy",
     "refuse_legacy_layout", "remove_staged", "require_warehouse", "shared_staging", "staging_dir",
