@@ -46,7 +46,7 @@ async def _task_names(flow_run_id) -> list[str]:
     return sorted(run.name for run in runs)
 
 
-def test_jiji_sample_through_a_real_prefect_run(tmp_path: Path, jiji_sample: Path) -> None:
+def test_jiji_sample_through_a_real_prefect_run(tmp_path: Path, jiji_sample: Path, monkeypatch) -> None:
     from flows.nightly import nightly
 
     landing = _landing_with_jiji(tmp_path, jiji_sample)
@@ -108,6 +108,21 @@ def test_jiji_sample_through_a_real_prefect_run(tmp_path: Path, jiji_sample: Pat
     files = DeltaTable(str(warehouse / "dispatches")).file_uris()
     assert len([f for f in files if "published_date=2026-01-14" in f]) == 1
     assert len(DeltaTable(str(warehouse / "_commits")).file_uris()) < 8
+
+    # A compaction that fails (another S3 writer's won the race, a full disk) leaves the run's
+    # committed batches and its completed status alone: it is maintenance, left for next time.
+    def failing_compaction(*args, **kwargs):
+        raise OSError("simulated: another writer's OPTIMIZE came first")
+
+    monkeypatch.setattr("flows.nightly.compact_task", failing_compaction)
+    (more / "records-late.jsonl").write_text(json.dumps(
+        {"headline": "Record late", "agency": "Reuters", "published_at": "2026-01-14T09:00:00Z",
+         "body": "GENEVA (Reuters) - Officials met again on Tuesday."}) + "\n", encoding="utf-8")
+    late = nightly(source=str(more), warehouse=str(warehouse), settle_seconds=0,
+                   compact_at_marker_files=1)
+    assert (late.status, late.dispatches_written) == ("completed", 1)
+    assert _rows(warehouse, "SELECT status FROM runs ORDER BY started_at DESC LIMIT 1") == [("completed",)]
+    assert _rows(warehouse, "SELECT count(*) FROM dispatches") == [(7,)]
 
 
 def _task_counts(names: list[str]) -> dict[str, int]:
