@@ -123,8 +123,9 @@ def entity_alias_table(
         [pa.array(column, type=field.type) for column, field in zip(columns, schema, strict=True)],
         schema=schema,
     )
-    # `_sort_key`'s order: every key is unique (see the schema's contract), a missing day sorts
-    # first as date.min does, and UTF-8 bytes sort as Python sorts code points.
+    # `_sort_key`'s order: UTF-8 bytes sort as Python sorts code points, and nulls go first as
+    # date.min and "" do there. (No two rows share rule, label, name and day but abbreviations,
+    # whose canonical is never null, so where nulls go cannot change the order today.)
     order = pc.sort_indices(table, sort_keys=[
         (name, "ascending", "at_start") for name in ("rule", "label", "name", "seen_on", "canonical")
     ])
