@@ -29,6 +29,7 @@ import argparse
 import functools
 import multiprocessing
 import os
+import resource
 import shutil
 import sys
 import time
@@ -228,6 +229,10 @@ def main() -> None:
     warehouse = WORK / f"warehouse-{os.getpid()}"
     per = replay(batches, options.per_commit, warehouse)
     report(per)
+    # The process's peak, parsing and tagging aside (run with tagged batches kept): what the
+    # commits hold at most, beside what this script's imports take.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process: {peak:.0f} MB")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if options.dump:
         dump(warehouse, options.dump)
