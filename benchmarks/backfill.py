@@ -581,6 +581,8 @@ def main() -> None:
     if stage_line:
         print_breakdown(parse_stages(stage_line[-1]), b_seconds, a_seconds, args.workers,
                         model_split(bodies[:300]))
+    print(*[f"    {line}" for line in log_lines if line.startswith("flow process CPU by stage: ")],
+          sep="\n")
     print(f"load average after the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.only_backfill:
         return

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -67,6 +68,10 @@ class BackfillSummary:
     # Seconds per stage: the flow process's own (parse, waiting for workers, commit, compact)
     # and the workers' (model, ...), summed over workers; see `describe_stages`.
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # The flow process's CPU seconds per stage of its own, and in all (`cpu_seconds`, from its
+    # start to the summary).
+    stage_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: float = 0.0
 
     def describe(self) -> str:
         later = f" {self.files_deferred} still arriving, left." if self.files_deferred else ""
@@ -78,9 +83,17 @@ class BackfillSummary:
         )
 
     def describe_stages(self) -> str:
-        return "time by stage: " + ", ".join(
+        lines = ["time by stage: " + ", ".join(
             f"{name} {seconds:.1f} s" for name, seconds in self.stage_seconds.items()
-        )
+        )]
+        if self.stage_cpu_seconds:
+            staged = sum(self.stage_cpu_seconds.values())
+            lines.append(
+                f"flow process CPU by stage: {self.cpu_seconds:.1f} s in all, "
+                + ", ".join(f"{name} {cpu:.1f} s" for name, cpu in self.stage_cpu_seconds.items())
+                + f", outside these {self.cpu_seconds - staged:.1f} s"
+            )
+        return "\n".join(lines)
 
 
 @dataclass
@@ -305,6 +318,8 @@ def backfill(
         status=status,
         files_deferred=stream.counts.files_deferred,
         stage_seconds=dict(clock.seconds),
+        stage_cpu_seconds=dict(clock.cpu),
+        cpu_seconds=time.process_time(),
     )
     get_run_logger().info(summary.describe())
     return summary

@@ -34,11 +34,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from transforms.entities.not_names import abbreviates, term_key
 
@@ -89,6 +90,55 @@ def entity_alias_rows(
     evidence = _evidence_of(existing)
     for fact in new:
         _add_fact(evidence, fact)
+    return sorted(
+        (EntityAlias(*row) for row in _decided(evidence, company_suffixes, window_days)),
+        key=_sort_key,
+    )
+
+
+def entity_alias_table(
+    existing: pa.Table | None,
+    new: Iterable[MentionFact],
+    schema: pa.Schema,
+    *,
+    company_suffixes: frozenset[str] = frozenset(),
+    window_days: int = SURNAME_WINDOW_DAYS,
+) -> pa.Table:
+    """`entity_alias_rows` from and to Arrow: the whole table after adding `new` mentions to
+    the stored `existing` table, in `schema`, sorted as `entity_alias_rows` sorts.
+
+    The same decisions (`_decided`), without a Python object per stored row: a backfill's
+    commit rewrites the whole table each time, and building an `EntityAlias` per row on the way
+    in and a dict per row on the way out took more CPU than the decisions themselves (0.49 CPU s
+    at the seventh commit of the 21,578-dispatch archive, 47,521 rows)."""
+    evidence = _evidence_of_table(existing)
+    for fact in new:
+        _add_fact(evidence, fact)
+    columns: list[list] = [[] for _ in range(7)]
+    appends = [column.append for column in columns]
+    for row in _decided(evidence, company_suffixes, window_days):
+        for append, value in zip(appends, row, strict=True):
+            append(value)
+    table = pa.Table.from_arrays(
+        [pa.array(column, type=field.type) for column, field in zip(columns, schema, strict=True)],
+        schema=schema,
+    )
+    # `_sort_key`'s order: UTF-8 bytes sort as Python sorts code points, and nulls go first as
+    # date.min and "" do there. (No two rows share rule, label, name and day but abbreviations,
+    # whose canonical is never null, so where nulls go cannot change the order today.)
+    order = pc.sort_indices(table, sort_keys=[
+        (name, "ascending", "at_start") for name in ("rule", "label", "name", "seen_on", "canonical")
+    ])
+    return table.take(order)
+
+
+Decided = tuple[str, str, str, date | None, str | None, str | None, int]
+
+
+def _decided(
+    evidence: _Evidence, company_suffixes: frozenset[str], window_days: int
+) -> Iterator[Decided]:
+    """Every row's values (`EntityAlias`'s fields, in order) drawn from all of the evidence."""
     preferred = _preferred_forms(evidence.forms, company_suffixes)
     defined = _defined_names(evidence.abbreviations)
 
@@ -99,26 +149,22 @@ def entity_alias_rows(
                 return preferred.get((full_label, full), full), full_label
         return preferred.get((label, name), name), label
 
-    rows = []
     for (label, name), count in evidence.forms.items():
-        rows.append(EntityAlias("form", label, name, None, *resolved(label, name), count))
+        yield ("form", label, name, None, *resolved(label, name), count)
     for (label, name, full), count in evidence.abbreviations.items():
-        rows.append(EntityAlias("abbreviation", label, name, None, full, label, count))
+        yield ("abbreviation", label, name, None, full, label, count)
     by_surname: dict[str, list[tuple[date, str]]] = defaultdict(list)
     for (name, day), count in evidence.full_names.items():
         full = resolved("PERSON", name)[0]
         by_surname[_surname_key(name)].append((day, full))
-        rows.append(EntityAlias("full_name", "PERSON", name, day, full, "PERSON", count))
+        yield ("full_name", "PERSON", name, day, full, "PERSON", count)
     window = timedelta(days=window_days)
     for (name, day), count in evidence.surnames.items():
         candidates = {
             full for seen, full in by_surname.get(name.casefold(), ()) if abs(seen - day) <= window
         }
         full = candidates.pop() if len(candidates) == 1 else None
-        rows.append(
-            EntityAlias("surname", "PERSON", name, day, full, "PERSON" if full else None, count)
-        )
-    return sorted(rows, key=_sort_key)
+        yield ("surname", "PERSON", name, day, full, "PERSON" if full else None, count)
 
 
 def same_kind(label: str, other: str) -> bool:
@@ -148,6 +194,30 @@ def _evidence_of(rows: Iterable[EntityAlias]) -> _Evidence:
             evidence.surnames[(row.name, row.seen_on)] += row.mentions
         else:
             raise ValueError(f"entity_aliases row with an unknown rule or no day: {row}")
+    return evidence
+
+
+def _evidence_of_table(table: pa.Table | None) -> _Evidence:
+    """`_evidence_of` the rows of a stored `entity_aliases` table, read column by column."""
+    evidence = _Evidence(Counter(), Counter(), Counter(), Counter())
+    if table is None or not table.num_rows:
+        return evidence
+    columns = [table.column(name).to_pylist()
+               for name in ("rule", "label", "name", "seen_on", "canonical", "mentions")]
+    forms, abbreviations = evidence.forms, evidence.abbreviations
+    full_names, surnames = evidence.full_names, evidence.surnames
+    for rule, label, name, seen_on, canonical, mentions in zip(*columns, strict=True):
+        if rule == "form":
+            forms[(label, name)] += mentions
+        elif rule == "abbreviation":
+            abbreviations[(label, name, canonical or name)] += mentions
+        elif rule == "full_name" and seen_on is not None:
+            full_names[(name, seen_on)] += mentions
+        elif rule == "surname" and seen_on is not None:
+            surnames[(name, seen_on)] += mentions
+        else:
+            raise ValueError(f"entity_aliases row with an unknown rule or no day: {rule} {label} "
+                             f"{name} {seen_on}")
     return evidence
 
 

@@ -10,13 +10,7 @@ import pyarrow as pa
 from schemas.tables import TABLES
 from seeds import seed_path
 from transforms import storage
-from transforms.entities.entity_aliases import (
-    FACT_COLUMNS,
-    aliases_from_table,
-    aliases_to_rows,
-    entity_alias_rows,
-    facts_from_mentions,
-)
+from transforms.entities.entity_aliases import FACT_COLUMNS, entity_alias_table, facts_from_mentions
 from transforms.entities.not_names import company_suffixes, read_not_name_rows
 from transforms.records import BatchCounts
 from transforms.stages.batches import staged_table
@@ -33,14 +27,16 @@ def entity_aliases_after(
     except once: a warehouse with mentions from before the table existed is read in full."""
     suffixes = company_suffixes(read_not_name_rows(seed_path("not_names.csv", seeds_dir)))
     snapshot = snapshot or storage.read_snapshot(warehouse)
-    existing: list = []
+    existing = None
+    facts = facts_from_mentions(mentions)
     if not rebuild and storage.committed_files(warehouse, "entity_aliases", snapshot):
-        existing = aliases_from_table(storage.read_table(warehouse, "entity_aliases", snapshot=snapshot))
+        existing = storage.read_table(warehouse, "entity_aliases", snapshot=snapshot)
     elif not rebuild and storage.committed_files(warehouse, "mentions", snapshot):
+        # Evidence only adds up, so the stored mentions' facts count with the new ones.
         stored = storage.read_table(warehouse, "mentions", columns=list(FACT_COLUMNS), snapshot=snapshot)
-        existing = entity_alias_rows([], facts_from_mentions(stored), company_suffixes=suffixes)
-    rows = entity_alias_rows(existing, facts_from_mentions(mentions), company_suffixes=suffixes)
-    return pa.Table.from_pylist(aliases_to_rows(rows), schema=TABLES["entity_aliases"].schema)
+        facts = facts_from_mentions(stored) + facts
+    return entity_alias_table(existing, facts, TABLES["entity_aliases"].schema,
+                              company_suffixes=suffixes)
 
 
 def sketch_index(warehouse: storage.Warehouse, snapshot: storage.Snapshot) -> pa.Table:

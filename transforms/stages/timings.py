@@ -20,17 +20,23 @@ TIMINGS_FILE = "timings.json"
 
 @dataclass
 class StageClock:
-    """Seconds spent per stage name; `with clock.stage("parse"): ...` adds to it."""
+    """Seconds spent per stage name; `with clock.stage("parse"): ...` adds to it.
+
+    `cpu` holds the process's CPU seconds in each stage (all its threads: in the backfill's flow
+    process that includes the Dask scheduler and Prefect's threads working meanwhile). Wall time
+    alone cannot tell a stage's own work from its waiting for a core on a busy machine."""
 
     seconds: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             self.add(name, time.perf_counter() - started)
+            self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - cpu_started
 
     def add(self, name: str, seconds: float) -> None:
         self.seconds[name] = self.seconds.get(name, 0.0) + seconds
