@@ -46,10 +46,9 @@ from transforms.arrow_memory import choose_returnable_arrow_memory  # noqa: E402
 choose_returnable_arrow_memory()
 
 import pyarrow as pa  # noqa: E402
+from backfill import synthetic_corpus  # noqa: E402  (the same archive, made once)
 
 WORK = HERE / ".work" / "flow-commits"
-SYNTHETIC_SEED = 1987
-SYNTHETIC_FILES = 22
 
 # The parts of a commit, as `transforms.stages.commit` names them (inclusive times: a part
 # may call another, e.g. entity_aliases_after calls entity_alias_rows).
@@ -58,19 +57,6 @@ PARTS = (
     "entity_aliases_after", "aliases_from_table", "facts_from_mentions", "entity_alias_rows",
     "aliases_to_rows", "entity_alias_table", "places_after",
 )
-
-
-def synthetic_corpus(docs: int) -> Path:
-    """The archive `benchmarks/backfill.py` generates (the same folder, so it is made once)."""
-    from synthetic_archive import generate
-
-    folder = HERE / ".corpus" / f"synthetic-{docs}-seed{SYNTHETIC_SEED}"
-    stamp = folder / ".complete"
-    if not stamp.exists():
-        shutil.rmtree(folder, ignore_errors=True)
-        generate(folder, docs, SYNTHETIC_FILES, SYNTHETIC_SEED)
-        stamp.write_text("done\n", encoding="utf-8")
-    return folder
 
 
 def staged_batches(corpus: Path, folder: Path) -> tuple[list[Path], float]:
