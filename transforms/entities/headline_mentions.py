@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from transforms.entities.canonical import alias_key
 from transforms.entities.labels import DOMAIN_LABELS
 from transforms.records import MentionSpan
 
@@ -53,3 +54,35 @@ def confirmed_headline_mentions(
         elif mention.label in DOMAIN_LABELS:
             kept.append(mention)
     return kept
+
+
+# --- which headlines the model need not see ------------------------------------------------------
+#
+# A headline mention is kept only if (a) its text, as `_key` writes it, is a name of the body
+# (`_body_names`), or (b) its label is a domain label. A mention's text is a slice of the
+# headline, and `_key` only collapses whitespace, casefolds character by character and cuts an
+# ending, so (a) needs one of the body's keys inside the headline's own `_key` form. A domain label
+# comes only from the gazetteer (a span it found) or from a curated alias with that label, looked
+# up by `alias_key` of a slice of the mention's text (the cleanup's labels for clubs, operations
+# and places are not domain labels, and the trained NER does not know ours). So a headline with
+# none of these three gets no mention whatever the model says: it is not run on it. The test
+# compares against the model run on every headline.
+
+
+def body_name_keys(body: list[MentionSpan]) -> frozenset[str]:
+    """The keys a headline mention must equal to be confirmed by this body."""
+    return frozenset(_body_names(body))
+
+
+def may_keep_a_mention(
+    headline: str, body_keys: frozenset[str], domain_alias_keys: frozenset[str]
+) -> bool:
+    """False only when no mention of `headline` can be kept (rules (a) and the alias part of (b)
+    above; the gazetteer's part is `HeadlineScreen`'s)."""
+    folded = " ".join(headline.split()).casefold()
+    if any(key in folded for key in body_keys):
+        return True
+    if domain_alias_keys:
+        aliased = alias_key(headline)
+        return any(key in aliased for key in domain_alias_keys)
+    return False

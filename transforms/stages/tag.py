@@ -13,7 +13,7 @@ from transforms.entities.body_cache import BodyCache
 from transforms.entities.headline_mentions import confirmed_headline_mentions
 from transforms.entities.labels import ours
 from transforms.entities.taggers import NO_MODEL_STATUS, TAGGED, Taggers, as_taggers, tagging_language
-from transforms.entities.tagging import tag_bodies, tag_within
+from transforms.entities.tagging import headlines_needing_model, tag_bodies, tag_within
 from transforms.geocoding.place_index import load_gazetteer
 from transforms.geocoding.step import geocode_dispatch, place_row
 from transforms.records import BatchCounts
@@ -115,11 +115,17 @@ def tag_batch(
                 spans, quoted, reached = tag_within(model, text, max_seconds, piece_chars)
                 status = TIMED_OUT if reached < len(text) else TRUNCATED if cut else TAGGED
                 in_body.append((spans, quoted, status))
+            in_body = [(ours(spans), quoted, status) for spans, quoted, status in in_body]
+            body_of = {row["version_id"]: spans for row, (spans, _, _) in zip(rows, in_body, strict=True)}
+            # Only the headlines where a mention could be kept go through the model (exact).
+            needed = headlines_needing_model(
+                model, [row["headline"] for row in titled], [body_of[row["version_id"]] for row in titled]
+            )
+            titled = [row for row, need in zip(titled, needed, strict=True) if need]
             headlines = _tagged(model, info.pipeline_hash, [row["headline"] for row in titled], cache)
         in_headline = {row["version_id"]: spans for row, (spans, _) in zip(titled, headlines, strict=True)}
         with clock.stage("rows"):
             for row, (spans, quoted, status) in zip(rows, in_body, strict=True):
-                spans = ours(spans)
                 headline_spans = confirmed_headline_mentions(
                     ours(in_headline.get(row["version_id"], [])), spans
                 )
