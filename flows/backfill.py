@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.backfill_worker import tag_staged_batch
+from flows.backfill_worker import tag_staged_batch, warm_worker
 from flows.common import STOPPED, new_run_id, record_run_task, stop_status
 from flows.maintenance import compact_task
 from seeds import default_seeds_dir
@@ -48,6 +48,10 @@ from transforms.stages.timings import TIMINGS_FILE, StageClock
 
 if TYPE_CHECKING:
     from distributed import Future
+
+# Local pools `run_backfill` started before calling the flow, by (workers, pipeline, seeds
+# folder); the flow takes its own out and closes it.
+_PREPARED_POOLS: dict[tuple[int, str, str], TaggingPool] = {}
 
 # Batches staged but not committed, per worker: enough that a worker never waits for the
 # parser, few enough that staging and memory stay small whatever the archive size.
@@ -172,12 +176,25 @@ class TaggingPool:
         self.clock = clock if clock is not None else StageClock()
         self._cluster = None
         self._client = None
+        self._warming: list[Future] = []
 
     def start(self) -> None:
         """Start the local cluster, or connect to the given one (once; later calls do nothing)."""
         if self._client is None:
             with self.clock.stage("start workers"):
                 self._start()
+
+    def warm_up(self, pipeline: str, seeds_dir: str) -> None:
+        """Start the workers now and have each load the model at once, in the background: done
+        before the flow (see `run_backfill`), both overlap the start of Prefect's temporary
+        server, during which one of two cores was idle (measured: ~7 s before the first batch).
+        A batch submitted meanwhile waits behind its worker's warm-up."""
+        self.start()
+        self._warming = [
+            self._client.submit(warm_worker, pipeline, seeds_dir, workers=[address],
+                                allow_other_workers=False, pure=False)
+            for address in self._client.scheduler_info()["workers"]
+        ]
 
     def submit(self, batch: str, pipeline: str, seeds_dir: str, run_id: str) -> Future:
         self.start()
@@ -207,6 +224,9 @@ class TaggingPool:
         if self._client is None:
             return
         with self.clock.stage("stop workers"):
+            for future in self._warming:
+                future.cancel()
+            self._warming = []
             self._client.close()
             if self._cluster is not None:
                 self._cluster.close()
@@ -285,7 +305,10 @@ def backfill(
         totals = CommittedTotals()
         clock = StageClock()
         status = "failed"
-        pool = TaggingPool(workers, dask_address, clock)
+        pool = _PREPARED_POOLS.pop((workers, pipeline, seeds), None) if not dask_address else None
+        if pool is None:
+            pool = TaggingPool(workers, dask_address, clock)
+        pool.clock = clock
         try:
             try:
                 _tag_and_commit(stream, warehouse, pipeline, seeds, run_id, pool,
@@ -410,8 +433,19 @@ def run_backfill(
     `dask_address` (call under `if __name__ == "__main__"`: local workers are spawned processes)."""
     # Dask logs every worker start and stop at INFO; a backfill's output is its progress.
     logging.getLogger("distributed").setLevel(logging.WARNING)
-    return backfill(paths=paths, warehouse=warehouse, workers=workers, dask_address=dask_address,
-                    **options)
+    prepared = key = None
+    if not dask_address:
+        # Local workers start, and load the model, while the flow starts Prefect's server.
+        key = (workers, str(options.get("pipeline") or DEFAULT_PIPELINE),
+               str(options.get("seeds_dir") or default_seeds_dir()))
+        prepared = _PREPARED_POOLS[key] = TaggingPool(workers)
+        prepared.warm_up(key[1], key[2])
+    try:
+        return backfill(paths=paths, warehouse=warehouse, workers=workers,
+                        dask_address=dask_address, **options)
+    finally:
+        if prepared is not None and _PREPARED_POOLS.pop(key, None) is prepared:
+            prepared.close()  # the flow stopped before taking it
 
 
 if __name__ == "__main__":  # pragma: no cover - `wirehouse backfill` is the entry point

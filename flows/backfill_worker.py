@@ -42,6 +42,12 @@ def worker_body_cache() -> BodyCache:
     return BodyCache()
 
 
+def warm_worker(pipeline: str, seeds_dir: str) -> None:
+    """Load this worker's models before its first batch arrives."""
+    worker_tagger(pipeline, seeds_dir)
+    from transforms.stages.tag import tag_batch  # noqa: F401 - imported now, not on the first batch
+
+
 def tag_staged_batch(batch: str, pipeline: str, seeds_dir: str, run_id: str) -> BatchCounts:
     """Tag the batch staged at `batch` (mentions, quotes, taggings and places staged beside
     its dispatches, with the batch's seconds per stage in `timings.json`)."""
