@@ -53,6 +53,10 @@ if TYPE_CHECKING:
 # folder); the flow takes its own out and closes it.
 _PREPARED_POOLS: dict[tuple[int, str, str], TaggingPool] = {}
 
+# The Dask setting that puts MALLOC_TRIM_THRESHOLD_ in a local worker's environment (None: not set;
+# see `TaggingPool._start`).
+WORKER_MALLOC_TRIM_SETTING = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+
 # Batches staged but not committed, per worker: enough that a worker never waits for the
 # parser, few enough that staging and memory stay small whatever the archive size.
 BATCHES_IN_FLIGHT_PER_WORKER = 2
@@ -210,14 +214,23 @@ class TaggingPool:
         if self.dask_address:
             self._client = Client(self.dask_address)
             return
-        self._cluster = LocalCluster(
-            n_workers=self.workers, threads_per_worker=1, processes=True,
-            # ":0": any free port for Dask's HTTP server (None means :8787, which another
-            # cluster on the machine may hold: a warning on every run).
-            dashboard_address=":0", silence_logs=logging.ERROR,
-            # Set in each worker before it allocates: freed Arrow memory goes back to the OS.
-            env=returnable_arrow_memory_env(),
-        )
+        import dask
+
+        # Dask starts its workers with MALLOC_TRIM_THRESHOLD_=65536, which also fixes glibc's
+        # mmap threshold at 128 KB: every larger array the model allocates per batch is mapped,
+        # faulted in page by page and unmapped again. Measured over our 21,578-dispatch archive:
+        # 18.6 million page faults and 34.6 CPU s of system time in the two workers, against
+        # 3.6 million and 14.3 s without it (wall time 179.5 -> 167.5 s). Each worker hands
+        # freed memory back to the OS after every batch instead (`return_freed_memory_to_os`).
+        with dask.config.set({WORKER_MALLOC_TRIM_SETTING: None}):
+            self._cluster = LocalCluster(
+                n_workers=self.workers, threads_per_worker=1, processes=True,
+                # ":0": any free port for Dask's HTTP server (None means :8787, which another
+                # cluster on the machine may hold: a warning on every run).
+                dashboard_address=":0", silence_logs=logging.ERROR,
+                # Set in each worker before it allocates: freed Arrow memory goes back to the OS.
+                env=returnable_arrow_memory_env(),
+            )
         self._client = Client(self._cluster)
 
     def close(self) -> None:

@@ -271,6 +271,20 @@ def test_local_tagging_workers_start_with_arrow_allocating_through_malloc(monkey
     assert started["env"] == {"ARROW_DEFAULT_MEMORY_POOL": "system"}
 
 
+@pytest.mark.slow
+def test_local_tagging_workers_keep_glibcs_own_malloc_thresholds() -> None:
+    # Dask's default MALLOC_TRIM_THRESHOLD_ doubled the workers' CPU in page faults (issue 25).
+    from flows.backfill import TaggingPool
+
+    pool = TaggingPool(workers=1)
+    pool.start()
+    try:
+        seen = pool._client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+    finally:
+        pool.close()
+    assert list(seen.values()) == [None]
+
+
 def test_a_commit_keeps_its_tables_uncopied_when_every_row_is_new(tmp_path: Path) -> None:
     # A filter keeping every row would copy the commit's tables, held until it is applied.
     rows = {name: TABLES[name].schema.empty_table()
