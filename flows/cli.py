@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from flows.settings import Settings, apply_prefect_defaults
+from flows.settings import Settings, apply_prefect_defaults, start_temporary_prefect_server
 from transforms.languages import DEFAULT_PIPELINE
 
 
@@ -767,6 +767,7 @@ def backfill(
     _refuse_if_busy(settings.warehouse, "wirehouse backfill", wait)
     _stop_on_sigterm()
     apply_prefect_defaults()
+    prefect_ready = start_temporary_prefect_server()
     try:
         from flows.backfill import run_backfill
 
@@ -774,6 +775,7 @@ def backfill(
             [str(p.resolve()) for p in paths],
             _warehouse_uri(settings),
             workers=settings.workers,
+            prefect_ready=prefect_ready,
             dask_address=dask_address,
             pipeline=settings.pipelines,
             seeds_dir=str(settings.seeds),
