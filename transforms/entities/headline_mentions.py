@@ -78,7 +78,7 @@ def may_keep_a_mention(
     headline: str, body_keys: frozenset[str], domain_alias_keys: frozenset[str]
 ) -> bool:
     """False only when no mention of `headline` can be kept (rules (a) and the alias part of (b)
-    above; the gazetteer's part is `HeadlineScreen`'s)."""
+    above; the gazetteer's part is in `transforms.entities.tagging.headlines_needing_model`)."""
     folded = " ".join(headline.split()).casefold()
     if any(key in folded for key in body_keys):
         return True
