@@ -451,15 +451,15 @@ def run_backfill(
     # Dask logs every worker start and stop at INFO; a backfill's output is its progress.
     logging.getLogger("distributed").setLevel(logging.WARNING)
     prepared = key = None
-    if not dask_address:
-        # Local workers start, and load the model, while the flow starts Prefect's server.
-        key = (workers, str(options.get("pipeline") or DEFAULT_PIPELINE),
-               str(options.get("seeds_dir") or default_seeds_dir()))
-        prepared = _PREPARED_POOLS[key] = TaggingPool(workers)
-        prepared.warm_up(key[1], key[2])
-    if prefect_ready is not None:
-        prefect_ready()  # a server started early (`start_temporary_prefect_server`) is up
     try:
+        if not dask_address:
+            # Local workers start, and load the model, while the flow starts Prefect's server.
+            key = (workers, str(options.get("pipeline") or DEFAULT_PIPELINE),
+                   str(options.get("seeds_dir") or default_seeds_dir()))
+            prepared = _PREPARED_POOLS[key] = TaggingPool(workers)
+            prepared.warm_up(key[1], key[2])
+        if prefect_ready is not None:
+            prefect_ready()  # a server started early (`start_temporary_prefect_server`) is up
         return backfill(paths=paths, warehouse=warehouse, workers=workers,
                         dask_address=dask_address, **options)
     finally:
