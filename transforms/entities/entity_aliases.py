@@ -114,7 +114,7 @@ def entity_alias_table(
     evidence = _evidence_of_table(existing)
     for fact in new:
         _add_fact(evidence, fact)
-    columns: list[list] = [[] for _ in range(7)]
+    columns: list[list] = [[] for _ in schema]
     appends = [column.append for column in columns]
     for row in _decided(evidence, company_suffixes, window_days):
         for append, value in zip(appends, row, strict=True):
