@@ -18,7 +18,8 @@ from typing import Annotated, Any
 
 import typer
 
-from flows.settings import Settings, apply_prefect_defaults, start_temporary_prefect_server
+from flows.prefect_server import start_temporary_prefect_server
+from flows.settings import Settings, apply_prefect_defaults
 from transforms.languages import DEFAULT_PIPELINE
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -81,28 +80,3 @@ def apply_prefect_defaults(environ: dict[str, str] | None = None) -> None:
     env = os.environ if environ is None else environ
     for key, value in PREFECT_DEFAULTS.items():
         env.setdefault(key, value)
-
-
-def start_temporary_prefect_server() -> Callable[[], None]:
-    """Start Prefect's temporary API server now, in the background, unless PREFECT_API_URL names
-    a server; returns the wait for it to be up. Call the wait before the first flow: Prefect
-    starts the same server (one per process) at a flow's first call, but a call while it is
-    still starting would not wait for it.
-
-    Why: the server takes ~4 s of CPU to start, in a process of its own, and the backfill's flow
-    waited for it before reading its first batch while the second core stood idle; started first,
-    it starts beside the flow's imports and the Dask workers' start."""
-    if os.environ.get("PREFECT_API_URL"):
-        return lambda: None
-
-    def start() -> None:
-        from prefect.server.api.server import SubprocessASGIServer
-
-        try:
-            SubprocessASGIServer().start()
-        except Exception:  # noqa: BLE001 - the flow's own start tries again and reports it
-            return
-
-    thread = threading.Thread(target=start, name="prefect-server-start", daemon=True)
-    thread.start()
-    return thread.join

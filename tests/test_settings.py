@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
-from flows.settings import Settings, apply_prefect_defaults, start_temporary_prefect_server
+from flows.settings import Settings, apply_prefect_defaults
 from transforms.entities.pipeline import load_tagger
 from transforms.languages import DEFAULT_PIPELINE
 
@@ -78,28 +78,3 @@ def test_ephemeral_server_start_up_gets_a_generous_timeout_prefect_reads() -> No
 
     with mock.patch.dict(os.environ, {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(ours)}):
         assert PrefectSettings().server.ephemeral.startup_timeout_seconds == ours
-
-
-def test_the_temporary_prefect_server_starts_early_only_without_a_server_url(monkeypatch) -> None:
-    import threading
-
-    from prefect.server.api import server
-
-    started: list[str] = []
-    may_finish = threading.Event()
-
-    class FakeServer:
-        def start(self) -> None:
-            may_finish.wait(5)
-            started.append(threading.current_thread().name)
-
-    monkeypatch.setattr(server, "SubprocessASGIServer", FakeServer)
-    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
-    start_temporary_prefect_server()()
-    assert started == [], "a running server is used as it is"
-    monkeypatch.delenv("PREFECT_API_URL")
-    wait = start_temporary_prefect_server()
-    assert started == [], "started in the background"
-    may_finish.set()
-    wait()
-    assert started == ["prefect-server-start"], "the wait returns once the start has returned"

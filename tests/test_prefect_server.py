@@ -1,0 +1,128 @@
+"""The backfill's own start of Prefect's temporary API server (flows/prefect_server.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from flows import prefect_server
+from flows.prefect_server import (
+    API_URL_VARIABLE,
+    SERVER_ENVIRONMENT,
+    server_command,
+    start_temporary_prefect_server,
+    stop_server,
+)
+
+
+def test_a_server_url_already_set_starts_nothing(monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("no process may be started")
+
+    monkeypatch.setattr(prefect_server.subprocess, "Popen", refuse)
+    monkeypatch.setenv(API_URL_VARIABLE, "http://127.0.0.1:4200/api")
+    start_temporary_prefect_server()()
+    assert os.environ[API_URL_VARIABLE] == "http://127.0.0.1:4200/api"
+
+
+def test_the_command_and_variables_are_prefects_own(monkeypatch) -> None:
+    """What Prefect's SubprocessASGIServer would run, captured instead of run: a Prefect upgrade
+    that changes it fails here, not in a user's backfill."""
+    from prefect.server.api import server
+
+    seen: dict = {}
+
+    def capture(args, env=None, **kwargs):
+        seen.update(args=list(args), env=dict(env or {}))
+        raise RuntimeError("captured")
+
+    monkeypatch.setattr(server.subprocess, "Popen", capture)
+    with pytest.raises(RuntimeError, match="captured"):
+        server.SubprocessASGIServer(8765)._run_uvicorn_command()
+    server.SubprocessASGIServer._instances.pop(8765, None)
+    assert seen["args"] == server_command(8765)
+    assert {k: seen["env"].get(k) for k in SERVER_ENVIRONMENT} == SERVER_ENVIRONMENT
+
+
+def test_a_server_that_exits_gives_a_clear_error(monkeypatch) -> None:
+    monkeypatch.delenv(API_URL_VARIABLE, raising=False)
+    monkeypatch.setattr(prefect_server, "server_command",
+                        lambda port: [sys.executable, "-c", "raise SystemExit(3)"])
+    wait = start_temporary_prefect_server()
+    assert os.environ[API_URL_VARIABLE].startswith("http://127.0.0.1:")
+    with pytest.raises(RuntimeError, match="exited with code 3 before it was up"):
+        wait()
+
+
+@pytest.mark.slow
+def test_the_server_answers_after_the_wait_and_stops(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(API_URL_VARIABLE, raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect-home"))
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def remember(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(prefect_server.subprocess, "Popen", remember)
+    wait = start_temporary_prefect_server()
+    try:
+        wait()
+        url = os.environ[API_URL_VARIABLE]
+        with urllib.request.urlopen(f"{url}/health", timeout=10) as response:
+            assert response.status == 200 and json.loads(response.read()) is True
+        [process] = started
+        environment = Path(f"/proc/{process.pid}/environ").read_bytes().split(b"\0")
+        for name, value in SERVER_ENVIRONMENT.items():
+            assert f"{name}={value}".encode() in environment
+    finally:
+        for process in started:
+            stop_server(process)
+    assert started[0].poll() is not None
+
+
+def _processes_with(variable: bytes) -> list[int]:
+    """The live processes whose environment holds `variable` (NAME=value)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if variable in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue  # ended meanwhile, or not ours to read
+    return found
+
+
+@pytest.mark.slow
+def test_a_backfill_without_a_server_url_starts_its_own_and_leaves_none_running(tmp_path: Path) -> None:
+    from seeds import default_seeds_dir
+    from transforms.query import run_query
+
+    home = tmp_path / "prefect-home"
+    env = {k: v for k, v in os.environ.items() if k != API_URL_VARIABLE} | {"PREFECT_HOME": str(home)}
+    warehouse = tmp_path / "warehouse"
+    # Output to a file, not a pipe: a server left running would hold a pipe open, and the run
+    # would seem to hang rather than fail the check below.
+    output = tmp_path / "backfill.log"
+    with output.open("w") as log:
+        code = subprocess.run(
+            [str(Path(sys.executable).parent / "wirehouse"), "backfill",
+             str(default_seeds_dir() / "dispatches"), "--warehouse", str(warehouse), "--workers", "1"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, timeout=600, check=False,
+        ).returncode
+    left_running = _processes_with(f"PREFECT_HOME={home}".encode())
+    for pid in left_running:
+        os.kill(pid, signal.SIGKILL)
+    assert code == 0, output.read_text()[-3000:]
+    assert run_query(warehouse, "SELECT flow, status FROM runs").rows == [("backfill", "completed")]
+    assert (home / "prefect.db").exists(), "the flow ran against a server on this Prefect home"
+    assert left_running == [], "the server was stopped at exit"
