@@ -44,8 +44,13 @@ STOP_SECONDS = 5.0
 def start_temporary_prefect_server() -> Callable[[], None]:
     """Spawn Prefect's temporary API server now, unless PREFECT_API_URL names a server, and point
     PREFECT_API_URL at it; returns the wait for it to answer. Call this before anything imports
-    Prefect (its settings are read then), and the wait before the first flow."""
+    Prefect (its settings are read then; once imported, it is left to start its own server), and
+    the wait before the first flow."""
     if os.environ.get(API_URL_VARIABLE):
+        return lambda: None
+    if "prefect" in sys.modules:
+        # Prefect has read its settings without a URL: it would start a server of its own at
+        # the first flow whatever this one did, so leave the start to it.
         return lambda: None
     port = _free_port()
     process = subprocess.Popen(server_command(port), env={**os.environ, **SERVER_ENVIRONMENT})

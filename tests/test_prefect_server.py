@@ -51,8 +51,26 @@ def test_the_command_and_variables_are_prefects_own(monkeypatch) -> None:
     assert {k: seen["env"].get(k) for k in SERVER_ENVIRONMENT} == SERVER_ENVIRONMENT
 
 
-def test_a_server_that_exits_gives_a_clear_error(monkeypatch) -> None:
+def test_once_prefect_is_imported_it_is_left_to_start_its_own(monkeypatch) -> None:
+    """Its settings were read without a URL: a server started now would be a second one."""
+    import prefect  # noqa: F401 - imported is the point
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("no process may be started")
+
+    monkeypatch.setattr(prefect_server.subprocess, "Popen", refuse)
     monkeypatch.delenv(API_URL_VARIABLE, raising=False)
+    start_temporary_prefect_server()()
+    assert API_URL_VARIABLE not in os.environ
+
+
+def _as_if_prefect_were_not_imported(monkeypatch) -> None:
+    monkeypatch.delenv(API_URL_VARIABLE, raising=False)
+    monkeypatch.delitem(sys.modules, "prefect", raising=False)
+
+
+def test_a_server_that_exits_gives_a_clear_error(monkeypatch) -> None:
+    _as_if_prefect_were_not_imported(monkeypatch)
     monkeypatch.setattr(prefect_server, "server_command",
                         lambda port: [sys.executable, "-c", "raise SystemExit(3)"])
     wait = start_temporary_prefect_server()
@@ -63,7 +81,7 @@ def test_a_server_that_exits_gives_a_clear_error(monkeypatch) -> None:
 
 @pytest.mark.slow
 def test_the_server_answers_after_the_wait_and_stops(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.delenv(API_URL_VARIABLE, raising=False)
+    _as_if_prefect_were_not_imported(monkeypatch)
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect-home"))
     started: list[subprocess.Popen] = []
     real_popen = subprocess.Popen
@@ -126,3 +144,10 @@ def test_a_backfill_without_a_server_url_starts_its_own_and_leaves_none_running(
     assert run_query(warehouse, "SELECT flow, status FROM runs").rows == [("backfill", "completed")]
     assert (home / "prefect.db").exists(), "the flow ran against a server on this Prefect home"
     assert left_running == [], "the server was stopped at exit"
+
+
+def test_the_cli_imports_no_prefect_before_its_backfill_command_starts_the_server() -> None:
+    """Else `wirehouse backfill` would leave the start to Prefect, ~4 s later (see the module)."""
+    probe = "import sys, flows.cli; print(sorted(m for m in sys.modules if m.split('.')[0] == 'prefect'))"
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "[]"
