@@ -272,17 +272,20 @@ def test_local_tagging_workers_start_with_arrow_allocating_through_malloc(monkey
 
 
 @pytest.mark.slow
-def test_local_tagging_workers_keep_glibcs_own_malloc_thresholds() -> None:
-    # Dask's default MALLOC_TRIM_THRESHOLD_ doubled the workers' CPU in page faults (issue 25).
+def test_local_tagging_workers_keep_glibcs_own_malloc_thresholds_and_run_no_profiler() -> None:
+    # Dask's default MALLOC_TRIM_THRESHOLD_ doubled the workers' CPU in page faults, and its
+    # profiler sampled the tagging thread every 10 ms (issue 25).
     from flows.backfill import TaggingPool
 
     pool = TaggingPool(workers=1)
     pool.start()
     try:
         seen = pool._client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+        profiling = pool._client.run(lambda dask_worker: "profile" in dask_worker.periodic_callbacks)
     finally:
         pool.close()
     assert list(seen.values()) == [None]
+    assert list(profiling.values()) == [False]
 
 
 def test_a_commit_keeps_its_tables_uncopied_when_every_row_is_new(tmp_path: Path) -> None:
