@@ -24,6 +24,7 @@ from transforms.entities.labels import VALUE_LABELS
 from transforms.entities.not_names import (
     figures_lines,
     is_defined_abbreviation,
+    is_figures_line,
     is_not_a_name,
     is_table_label,
     not_names,
@@ -41,6 +42,9 @@ _COPYRIGHT = re.compile(
     r"|\bCopyright\s+(?:©\s*)?\d{4}[^\n]*"
     r"|(?:^|(?<=\n))[ \t]*Copyright\b[^\n]*"
 )
+# A text's first line as `str.splitlines(keepends=True)` cuts it.
+_FIRST_LINE = re.compile("[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*"
+                         "(?:\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])?")
 _DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]+){0,2})(?=,| \()")
 _CLOSING_PUNCT = frozenset({".", ",", ";", ":", "!", "?", ")", "]", "”", '"'})
 _DATELINE_TOKENS = 8
@@ -204,6 +208,37 @@ class EntityCleanup:
                     kept.append(joined)
         # Joining across "&" can reach a neighbouring entity ("Standard" + "Poor's Corp").
         return sorted(filter_spans(kept), key=lambda span: span.start) if kept else kept
+
+    def drops_every_model_entity(self, text: str) -> bool:
+        """Whether `_cleaned` drops whatever entity the model finds in `text`: its financial
+        figures lines (with a table's header lines) hold every word of it, as in a results
+        table sent as a whole dispatch ("Shr 40 cts vs 37 cts / Net ... / Revs ..."). spaCy's
+        NER starts no entity on a whitespace token, so each entity it adds holds a word, and
+        any entity touching such a line is dropped. Such a text's mentions are then the same
+        with or without the model: the other components (the dateline, the gazetteer, the
+        token rules) do not read what the model found, except through `_cleaned`.
+
+        Computed on the text as `_cleaned` computes it on the doc (`doc.text` is the text, and
+        a line break is always a whitespace token of its own); copyright lines, which
+        `_cleaned` also blocks, are left out, so this can only say False more often."""
+        if text.count("\n") < 2:
+            return False
+        # Most texts fail at their first line (a dateline, a lead sentence): no header line is
+        # ever the first line, so a first line with a word must be a figures line.
+        first_line = _FIRST_LINE.match(text).group()
+        if first_line.strip() and not is_figures_line(first_line, self.not_names):
+            return False
+        figures = figures_lines(text, self.not_names)
+        if not figures:
+            return False
+        blocked = sorted([(f.start, f.end) for f in figures if f.financial]
+                         + table_header_ranges(text, self.not_names))
+        reached = 0
+        for start, end in blocked:
+            if start > reached and not text[reached:start].isspace():
+                return False
+            reached = max(reached, end)
+        return reached >= len(text) or text[reached:].isspace()
 
     def _is_not_a_name(self, words: tuple[str, ...]) -> bool:
         """`is_not_a_name`, remembered per span's words: the same names recur from dispatch to

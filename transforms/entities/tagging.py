@@ -88,13 +88,30 @@ def tag_bodies(
             # Bodies over nlp.max_length would make spaCy raise (E088): they go through
             # `long_body_mentions` instead, in order (see "long bodies" below).
             fits = [body for body in chunk if len(body) <= nlp.max_length]
-            docs = iter(nlp.pipe(fits, batch_size=batch_size, n_process=n_process))
+            # A body whose every word is on a results table's lines skips the model: the cleanup
+            # drops whatever the model would find there (`drops_every_model_entity`).
+            skip = _model_skipper(nlp)
+            without_model = [skip(body) for body in fits] if skip is not None else [False] * len(fits)
+            docs = iter(nlp.pipe([b for b, bare in zip(fits, without_model, strict=True) if not bare],
+                                 batch_size=batch_size, n_process=n_process))
+            bare_docs = iter(nlp.pipe([b for b, bare in zip(fits, without_model, strict=True) if bare],
+                                      batch_size=batch_size, disable=["ner"]))
+            skips = iter(without_model)
             for body in chunk:
                 if len(body) > nlp.max_length:
                     mentions = long_body_mentions(nlp, body)
                 else:
-                    mentions = mentions_of(next(docs))
+                    mentions = mentions_of(next(bare_docs) if next(skips) else next(docs))
                 yield mentions, find_quotes(body, mentions)
+
+
+def _model_skipper(nlp: Language) -> Callable[[str], bool] | None:
+    """The test for texts whose mentions are the same without the model, for a pipeline built
+    by `add_components` (NER before our cleanup); None for any other pipeline."""
+    names = nlp.pipe_names
+    if "ner" not in names or CLEANUP not in names or names.index("ner") > names.index(CLEANUP):
+        return None
+    return nlp.get_pipe(CLEANUP).drops_every_model_entity
 
 
 # A body longer than `nlp.max_length` (1,000,000 characters by default) is tagged in pieces cut
