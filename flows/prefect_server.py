@@ -12,6 +12,9 @@ variables Prefect 3's `SubprocessASGIServer` uses, on a free port, and `PREFECT_
 to it for this process (and its children): Prefect then only talks to it over HTTP and never
 imports its server code in the CLI's process. The server is stopped when the process exits, as
 Prefect stops its own.
+
+Only when nothing names a server: not the environment, nor a settings file Prefect reads (a
+profile, `.env`, `prefect.toml`, `pyproject.toml`), since the URL set here would win over it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -52,6 +56,9 @@ def start_temporary_prefect_server() -> Callable[[], None]:
         # Prefect has read its settings without a URL: it would start a server of its own at
         # the first flow whatever this one did, so leave the start to it.
         return lambda: None
+    if settings_files_may_name_a_server(Path.cwd()):
+        # A URL set there must win, as it does for every other command: leave it to Prefect.
+        return lambda: None
     port = _free_port()
     process = subprocess.Popen(server_command(port), env={**os.environ, **SERVER_ENVIRONMENT})
     atexit.register(stop_server, process)
@@ -59,6 +66,47 @@ def start_temporary_prefect_server() -> Callable[[], None]:
     os.environ[API_URL_VARIABLE] = url
     timeout = float(os.environ.get(STARTUP_TIMEOUT_VARIABLE) or DEFAULT_STARTUP_TIMEOUT_SECONDS)
     return lambda: wait_for_server(process, url, timeout)
+
+
+def settings_files_may_name_a_server(cwd: Path) -> bool:
+    """Whether a file Prefect reads its settings from may set PREFECT_API_URL: the active
+    profile of the user's profiles file, a `.env`, `prefect.toml` or `pyproject.toml`'s
+    `[tool.prefect]` in `cwd`. Judged without importing Prefect, so anything unsure counts as
+    yes (Prefect then starts its own temporary server, later, as for the other commands)."""
+    dotenv = cwd / ".env"
+    if dotenv.is_file() and "PREFECT_" in _text(dotenv):
+        return True  # a URL, or a profiles file of its own
+    if (cwd / "prefect.toml").exists():
+        return True
+    pyproject = cwd / "pyproject.toml"
+    if pyproject.is_file() and "tool.prefect" in _text(pyproject):
+        return True
+    home = os.environ.get("PREFECT_HOME")
+    for candidate in (os.environ.get("PREFECT_PROFILES_PATH"),
+                      home and str(Path(home) / "profiles.toml"),
+                      str(Path.home() / ".prefect" / "profiles.toml")):
+        if candidate and Path(candidate).is_file():
+            return _active_profile_may_name_a_server(Path(candidate))
+    return False
+
+
+def _active_profile_may_name_a_server(path: Path) -> bool:
+    try:
+        profiles = tomllib.loads(_text(path))
+        active = os.environ.get("PREFECT_PROFILE") or profiles.get("active")
+        settings = profiles.get("profiles", {}).get(active) if active else None
+    except (tomllib.TOMLDecodeError, AttributeError, TypeError):
+        return True
+    if settings is None:
+        return API_URL_VARIABLE in _text(path)  # Prefect falls back to a default profile
+    return not isinstance(settings, dict) or API_URL_VARIABLE in settings
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return API_URL_VARIABLE  # unreadable: unsure
 
 
 def server_command(port: int) -> list[str]:

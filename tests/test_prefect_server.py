@@ -64,13 +64,80 @@ def test_once_prefect_is_imported_it_is_left_to_start_its_own(monkeypatch) -> No
     assert API_URL_VARIABLE not in os.environ
 
 
-def _as_if_prefect_were_not_imported(monkeypatch) -> None:
+def _as_if_prefect_were_not_imported(monkeypatch, tmp_path: Path) -> None:
+    """No Prefect imported, no URL in the environment, and no settings file that could set
+    one: an empty working folder and home, no profiles file."""
     monkeypatch.delenv(API_URL_VARIABLE, raising=False)
+    monkeypatch.delenv("PREFECT_PROFILES_PATH", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILE", raising=False)
     monkeypatch.delitem(sys.modules, "prefect", raising=False)
+    for folder in ("cwd", "home", "prefect-home"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+    monkeypatch.chdir(tmp_path / "cwd")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect-home"))
 
 
-def test_a_server_that_exits_gives_a_clear_error(monkeypatch) -> None:
-    _as_if_prefect_were_not_imported(monkeypatch)
+def _starts_a_server(monkeypatch) -> bool:
+    started: list[list[str]] = []
+
+    class Ended:  # what stop_server finds at exit: a process already gone
+        def __init__(self, args, **kwargs) -> None:
+            started.append(args)
+
+        def poll(self) -> int:
+            return 0
+
+    monkeypatch.setattr(prefect_server.subprocess, "Popen", Ended)
+    monkeypatch.setattr(prefect_server, "wait_for_server", lambda *args: None)
+    start_temporary_prefect_server()()
+    return bool(started)
+
+
+PROFILES = """active = "{active}"
+
+[profiles.ephemeral]
+PREFECT_SERVER_ALLOW_EPHEMERAL_MODE = "true"
+
+[profiles.work]
+PREFECT_API_URL = "http://prefect.example:4200/api"
+"""
+
+
+@pytest.mark.parametrize(
+    ("where", "text", "starts"),
+    [
+        ("prefect-home/profiles.toml", PROFILES.format(active="work"), False),
+        ("prefect-home/profiles.toml", PROFILES.format(active="ephemeral"), True),
+        ("home/.prefect/profiles.toml", PROFILES.format(active="work"), False),
+        ("prefect-home/profiles.toml", "not [ toml", False),
+        ("cwd/.env", "PREFECT_API_URL=http://prefect.example:4200/api\n", False),
+        ("cwd/.env", "AWS_REGION=eu-west-1\n", True),
+        ("cwd/prefect.toml", "[api]\nurl = 'http://prefect.example:4200/api'\n", False),
+        ("cwd/pyproject.toml", "[tool.prefect.api]\nurl = 'http://prefect.example:4200/api'\n", False),
+        ("cwd/pyproject.toml", "[project]\nname = 'mine'\n", True),
+    ],
+)
+def test_a_server_named_in_prefects_settings_files_is_left_to_prefect(
+    monkeypatch, tmp_path: Path, where: str, text: str, starts: bool
+) -> None:
+    """Else our URL in the environment would win over the user's server for the backfill."""
+    _as_if_prefect_were_not_imported(monkeypatch, tmp_path)
+    (tmp_path / where).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / where).write_text(text)
+    assert _starts_a_server(monkeypatch) is starts
+    assert (API_URL_VARIABLE in os.environ) is starts
+
+
+def test_the_active_profile_can_be_chosen_by_the_environment(monkeypatch, tmp_path: Path) -> None:
+    _as_if_prefect_were_not_imported(monkeypatch, tmp_path)
+    (tmp_path / "prefect-home" / "profiles.toml").write_text(PROFILES.format(active="ephemeral"))
+    monkeypatch.setenv("PREFECT_PROFILE", "work")
+    assert not _starts_a_server(monkeypatch)
+
+
+def test_a_server_that_exits_gives_a_clear_error(monkeypatch, tmp_path: Path) -> None:
+    _as_if_prefect_were_not_imported(monkeypatch, tmp_path)
     monkeypatch.setattr(prefect_server, "server_command",
                         lambda port: [sys.executable, "-c", "raise SystemExit(3)"])
     wait = start_temporary_prefect_server()
@@ -81,8 +148,7 @@ def test_a_server_that_exits_gives_a_clear_error(monkeypatch) -> None:
 
 @pytest.mark.slow
 def test_the_server_answers_after_the_wait_and_stops(monkeypatch, tmp_path: Path) -> None:
-    _as_if_prefect_were_not_imported(monkeypatch)
-    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect-home"))
+    _as_if_prefect_were_not_imported(monkeypatch, tmp_path)
     started: list[subprocess.Popen] = []
     real_popen = subprocess.Popen
 
