@@ -22,13 +22,13 @@ from transforms.entities.canonical import (
 from transforms.entities.gazetteer import GAZETTEER_SPANS_KEY
 from transforms.entities.labels import VALUE_LABELS
 from transforms.entities.not_names import (
+    dropped_table_ranges,
+    every_word_in_dropped_table_ranges,
     figures_lines,
     is_defined_abbreviation,
-    is_figures_line,
     is_not_a_name,
     is_table_label,
     not_names,
-    table_header_ranges,
 )
 from transforms.entities.place_names import fold_place, without_accents
 from transforms.entities.sport import is_sport_text, sport_cues, with_teams
@@ -42,9 +42,6 @@ _COPYRIGHT = re.compile(
     r"|\bCopyright\s+(?:©\s*)?\d{4}[^\n]*"
     r"|(?:^|(?<=\n))[ \t]*Copyright\b[^\n]*"
 )
-# A text's first line as `str.splitlines(keepends=True)` cuts it.
-_FIRST_LINE = re.compile("[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*"
-                         "(?:\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])?")
 _DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]+){0,2})(?=,| \()")
 _CLOSING_PUNCT = frozenset({".", ",", ";", ":", "!", "?", ")", "]", "”", '"'})
 _DATELINE_TOKENS = 8
@@ -178,10 +175,10 @@ class EntityCleanup:
         # Python, so it is built only for those.
         text = tokens.text() if tokens.line_breaks() >= 2 else None
         figures = figures_lines(text, self.not_names) if text is not None else []
-        blocked = _copyright_ranges(tokens) + [(f.start, f.end) for f in figures if f.financial]
+        blocked = _copyright_ranges(tokens)
+        if text is not None:
+            blocked += dropped_table_ranges(text, figures, self.not_names)
         table_rows = [(f.start, f.end) for f in figures if not f.financial]
-        if figures and text is not None:
-            blocked += table_header_ranges(text, self.not_names)
         kept: list[Span] = [dateline] if dateline is not None else []
         for ent in doc.ents:
             label = gazetteer.get((ent.start, ent.end), ent.label_)
@@ -210,35 +207,14 @@ class EntityCleanup:
         return sorted(filter_spans(kept), key=lambda span: span.start) if kept else kept
 
     def drops_every_model_entity(self, text: str) -> bool:
-        """Whether `_cleaned` drops whatever entity the model finds in `text`: its financial
-        figures lines (with a table's header lines) hold every word of it, as in a results
-        table sent as a whole dispatch ("Shr 40 cts vs 37 cts / Net ... / Revs ..."). spaCy's
-        NER starts no entity on a whitespace token, so each entity it adds holds a word, and
-        any entity touching such a line is dropped. Such a text's mentions are then the same
-        with or without the model: the other components (the dateline, the gazetteer, the
-        token rules) do not read what the model found, except through `_cleaned`.
-
-        Computed on the text as `_cleaned` computes it on the doc (`doc.text` is the text, and
-        a line break is always a whitespace token of its own); copyright lines, which
-        `_cleaned` also blocks, are left out, so this can only say False more often."""
-        if text.count("\n") < 2:
-            return False
-        # Most texts fail at their first line (a dateline, a lead sentence): no header line is
-        # ever the first line, so a first line with a word must be a figures line.
-        first_line = _FIRST_LINE.match(text).group()
-        if first_line.strip() and not is_figures_line(first_line, self.not_names):
-            return False
-        figures = figures_lines(text, self.not_names)
-        if not figures:
-            return False
-        blocked = sorted([(f.start, f.end) for f in figures if f.financial]
-                         + table_header_ranges(text, self.not_names))
-        reached = 0
-        for start, end in blocked:
-            if start > reached and not text[reached:start].isspace():
-                return False
-            reached = max(reached, end)
-        return reached >= len(text) or text[reached:].isspace()
+        """Whether `_cleaned` drops whatever entity the model finds in `text`: the ranges it
+        drops every entity in (`dropped_table_ranges`) hold every word of it. spaCy's NER starts
+        no entity on a whitespace token, so each entity it adds holds a word and is dropped.
+        Such a text's mentions are then the same with or without the model: the other
+        components (the dateline, the gazetteer, the token rules) do not read what the model
+        found, except through `_cleaned`. Copyright lines, which `_cleaned` also blocks, are
+        left out, so this can only say False more often."""
+        return every_word_in_dropped_table_ranges(text, self.not_names)
 
     def _is_not_a_name(self, words: tuple[str, ...]) -> bool:
         """`is_not_a_name`, remembered per span's words: the same names recur from dispatch to

@@ -242,6 +242,43 @@ def table_header_ranges(text: str, lists: NotNames) -> list[tuple[int, int]]:
     return ranges
 
 
+def dropped_table_ranges(text: str, figures: Sequence[FiguresLine], lists: NotNames) -> list[tuple[int, int]]:
+    """Character ranges of `text` where the cleanup drops every entity: its financial figures
+    lines (`figures` are `figures_lines(text, lists)`) and, when it holds figures lines at all,
+    its table header lines."""
+    ranges = [(f.start, f.end) for f in figures if f.financial]
+    if figures:
+        ranges += table_header_ranges(text, lists)
+    return ranges
+
+
+# A text's first line as `str.splitlines(keepends=True)` cuts it.
+_FIRST_LINE = re.compile("[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*"
+                         "(?:\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])?")
+
+
+def every_word_in_dropped_table_ranges(text: str, lists: NotNames) -> bool:
+    """Whether `dropped_table_ranges` hold every word of `text` (a results table sent as a whole
+    dispatch: "Shr 40 cts vs 37 cts / Net ... / Revs ..."). Tables are looked for, as the cleanup
+    looks for them, only in a text of several lines."""
+    if text.count("\n") < 2:
+        return False
+    # Most texts fail at their first line (a dateline, a lead sentence): no header line is
+    # ever the first line, so a first line with a word must be a figures line.
+    first_line = _FIRST_LINE.match(text).group()
+    if first_line.strip() and not is_figures_line(first_line, lists):
+        return False
+    figures = figures_lines(text, lists)
+    if not figures:
+        return False
+    reached = 0
+    for start, end in sorted(dropped_table_ranges(text, figures, lists)):
+        if start > reached and not text[reached:start].isspace():
+            return False
+        reached = max(reached, end)
+    return reached >= len(text) or text[reached:].isspace()
+
+
 def is_table_label(words: Sequence[str], lists: NotNames) -> bool:
     """A span made only of table words, row labels and amounts ("Net", "Avg shrs", "Mar"): on a
     figures line it labels a row or a column, it is not a name."""
